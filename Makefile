@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app survey_app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations lint bench clean
+
+# A stamp file so that the virtual environment is refreshed when the dependencies change.
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues (.mo) are build products: made from the .po files on every run.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d survey_app/translations -D messages
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/submit.py
+	$(BIN)/python bench/analysis.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

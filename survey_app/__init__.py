@@ -1,0 +1,64 @@
+"""Servir: the Flask application (online survey, JSON API, administration, CLI).
+
+``create_app`` follows Flask's tutorial: configuration from the environment, overridden by
+``test_config`` in tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    if test_config is None:
+        app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    else:
+        app.config.from_mapping(
+            {
+                "SECRET_KEY": "test",
+                "QUESTIONNAIRES_DIR": str(__import__("questionnaires").DEMO_DIR),
+                **test_config,
+            }
+        )
+    app.config["APP_VERSION"] = __version__
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from .database import configure_engine
+
+    with app.app_context():
+        configure_engine(app, db.engine)
+
+    from . import auth
+    from .views import api, errors, survey
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(survey.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    errors.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,64 @@
+"""Configuration read from the environment, with safe defaults for a first run."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import questionnaires
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into the instance folder.
+
+    Generating it once (rather than per process) keeps sessions valid across restarts and
+    across gunicorn workers.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two workers starting together must agree on one key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'servir.sqlite3'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3 explicitly.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "QUESTIONNAIRES_DIR": os.environ.get("QUESTIONNAIRES_DIR") or str(questionnaires.DEMO_DIR),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
+    "LANGUAGES": ("fr", "en"),
+    # A citizen may take a while on a long questionnaire: the CSRF token lives as long as
+    # the session instead of expiring after an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Largest accepted request body (a kiosk batch of a few hundred responses fits easily).
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_BATCH_SIZE": 500,
+    # Smallest group shown in any output (disclosure control).
+    "MIN_CELL_SIZE": 10,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+}

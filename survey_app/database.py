@@ -1,0 +1,66 @@
+"""Engine tuning: SQLite in WAL mode with immediate write transactions.
+
+pysqlite opens transactions lazily and as DEFERRED, so two writers can both read, then both
+try to upgrade to a write lock, and one fails at once with "database is locked" whatever the
+busy timeout. The SQLAlchemy documentation's recipe ("Serializable isolation / Savepoints /
+Transactional DDL") takes over BEGIN; we go one step further and emit ``BEGIN IMMEDIATE`` for
+transactions that will write, so writers queue on the busy timeout instead of failing.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+WRITE = {"servir_write": True}
+
+
+def configure_engine(app: Flask, engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit survives a power cut, not only a crash of the process.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get("servir_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction on the session: committed on success, rolled back on error.
+
+    On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
+    ordinary transaction.
+    """
+    session = db.session
+    if session.in_transaction():
+        # A read already began the transaction (e.g. a lookup in the same request): end it so
+        # the write transaction starts with the write lock.
+        session.commit()
+    session.connection(execution_options=WRITE)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,187 @@
+"""Web forms built at run time from a questionnaire definition.
+
+A field-type registry (in the manner of Indico's survey fields) maps each question type to a
+WTForms field and to a conversion from the posted strings to an API-style answer. The fields
+carry no validators of their own: the answers go through the same rules as the JSON API
+(:func:`questionnaires.validate_answers`), so the form and the API can never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import questionnaires as qn
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .i18n import localized
+
+NA = "na"
+FIELD_PREFIX = "q_"
+
+
+def na_label() -> str:
+    return _("Don't know / not applicable")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+@dataclass(frozen=True)
+class FieldType:
+    make: Callable[[qn.Question], Field]
+    to_answer: Callable[[qn.Question, Any], Any]
+    template: str
+
+
+def _with_na(question: qn.Question, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return choices + [(NA, na_label())] if question.allow_na else choices
+
+
+def _rating_choices(question: qn.Question) -> list[tuple[str, str]]:
+    labels = question.scale.labels
+    return _with_na(
+        question,
+        [(str(v), localized(labels[v]) if v in labels else str(v)) for v in question.scale.values],
+    )
+
+
+def _int_or_raw(question: qn.Question, raw: Any) -> Any:
+    if raw == NA:
+        return NA
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return raw  # the shared rules reject it with a message naming the field
+
+
+def _yes_no(question: qn.Question, raw: Any) -> Any:
+    return {"yes": True, "no": False, NA: NA}.get(raw, raw)
+
+
+def _number(question: qn.Question, raw: Any) -> Any:
+    text = (raw or "").strip().replace(",", ".").replace("\u00a0", "").replace(" ", "")
+    if text == NA:
+        return NA
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    return raw
+
+
+def _same(question: qn.Question, raw: Any) -> Any:
+    return raw
+
+
+REGISTRY: dict[str, FieldType] = {
+    "rating": FieldType(
+        make=lambda q: RadioField(choices=_rating_choices(q), validate_choice=False),
+        to_answer=_int_or_raw,
+        template="rating",
+    ),
+    "yes_no": FieldType(
+        make=lambda q: RadioField(
+            choices=_with_na(q, [("yes", _("Yes")), ("no", _("No"))]), validate_choice=False
+        ),
+        to_answer=_yes_no,
+        template="radio",
+    ),
+    "choice": FieldType(
+        make=lambda q: RadioField(
+            choices=_with_na(q, [(o.value, localized(o.label)) for o in q.options]),
+            validate_choice=False,
+        ),
+        to_answer=_same,
+        template="radio",
+    ),
+    "multi_choice": FieldType(
+        make=lambda q: MultiCheckboxField(
+            choices=[(o.value, localized(o.label)) for o in q.options], validate_choice=False
+        ),
+        to_answer=lambda q, raw: list(raw or []),
+        template="checkboxes",
+    ),
+    "number": FieldType(
+        make=lambda q: StringField(render_kw={"inputmode": "decimal", "autocomplete": "off"}),
+        to_answer=_number,
+        template="input",
+    ),
+    "text": FieldType(
+        make=lambda q: TextAreaField(render_kw={"rows": 5, "maxlength": q.max_length}),
+        to_answer=_same,
+        template="textarea",
+    ),
+}
+
+
+class SurveyForm(FlaskForm):
+    submission_id = HiddenField()
+
+    questionnaire: qn.Questionnaire
+
+    def question_fields(self):
+        """(question, bound field, registry entry) in the definition's order."""
+        for question in self.questionnaire.questions:
+            yield question, self[FIELD_PREFIX + question.id], REGISTRY[question.type]
+
+    def answers(self) -> dict[str, Any]:
+        """The posted values as API answers; unanswered questions are left out."""
+        answers: dict[str, Any] = {}
+        for question, field, kind in self.question_fields():
+            raw = field.data
+            if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
+                continue
+            answers[question.id] = kind.to_answer(question, raw)
+        return answers
+
+    def attach_errors(self, errors: dict[str, str], answers: dict[str, Any]) -> None:
+        """Show the shared rules' errors beside their fields, in the visitor's language."""
+        for path, _message in errors.items():
+            question_id = path.removeprefix("answers.")
+            question = _question_or_none(self.questionnaire, question_id)
+            if question is None:
+                continue
+            self[FIELD_PREFIX + question_id].errors = [_message_for(question, answers)]
+
+
+def _question_or_none(definition: qn.Questionnaire, question_id: str):
+    return next((q for q in definition.questions if q.id == question_id), None)
+
+
+def _message_for(question: qn.Question, answers: dict[str, Any]) -> str:
+    if question.id not in answers:
+        return _("Please answer this question.")
+    if question.type == "rating":
+        return _("Choose a value from %(low)d to %(high)d.", low=question.scale.min, high=question.scale.max)
+    if question.type == "number":
+        if question.min is not None and question.max is not None:
+            return _("Enter a number from %(low)s to %(high)s.", low=_fmt(question.min), high=_fmt(question.max))
+        return _("Enter a number, for example 12.")
+    if question.type == "text":
+        return _("Keep your answer under %(count)d characters.", count=question.max_length)
+    if question.type == "multi_choice":
+        return _("Choose among the options shown.")
+    return _("Choose one of the options shown.")
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
+    """A form class for this definition (in the current language), instantiated."""
+    attrs: dict[str, Any] = {"questionnaire": definition}
+    for question in definition.questions:
+        attrs[FIELD_PREFIX + question.id] = REGISTRY[question.type].make(question)
+    form_class = type(f"SurveyForm_{definition.id.replace('-', '_')}", (SurveyForm,), attrs)
+    return form_class(**kwargs)
+
+
+SUBMIT_LABEL = _l("Send my answers")

@@ -1,0 +1,71 @@
+"""Language selection: French first, English on request.
+
+Order: an explicit ``?lang=`` (which is remembered in the session), the session, the
+browser's Accept-Language among the supported languages, then French.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+
+bp = Blueprint("i18n", __name__)
+
+
+def supported() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in supported():
+        session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    if remembered in supported():
+        return remembered
+    return request.accept_languages.best_match(supported()) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def current_language() -> str:
+    return str(get_locale() or "fr")
+
+
+def localized(text) -> str:
+    """Pick the current language from a definition's bilingual text (French as fallback)."""
+    if text is None:
+        return ""
+    if hasattr(text, "get") and not isinstance(text, dict):
+        return text.get(current_language())
+    if isinstance(text, dict):
+        return text.get(current_language()) or text.get("fr") or ""
+    return str(text)
+
+
+@bp.route("/language/<lang>")
+def switch(lang: str):
+    """Switch language and go back where the visitor was (only to a path on this site)."""
+    if lang in supported():
+        session["lang"] = lang
+    target = request.args.get("next") or url_for("survey.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        target = url_for("survey.index")
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def inject_language():
+        lang = current_language()
+        other = "en" if lang == "fr" else "fr"
+        return {
+            "lang": lang,
+            "other_lang": other,
+            "localized": localized,
+        }

@@ -1,0 +1,264 @@
+"""The data model of design.md: typed Flask-SQLAlchemy 3 models, no request logic."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+ROLES = ("admin", "staff", "evaluator")
+CHANNELS = ("online", "kiosk", "paper", "phone")
+CYCLE_STATES = ("draft", "open", "closed", "published")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+    commitments: Mapped[list[Commitment]] = relationship(back_populates="unit")
+
+
+class Commitment(db.Model):
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    title_fr: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    norm_fr: Mapped[str | None] = mapped_column(Text)
+    norm_en: Mapped[str | None] = mapped_column(Text)
+    target_indicator: Mapped[str | None] = mapped_column(String(30))
+    target_value: Mapped[float | None] = mapped_column(Float)
+
+    unit: Mapped[Unit] = relationship(back_populates="commitments")
+    questionnaires: Mapped[list[Questionnaire]] = relationship(back_populates="commitment")
+
+    def title(self, lang: str) -> str:
+        return (self.title_en if lang == "en" and self.title_en else self.title_fr)
+
+    def norm(self, lang: str) -> str | None:
+        return (self.norm_en if lang == "en" and self.norm_en else self.norm_fr)
+
+
+class Questionnaire(db.Model):
+    __tablename__ = "questionnaire"
+
+    # The definition file's stable slug, e.g. "permis-simple".
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questionnaire_version.id", use_alter=True)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="questionnaires")
+    current_version: Mapped[QuestionnaireVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire",
+        foreign_keys="QuestionnaireVersion.questionnaire_id",
+        order_by="QuestionnaireVersion.id",
+    )
+
+
+class QuestionnaireVersion(db.Model):
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(
+        back_populates="versions", foreign_keys=[questionnaire_id]
+    )
+
+
+class Cycle(db.Model):
+    __tablename__ = "cycle"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('draft', 'open', 'closed', 'published')", name="state_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Response(db.Model):
+    """One citizen's answers to one questionnaire version.
+
+    Anonymous by construction: no IP address, no invitation link, and only the date of
+    submission (not the time), so a response cannot be matched to a visit log.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (
+        # The idempotency key: a replayed submission hits this constraint instead of racing
+        # a check-then-insert.
+        UniqueConstraint("questionnaire_id", "submission_id"),
+        CheckConstraint(
+            "channel IN ('online', 'kiosk', 'paper', 'phone')", name="channel_known"
+        ),
+        Index("ix_response_cycle_questionnaire", "cycle_id", "questionnaire_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    submission_id: Mapped[str] = mapped_column(String(36))
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(5))
+    site: Mapped[str | None] = mapped_column(String(120))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    # sha256 of the canonical submission: tells an identical replay from a conflicting one.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+    version: Mapped[QuestionnaireVersion] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+
+
+class Answer(db.Model):
+    """One answer in long format; questionnaire and cycle are repeated from the response so
+    that results are one ``GROUP BY`` over a covering index, without a join."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        Index(
+            "ix_answer_aggregate",
+            "questionnaire_id",
+            "cycle_id",
+            "question_id",
+            "numeric_value",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    cycle_id: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(80))
+    numeric_value: Mapped[float | None] = mapped_column(Float)
+    text_value: Mapped[str | None] = mapped_column(Text)
+    is_na: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'staff', 'evaluator')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # sha256 of a 256-bit random token: enough for a high-entropy secret, and cheap enough to
+    # check on every API request (argon2 is for low-entropy passwords).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Kiosk(db.Model):
+    """A tablet at a service counter. It authenticates with a device token (stored hashed)."""
+
+    __tablename__ = "kiosk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    site: Mapped[str] = mapped_column(String(120))
+    # Questionnaire ids offered on this kiosk; empty means every published questionnaire
+    # offered on the kiosk channel.
+    questionnaire_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    backlog: Mapped[int] = mapped_column(Integer, default=0)
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,1 @@
+"""Service functions: they own the transactions; views and the CLI call them."""

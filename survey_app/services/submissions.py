@@ -1,0 +1,254 @@
+"""Recording responses: one rule set for the web form, the JSON API and the kiosk batch.
+
+Every response is written in one transaction. Idempotency rests on the unique constraint
+``(questionnaire_id, submission_id)``: a replay is detected by the database, never by a
+check-then-insert race. A replay with the same payload answers like the first time; one with
+a different payload is a conflict and the first response is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import questionnaires as qn
+from sqlalchemy.exc import IntegrityError
+
+from ..database import write_transaction
+from ..extensions import db
+from ..models import CHANNELS, Answer, Cycle, Response
+from . import catalogue
+
+LANGUAGES = ("fr", "en")
+Principal = Literal["anonymous", "kiosk", "staff"]
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who is sending responses: decides which channels they may use."""
+
+    kind: Principal = "anonymous"
+    site: str | None = None
+    # Questionnaires a kiosk is set up for (None: no restriction).
+    questionnaires: frozenset[str] | None = None
+
+
+@dataclass
+class Outcome:
+    """The result of one submission, ready to become an HTTP answer."""
+
+    status: int
+    submission_id: str | None = None
+    receipt: str | None = None
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stored(self) -> bool:
+        return self.status in (200, 201)
+
+    def body(self) -> dict[str, Any]:
+        if self.stored:
+            return {"submission_id": self.submission_id, "receipt": self.receipt}
+        body: dict[str, Any] = {"error": self.error}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    """Fingerprint of what a submission says, to tell a replay from a conflicting reuse."""
+    canonical = {
+        key: payload.get(key)
+        for key in ("questionnaire", "version", "cycle", "channel", "language", "answers")
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical_uuid(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def _existing(questionnaire_id: str, submission_id: str) -> Response | None:
+    return db.session.execute(
+        db.select(Response).where(
+            Response.questionnaire_id == questionnaire_id,
+            Response.submission_id == submission_id,
+        )
+    ).scalar_one_or_none()
+
+
+def _replay_outcome(existing: Response, digest: str) -> Outcome:
+    if existing.payload_hash == digest:
+        return Outcome(200, existing.submission_id, existing.public_id)
+    return Outcome(
+        409,
+        existing.submission_id,
+        error="This submission_id was already used for a different response; the first one is kept.",
+        errors={"submission_id": "already used with different answers"},
+    )
+
+
+def _open_cycle(code: Any) -> tuple[Cycle | None, str | None]:
+    if code is not None:
+        if not isinstance(code, str):
+            return None, "must be a cycle code"
+        cycle = db.session.execute(db.select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
+        if cycle is None:
+            return None, f"unknown cycle {code!r}"
+        if cycle.state != "open":
+            return None, f"cycle {code!r} is not open"
+        return cycle, None
+    open_cycles = list(db.session.execute(db.select(Cycle).where(Cycle.state == "open")).scalars())
+    if not open_cycles:
+        return None, "no cycle is open"
+    if len(open_cycles) > 1:
+        return None, "several cycles are open: name one"
+    return open_cycles[0], None
+
+
+def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | None:
+    """None when allowed, else (status, message)."""
+    if channel == "online":
+        return None
+    if channel == "kiosk":
+        if submitter.kind == "kiosk":
+            return None
+        return (403 if submitter.kind == "staff" else 401), "the kiosk channel needs a kiosk's token"
+    # paper and phone are entered by staff.
+    if submitter.kind == "staff":
+        return None
+    return (403 if submitter.kind == "kiosk" else 401), f"the {channel} channel needs a staff token"
+
+
+def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome:
+    """Validate and store one response; never raises for bad input.
+
+    Returns an :class:`Outcome` whose status follows design.md's HTTP table: 201 stored,
+    200 identical replay, 409 conflicting replay, 422 invalid answers, 400 bad envelope,
+    404 unknown questionnaire, 401/403 for a channel the submitter may not use.
+    """
+    if not isinstance(payload, dict):
+        return Outcome(400, error="The body must be a JSON object.", errors={"": "must be an object"})
+    submission_id = _canonical_uuid(payload.get("submission_id"))
+    if submission_id is None:
+        return Outcome(
+            400,
+            error="A submission_id (a UUID chosen by the client) is required.",
+            errors={"submission_id": "must be a UUID"},
+        )
+    questionnaire_id = payload.get("questionnaire")
+    if not isinstance(questionnaire_id, str) or not questionnaire_id:
+        return Outcome(422, submission_id, error="Invalid response.",
+                       errors={"questionnaire": "is required"})
+    questionnaire = catalogue.get_published(questionnaire_id)
+    if questionnaire is None:
+        return Outcome(404, submission_id, error=f"Unknown questionnaire {questionnaire_id!r}.",
+                       errors={"questionnaire": "unknown questionnaire"})
+
+    channel = payload.get("channel", "online")
+    if channel not in CHANNELS:
+        return Outcome(422, submission_id, error="Invalid response.",
+                       errors={"channel": f"must be one of {', '.join(CHANNELS)}"})
+    refusal = _may_use_channel(submitter, channel)
+    if refusal is not None:
+        return Outcome(refusal[0], submission_id, error=refusal[1], errors={"channel": refusal[1]})
+    if submitter.questionnaires is not None and questionnaire_id not in submitter.questionnaires:
+        return Outcome(403, submission_id, error="This kiosk is not set up for this questionnaire.",
+                       errors={"questionnaire": "not offered on this kiosk"})
+
+    digest = payload_hash(payload)
+    # Fast path for replays (a kiosk re-sending after a lost reply): answer as the first time,
+    # even if the cycle has closed since. The unique constraint below still decides races.
+    existing = _existing(questionnaire_id, submission_id)
+    if existing is not None:
+        return _replay_outcome(existing, digest)
+
+    errors: dict[str, str] = {}
+    language = payload.get("language", "fr")
+    if language not in LANGUAGES:
+        errors["language"] = "must be fr or en"
+    version = None
+    version_hash = payload.get("version")
+    if version_hash is not None and not isinstance(version_hash, str):
+        errors["version"] = "must be a version string"
+    else:
+        version = catalogue.find_version(questionnaire, version_hash)
+        if version is None:
+            errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
+    cycle, cycle_error = _open_cycle(payload.get("cycle"))
+    if cycle_error:
+        errors["cycle"] = cycle_error
+    answers = payload.get("answers")
+    validated = None
+    if not isinstance(answers, dict):
+        errors["answers"] = "must be an object mapping question ids to values"
+    elif version is not None:
+        definition = catalogue.definition_of(version)
+        if channel not in definition.channels:
+            errors["channel"] = f"this questionnaire is not offered on the {channel} channel"
+        try:
+            validated = qn.validate_answers(definition, answers)
+        except qn.AnswerError as exc:
+            for path, message in exc.errors.items():
+                errors[path if path.startswith("answers.") else f"answers.{path}"] = message
+    if errors:
+        return Outcome(422, submission_id, error="Invalid response.", errors=errors)
+
+    assert version is not None and cycle is not None and validated is not None  # narrowed above
+    definition = catalogue.definition_of(version)
+    receipt = secrets.token_urlsafe(12)
+    try:
+        with write_transaction():
+            response = Response(
+                public_id=receipt,
+                submission_id=submission_id,
+                questionnaire_id=questionnaire_id,
+                version_id=version.id,
+                cycle_id=cycle.id,
+                channel=channel,
+                language=language,
+                site=submitter.site,
+                submitted_on=dt.date.today(),
+                payload_hash=digest,
+            )
+            db.session.add(response)
+            db.session.flush()  # the unique constraint fires here, before the answers
+            db.session.add_all(
+                _answer_rows(response, questionnaire_id, cycle.id, definition, validated)
+            )
+    except IntegrityError:
+        existing = _existing(questionnaire_id, submission_id)
+        if existing is None:  # some other constraint: a bug, not a replay
+            raise
+        return _replay_outcome(existing, digest)
+    return Outcome(201, submission_id, receipt)
+
+
+def _answer_rows(response, questionnaire_id, cycle_id, definition, validated) -> list[Answer]:
+    rows = []
+    for answer in validated:
+        question = definition.question(answer.question_id)
+        numeric, text, is_na = qn.answer_to_storage(question, answer.value)
+        rows.append(
+            Answer(
+                response=response,
+                questionnaire_id=questionnaire_id,
+                cycle_id=cycle_id,
+                question_id=answer.question_id,
+                numeric_value=numeric,
+                text_value=text,
+                is_na=is_na,
+            )
+        )
+    return rows

@@ -1,0 +1,171 @@
+"""JSON API v1 (design.md, "HTTP contract")."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import text
+
+from .. import auth
+from ..extensions import db
+from ..services import catalogue, kiosks
+from ..services.submissions import Outcome, Submitter, record_response
+
+bp = Blueprint("api", __name__)
+
+
+def json_error(status: int, message: str, errors: dict[str, str] | None = None):
+    body = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:  # any failure to reach the database is "unavailable"
+        db.session.rollback()
+        current_app.logger.exception("health check failed")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def _question_json(question) -> dict:
+    return {
+        "id": question.id,
+        "type": question.type,
+        "required": question.required,
+        "allow_na": question.allow_na,
+        "dimension": question.dimension,
+        "text": question.text.to_dict() if hasattr(question.text, "to_dict") else {"fr": question.text.fr, "en": question.text.en},
+        "scale": (
+            {
+                "min": question.scale.min,
+                "max": question.scale.max,
+                "labels": {str(k): {"fr": v.fr, "en": v.en} for k, v in question.scale.labels.items()},
+            }
+            if question.scale
+            else None
+        ),
+        "options": (
+            [{"value": o.value, "label": {"fr": o.label.fr, "en": o.label.en}} for o in question.options]
+            if question.options
+            else None
+        ),
+    }
+
+
+def _commitment_json(commitment) -> dict:
+    return {
+        "code": commitment.code,
+        "title": {"fr": commitment.title_fr, "en": commitment.title_en},
+        "norm": {"fr": commitment.norm_fr, "en": commitment.norm_en},
+        "unit": {"code": commitment.unit.code, "name": {"fr": commitment.unit.name_fr, "en": commitment.unit.name_en}},
+        "target": (
+            {"indicator": commitment.target_indicator, "value": commitment.target_value}
+            if commitment.target_value is not None
+            else None
+        ),
+    }
+
+
+@bp.get("/api/v1/questionnaires")
+def list_questionnaires():
+    items = []
+    for row in catalogue.published_questionnaires():
+        definition = catalogue.definition_of(row.current_version)
+        items.append(
+            {
+                "id": row.id,
+                "version": row.current_version.content_hash,
+                "commitment": {
+                    "code": row.commitment.code,
+                    "title": {"fr": row.commitment.title_fr, "en": row.commitment.title_en},
+                },
+                "channels": list(definition.channels),
+            }
+        )
+    return jsonify(items)
+
+
+@bp.get("/api/v1/questionnaires/<questionnaire_id>")
+def show_questionnaire(questionnaire_id: str):
+    row = catalogue.get_published(questionnaire_id)
+    if row is None:
+        return json_error(404, f"Unknown questionnaire {questionnaire_id!r}.")
+    definition = catalogue.definition_of(row.current_version)
+    return jsonify(
+        {
+            "id": row.id,
+            "version": row.current_version.content_hash,
+            "title": {"fr": definition.title.fr, "en": definition.title.en},
+            "channels": list(definition.channels),
+            "commitment": _commitment_json(row.commitment),
+            "questions": [_question_json(q) for q in definition.questions],
+        }
+    )
+
+
+def _submitter() -> Submitter | tuple:
+    """Who sends this request, from its bearer token; an invalid token is refused, not ignored."""
+    token = auth.bearer_token()
+    if token is None:
+        return Submitter("anonymous")
+    kiosk = kiosks.kiosk_for_token(token)
+    if kiosk is not None:
+        return kiosks.submitter_for(kiosk)
+    user = auth.user_for_token(token)
+    if user is None:
+        return json_error(401, "Invalid or revoked token.")
+    if user.role in ("staff", "admin"):
+        return Submitter("staff")
+    return Submitter("anonymous")
+
+
+def _json_body():
+    payload = request.get_json(force=True, silent=True)
+    if payload is None:
+        return None, json_error(400, "The body must be valid JSON.", {"": "malformed JSON"})
+    return payload, None
+
+
+def _answer(outcome: Outcome):
+    return jsonify(outcome.body()), outcome.status
+
+
+@bp.post("/api/v1/responses")
+def submit_response():
+    submitter = _submitter()
+    if isinstance(submitter, tuple):
+        return submitter
+    payload, error = _json_body()
+    if error:
+        return error
+    return _answer(record_response(payload, submitter))
+
+
+@bp.post("/api/v1/responses/batch")
+def submit_batch():
+    submitter = _submitter()
+    if isinstance(submitter, tuple):
+        return submitter
+    if submitter.kind == "anonymous":
+        return json_error(401, "Batches need a kiosk or staff token.")
+    payload, error = _json_body()
+    if error:
+        return error
+    items = payload.get("responses") if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        return json_error(400, "The body must be {\"responses\": [...]}.", {"responses": "must be a list"})
+    limit = current_app.config["MAX_BATCH_SIZE"]
+    if len(items) > limit:
+        return json_error(413, f"At most {limit} responses per batch.", {"responses": f"at most {limit} items"})
+    results = []
+    for index, item in enumerate(items):
+        # Each item is independent: its own validation and its own transaction.
+        outcome = record_response(item, submitter)
+        results.append({"index": index, "status": outcome.status, **outcome.body(),
+                        **({"submission_id": outcome.submission_id} if outcome.submission_id else {})})
+    stored = sum(1 for r in results if r["status"] in (200, 201))
+    return jsonify(results=results, stored=stored, failed=len(results) - stored)
