@@ -1,0 +1,1 @@
+"""Servir statistics (work in progress)."""
