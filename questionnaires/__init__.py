@@ -1,0 +1,89 @@
+"""Questionnaire definitions for Servir: the YAML format, its validation and its versions.
+
+A pure library (PyYAML, jsonschema and the standard library only)::
+
+    from questionnaires import load_dir, validate_answers
+
+    for q in load_dir("questionnaires/demo"):       # DefinitionError lists every problem
+        print(q.id, q.version, q.commitment.code)
+    answers = validate_answers(q, {"overall": 4})    # AnswerError maps field → message
+    rows = [(a.question_id, a.numeric, a.text, a.is_na) for a in answers]
+"""
+
+from .answers import (
+    MULTI_SEPARATOR,
+    Answer,
+    ValidatedAnswers,
+    answer_to_storage,
+    storage_to_answer,
+    validate_answers,
+)
+from .errors import AnswerError, DefinitionError, Issue
+from .model import (
+    CHANNELS,
+    NA,
+    QUESTION_TYPES,
+    TARGET_INDICATORS,
+    Commitment,
+    Condition,
+    Option,
+    Question,
+    Questionnaire,
+    Scale,
+    Text,
+    Unit,
+    content_hash,
+)
+from .parser import (
+    DEMO_DIR,
+    SCHEMA_PATH,
+    format_path,
+    from_dict,
+    load_demo,
+    load_dir,
+    load_file,
+    load_schema,
+    missing_translations,
+    parse,
+    parse_yaml,
+)
+from .versioning import CHANGE_KINDS, Change, compare_versions
+
+__all__ = [
+    "Answer",
+    "AnswerError",
+    "CHANGE_KINDS",
+    "CHANNELS",
+    "Change",
+    "Commitment",
+    "Condition",
+    "DEMO_DIR",
+    "DefinitionError",
+    "Issue",
+    "MULTI_SEPARATOR",
+    "NA",
+    "Option",
+    "QUESTION_TYPES",
+    "Question",
+    "Questionnaire",
+    "SCHEMA_PATH",
+    "Scale",
+    "TARGET_INDICATORS",
+    "Text",
+    "Unit",
+    "ValidatedAnswers",
+    "answer_to_storage",
+    "compare_versions",
+    "content_hash",
+    "format_path",
+    "from_dict",
+    "load_demo",
+    "load_dir",
+    "load_file",
+    "load_schema",
+    "missing_translations",
+    "parse",
+    "parse_yaml",
+    "storage_to_answer",
+    "validate_answers",
+]

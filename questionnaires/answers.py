@@ -1,0 +1,258 @@
+"""Submission rules: one validation for the web form and the JSON API, and the storage format.
+
+Answer values (the JSON API's, and what the web form must produce):
+
+============  ===============================  ==========================================
+type          value                            stored as (numeric, text)
+============  ===============================  ==========================================
+rating        int within the scale             (float(value), None)
+yes_no        bool                             (1.0 or 0.0, None)
+number        int or float within min/max      (float(value), None)
+choice        an option value (str)            (None, value)
+multi_choice  list of option values            (None, values joined by "|" in option order)
+text          str, at most max_length          (None, stripped text)
+any allow_na  "na"                             (None, None) with is_na = True
+============  ===============================  ==========================================
+
+Choice answers are stored by option *value*, never by position: values are stable across
+versions, positions are not. Option values cannot contain "|" (the format forbids it), so a
+multi_choice row splits back losslessly; its text is canonical (option order), so a
+``GROUP BY text`` counts identical combinations.
+
+No answer: ``None`` (JSON null), ``""`` / whitespace, and ``[]`` for multi_choice all mean "not
+answered"; such questions produce no row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AnswerError
+from .model import NA, Question, Questionnaire
+
+MULTI_SEPARATOR = "|"
+
+
+class _Invalid(Exception):
+    pass
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<no answer>"
+
+
+_MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One validated answer.
+
+    ``value`` is the normalized API value (``"na"`` for "don't know / not applicable"), and
+    ``numeric`` / ``text`` / ``is_na`` the columns of its long-format row
+    (see :func:`answer_to_storage`).
+    """
+
+    question_id: str
+    value: Any
+    is_na: bool = False
+    numeric: float | None = None
+    text: str | None = None
+
+
+class ValidatedAnswers(tuple):
+    """The answers of one response, in question order: a tuple of :class:`Answer`.
+
+    Hidden questions (``show_if`` not met) and unanswered ones are absent.
+    """
+
+    def get(self, question_id: str) -> Answer | None:
+        for answer in self:
+            if answer.question_id == question_id:
+                return answer
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{question id: value}`` in the API's form (``"na"`` included)."""
+        return {a.question_id: a.value for a in self}
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fmt(number: int | float) -> str:
+    return str(int(number)) if isinstance(number, float) and number.is_integer() else str(number)
+
+
+def _normalize(question: Question, value: Any) -> Any:
+    """The normalized value, ``NA``, or ``_MISSING``; raises ``_Invalid`` with a short message."""
+    if value is None:
+        return _MISSING
+    kind = question.type
+    if kind == "text":
+        if not isinstance(value, str):
+            raise _Invalid("must be a string")
+        text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+        if not text:
+            return _MISSING
+        if len(text) > question.max_length:
+            raise _Invalid(f"must be at most {question.max_length} characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Invalid("contains invalid characters") from None
+        return text
+    if isinstance(value, str):
+        if not value.strip():
+            return _MISSING
+        if value == NA:
+            if question.allow_na:
+                return NA
+            raise _Invalid('"na" is not allowed for this question')
+    or_na = ', or "na"' if question.allow_na else ""
+
+    if kind == "rating":
+        scale = question.scale
+        if not _int(value) or not scale.min <= value <= scale.max:
+            raise _Invalid(f"must be an integer from {scale.min} to {scale.max}{or_na}")
+        return value
+    if kind == "yes_no":
+        if not isinstance(value, bool):
+            raise _Invalid(f"must be true or false{or_na}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(f"must be a number{or_na}")
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise _Invalid("must be a finite number")
+        if question.min is not None and value < question.min:
+            raise _Invalid(f"must be at least {_fmt(question.min)}")
+        if question.max is not None and value > question.max:
+            raise _Invalid(f"must be at most {_fmt(question.max)}")
+        return value
+    values = question.option_values
+    allowed = ", ".join(values)
+    if kind == "choice":
+        if not isinstance(value, str) or value not in values:
+            raise _Invalid(f"must be one of: {allowed}{or_na}")
+        return value
+    if kind == "multi_choice":
+        if not isinstance(value, (list, tuple)):
+            raise _Invalid(f"must be a list of options among: {allowed}{or_na}")
+        if not value:
+            return _MISSING
+        for item in value:
+            if not isinstance(item, str) or item not in values:
+                raise _Invalid(f"{item!r} is not one of: {allowed}")
+        if len(set(value)) != len(value):
+            raise _Invalid("must not repeat an option")
+        return [v for v in values if v in value]
+    raise _Invalid(f"unsupported question type {kind}")  # pragma: no cover - the parser forbids it
+
+
+def _storage(question: Question, value: Any) -> tuple[float | None, str | None, bool]:
+    if value == NA and question.type != "text":
+        return None, None, True
+    kind = question.type
+    if kind in ("rating", "number"):
+        return float(value), None, False
+    if kind == "yes_no":
+        return (1.0 if value else 0.0), None, False
+    if kind == "multi_choice":
+        return None, MULTI_SEPARATOR.join(value), False
+    return None, value, False
+
+
+def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ValidatedAnswers:
+    """Apply the submission rules to ``{question id: value}``; every error is collected.
+
+    Rules: an unknown question id is an error (``"answers.<id>"``); a value of the wrong type or
+    outside the scale, the bounds or the options is an error (key: the question id); ``"na"`` is
+    accepted only where ``allow_na``; a required question must be answered when it is shown;
+    an answer to a question whose ``show_if`` does not hold is dropped silently (conditions see
+    the answers as validated, so a question hidden by a hidden question is hidden too); a
+    response must contain at least one answer. Raises :class:`AnswerError`.
+    """
+    if not isinstance(answers, Mapping):
+        raise AnswerError({"answers": "must be an object mapping question ids to answers"})
+    errors: dict[str, str] = {}
+    for key in answers:
+        if not isinstance(key, str) or key not in questionnaire:
+            errors[f"answers.{key}"] = "unknown question"
+
+    given: dict[str, Any] = {}
+    invalid: set[str] = set()
+    result: list[Answer] = []
+    for question in questionnaire.questions:
+        shown: bool | None = True
+        if question.show_if is not None:
+            # None: the condition depends on an invalid answer, so it cannot be decided.
+            shown = None if question.show_if.question in invalid else question.show_if.holds(given)
+        if shown is False:
+            continue
+        try:
+            value = _normalize(question, answers.get(question.id))
+        except _Invalid as exc:
+            errors[question.id] = str(exc)
+            invalid.add(question.id)
+            continue
+        if value is _MISSING:
+            if question.required and shown:
+                errors[question.id] = "an answer is required"
+            continue
+        given[question.id] = value
+        numeric, text, is_na = _storage(question, value)
+        result.append(Answer(question.id, value, is_na, numeric, text))
+    if not errors and not result:
+        errors["answers"] = "no answer given"
+    if errors:
+        raise AnswerError(errors)
+    return ValidatedAnswers(result)
+
+
+def answer_to_storage(question: Question, value: Any) -> tuple[float | None, str | None, bool]:
+    """``(numeric, text, is_na)`` for one answer row; ``value`` is checked with the same rules.
+
+    Raises ``ValueError`` for an invalid value or for no answer (which has no row).
+    """
+    try:
+        normalized = _normalize(question, value)
+    except _Invalid as exc:
+        raise ValueError(f"{question.id}: {exc}") from None
+    if normalized is _MISSING:
+        raise ValueError(f"{question.id}: no answer to store")
+    return _storage(question, normalized)
+
+
+def storage_to_answer(question: Question, numeric: Any, text: str | None, is_na: bool) -> Any:
+    """The API value of a stored row (inverse of :func:`answer_to_storage`).
+
+    Numbers that are whole come back as ``int`` (a ``number`` answer of 3.0 reads as 3).
+    Accepts ``Decimal`` from a NUMERIC column.
+    """
+    if is_na:
+        return NA
+    kind = question.type
+    if kind in ("rating", "yes_no", "number"):
+        if numeric is None:
+            raise ValueError(f"{question.id}: stored row has no numeric value")
+        number = float(numeric)
+        if kind == "yes_no":
+            return number != 0
+        if kind == "rating" or number.is_integer():
+            return int(number)
+        return number
+    if text is None:
+        raise ValueError(f"{question.id}: stored row has no text")
+    if kind == "multi_choice":
+        return text.split(MULTI_SEPARATOR) if text else []
+    return text

@@ -1,0 +1,48 @@
+"""Errors raised by the definition parser and by answer validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one definition file.
+
+    ``str(issue)`` is ``"<file>: <path>: <message>"``, for example
+    ``permis.yaml: questions[3].scale.max: must be greater than min``. ``path`` is empty for
+    problems that concern the whole file (unreadable file, YAML syntax error); ``line`` is the
+    1-based line in the YAML file when it is known (it is not part of ``str()``).
+    Indices in paths are 0-based, like JSON Schema instance paths.
+    """
+
+    file: str
+    path: str
+    message: str
+    line: int | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        if self.path:
+            return f"{self.file}: {self.path}: {self.message}"
+        return f"{self.file}: {self.message}"
+
+
+class DefinitionError(Exception):
+    """One or more definition files are invalid; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[Issue]):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(issue) for issue in self.errors))
+
+
+class AnswerError(Exception):
+    """A set of answers breaks the submission rules.
+
+    ``errors`` maps a field path to a short English message: the question id for a known
+    question (``"overall": "an answer is required"``), ``"answers.<key>"`` for an answer to an
+    unknown question, ``"answers"`` when the answers as a whole are unusable.
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{path}: {message}" for path, message in self.errors.items()))
