@@ -113,11 +113,17 @@ def _schema_issue(error: jsonschema.ValidationError) -> list[tuple[PathT, str]]:
         return [(path + (name,), "is required") for name in error.validator_value if name not in instance]
     if keyword == "additionalProperties":
         known = list(sub.get("properties", {}))
-        return [
-            (path + (key,), "unknown field" + _did_you_mean(key, known))
-            for key in instance
-            if key not in known
-        ]
+        found = []
+        for key in instance:
+            if key in known:
+                continue
+            if instance[key] is None and isinstance(key, str) and " " in key.strip():
+                # {fr: Rues, trottoirs} reads as two keys: the text needs quotes.
+                hint = " (a comma inside { } starts a new field: put the text in quotes)"
+            else:
+                hint = _did_you_mean(key, known)
+            found.append((path + (key,), "unknown field" + hint))
+        return found
     if keyword in ("type", "not", "const", "oneOf", "anyOf") and "errorMessage" in sub:
         return [(path, sub["errorMessage"])]
     if keyword == "pattern":
