@@ -351,10 +351,11 @@ def _semantic_issues(data: Any) -> list[tuple[PathT, str]]:
     target = commitment.get("target") if isinstance(commitment, dict) else None
     indicator = target.get("indicator") if isinstance(target, dict) else None
     if questions and indicator in ("pct_satisfied", "index"):
-        if not any(isinstance(q, dict) and q.get("dimension") == "overall" and q.get("type") == "rating" for q in questions):
+        # A question with the dimension but the wrong type is reported above, not again here.
+        if not any(isinstance(q, dict) and q.get("dimension") == "overall" for q in questions):
             out.append((("commitment", "target", "indicator"), f'{indicator} needs a rating question with dimension "overall"'))
     if questions and indicator == "pct_met":
-        if not any(isinstance(q, dict) and q.get("dimension") == "met" and q.get("type") == "yes_no" for q in questions):
+        if not any(isinstance(q, dict) and q.get("dimension") == "met" for q in questions):
             out.append((("commitment", "target", "indicator"), 'pct_met needs a yes_no question with dimension "met"'))
     return out
 
