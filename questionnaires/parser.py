@@ -555,8 +555,15 @@ def parse_yaml(text: str, source: str = "<string>") -> Questionnaire:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        if context and problem.startswith("but "):  # "expected a single document ... but found another"
+            problem = f"{context}, {problem}"
         if mark is not None:
             message = f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+            if "'?'" in problem:
+                message += " (inside { } a text containing ? must be in quotes)"
+            elif "mapping values are not allowed" in problem:
+                message += ' (a text containing ": " must be in quotes)'
             raise DefinitionError([Issue(source, "", message, mark.line + 1)]) from None
         raise DefinitionError([Issue(source, "", f"invalid YAML: {problem}")]) from None
     finally:
