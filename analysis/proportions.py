@@ -283,3 +283,57 @@ def compare_proportions(
     return ProportionComparison(
         x1, n1, x2, n2, p1 - p2, float(stat), pvalue, cohen_h(p1, p2), level, method
     )
+
+
+# ----------------------------------------------------------- vectorised forms
+
+
+def wilson_arrays(count, nobs, confidence_level=0.95):
+    """Vectorised Wilson limits (same formula and edge rules as :func:`proportion_ci`).
+
+    ``count`` and ``nobs`` are arrays (nobs > 0); returns ``(low, high)`` arrays.
+    """
+    import numpy as np
+
+    x = np.asarray(count, dtype=np.float64)
+    n = np.asarray(nobs, dtype=np.float64)
+    z = z_value(check_confidence_level(confidence_level))
+    z2 = z * z
+    center = (x + z2 / 2.0) / (n + z2)
+    half = z / (n + z2) * np.sqrt(x * (n - x) / n + z2 / 4.0)
+    low = np.where(x == 0, 0.0, center - half)
+    high = np.where(x == n, 1.0, center + half)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def newcombe_arrays(count1, nobs1, count2, nobs2, confidence_level=0.95):
+    """Vectorised Newcombe hybrid score limits for p1 - p2 (see :func:`diff_proportions_ci`)."""
+    import numpy as np
+
+    x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson_arrays(x1, n1, confidence_level)
+    l2, u2 = wilson_arrays(x2, n2, confidence_level)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
+
+
+def score_test_arrays(count1, nobs1, count2, nobs2):
+    """Vectorised pooled score test (see :func:`compare_proportions`): ``(z, pvalue)``."""
+    import numpy as np
+
+    x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
+    pooled = (x1 + x2) / (n1 + n2)
+    se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zstat = np.where(se > 0, (x1 / n1 - x2 / n2) / se, 0.0)
+    return zstat, np.where(se > 0, 2.0 * stats.norm.sf(np.abs(zstat)), 1.0)
+
+
+def cohen_h_arrays(p1, p2):
+    """Vectorised Cohen's h."""
+    import numpy as np
+
+    return 2.0 * np.arcsin(np.sqrt(np.asarray(p1, float))) - 2.0 * np.arcsin(np.sqrt(np.asarray(p2, float)))
