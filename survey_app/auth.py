@@ -33,7 +33,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from .extensions import db, login_manager
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -125,7 +125,11 @@ def roles_required(*roles: str) -> Callable:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import questionnaires as qn
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .services import catalogue, cycles, demo, users
 
@@ -115,6 +115,7 @@ def users_token(email: str):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has questionnaires.")
 def demo_command(if_empty: bool):
     """Load a realistic demo declaration, two cycles and synthetic responses."""

@@ -52,7 +52,7 @@ def write_transaction() -> Iterator[None]:
     On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
     ordinary transaction.
     """
-    session = db.session
+    session = db.session()  # the scoped proxy does not forward in_transaction()
     if session.in_transaction():
         # A read already began the transaction (e.g. a lookup in the same request): end it so
         # the write transaction starts with the write lock.

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import localized
@@ -39,11 +40,15 @@ class FieldType:
     template: str
 
 
-def _with_na(question: qn.Question, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return choices + [(NA, na_label())] if question.allow_na else choices
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _rating_choices(question: qn.Question) -> list[tuple[str, str]]:
+def _with_na(question: qn.Question, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return _choices(pairs + [(NA, na_label())] if question.allow_na else pairs)
+
+
+def _rating_choices(question: qn.Question) -> list[SelectChoice]:
     labels = question.scale.labels
     return _with_na(
         question,
@@ -103,7 +108,8 @@ REGISTRY: dict[str, FieldType] = {
     ),
     "multi_choice": FieldType(
         make=lambda q: MultiCheckboxField(
-            choices=[(o.value, localized(o.label)) for o in q.options], validate_choice=False
+            choices=_choices([(o.value, localized(o.label)) for o in q.options]),
+            validate_choice=False,
         ),
         to_answer=lambda q, raw: list(raw or []),
         template="checkboxes",

@@ -28,13 +28,14 @@ def _upsert_unit(unit: qn.Unit) -> Unit:
 
 
 def _upsert_commitment(commitment: qn.Commitment) -> Commitment:
+    unit = _upsert_unit(commitment.unit)
     row = db.session.execute(
         db.select(Commitment).where(Commitment.code == commitment.code)
     ).scalar_one_or_none()
     if row is None:
-        row = Commitment(code=commitment.code)
+        row = Commitment(code=commitment.code, unit=unit)
         db.session.add(row)
-    row.unit = _upsert_unit(commitment.unit)
+    row.unit = unit
     row.title_fr, row.title_en = commitment.title.fr, commitment.title.en
     row.norm_fr = commitment.norm.fr if commitment.norm else None
     row.norm_en = commitment.norm.en if commitment.norm else None
@@ -55,7 +56,7 @@ def sync_definitions(definitions: list[qn.Questionnaire]) -> SyncReport:
             commitment = _upsert_commitment(definition.commitment)
             row = db.session.get(Questionnaire, definition.id)
             if row is None:
-                row = Questionnaire(id=definition.id, commitment=commitment)
+                row = Questionnaire(id=definition.id, commitment=commitment, published=definition.published)
                 db.session.add(row)
                 report.created.append(definition.id)
             row.commitment = commitment

@@ -24,7 +24,8 @@ from ..models import CHANNELS, Answer, Cycle, Response
 from . import catalogue
 
 LANGUAGES = ("fr", "en")
-Principal = Literal["anonymous", "kiosk", "staff"]
+# "user": authenticated, but with no right to enter responses (an evaluator).
+Principal = Literal["anonymous", "kiosk", "staff", "user"]
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,11 @@ def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | No
     """None when allowed, else (status, message)."""
     if channel == "online":
         return None
-    if channel == "kiosk":
-        if submitter.kind == "kiosk":
-            return None
-        return (403 if submitter.kind == "staff" else 401), "the kiosk channel needs a kiosk's token"
-    # paper and phone are entered by staff.
-    if submitter.kind == "staff":
+    needed = "kiosk" if channel == "kiosk" else "staff"  # paper and phone are entered by staff
+    if submitter.kind == needed:
         return None
-    return (403 if submitter.kind == "kiosk" else 401), f"the {channel} channel needs a staff token"
+    status = 401 if submitter.kind == "anonymous" else 403
+    return status, f"the {channel} channel needs a {needed} token"
 
 
 def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome:
@@ -205,7 +203,6 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
     if errors:
         return Outcome(422, submission_id, error="Invalid response.", errors=errors)
 
-    assert version is not None and cycle is not None and validated is not None  # narrowed above
     definition = catalogue.definition_of(version)
     receipt = secrets.token_urlsafe(12)
     try:

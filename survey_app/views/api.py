@@ -120,7 +120,7 @@ def _submitter() -> Submitter | tuple:
         return json_error(401, "Invalid or revoked token.")
     if user.role in ("staff", "admin"):
         return Submitter("staff")
-    return Submitter("anonymous")
+    return Submitter("user")
 
 
 def _json_body():
