@@ -1,14 +1,15 @@
 """One test per kind of definition error: each asserts the exact path and message, and that
 the broken detail is reported once, without a cascade of follow-on errors."""
 
+import jsonschema
 import pytest
 
 import questionnaires as qn
 
 RATING_TEXT = {"fr": "Note?", "en": "Rating?"}
 
-CASES = [
-    # --- semantic rules (Python) -------------------------------------------------------------
+# Rules JSON Schema cannot express: checked in Python only (schema.json accepts these documents).
+SEMANTIC_CASES = [
     ("scale max not above min", lambda d: d["questions"][3]["scale"].update(max=1),
      "questions[3].scale.max", "must be greater than min"),
     ("scale max equal to min", lambda d: d["questions"][3]["scale"].update(min=5, max=5),
@@ -63,7 +64,10 @@ CASES = [
     ("pct_met target needs a met question", lambda d: (d["commitment"]["target"].update(indicator="pct_met"),
                                                        d["questions"][1].pop("dimension")),
      "commitment.target.indicator", 'pct_met needs a yes_no question with dimension "met"'),
-    # --- structural rules (schema.json) ------------------------------------------------------
+]
+
+# Structure: checked by schema.json, which the parser runs (so editors report them too).
+STRUCTURAL_CASES = [
     ("missing required field", lambda d: d["questions"][2].pop("text"),
      "questions[2].text", "is required"),
     ("missing commitment", lambda d: d.pop("commitment"),
@@ -133,10 +137,43 @@ CASES = [
 ]
 
 
+CASES = SEMANTIC_CASES + STRUCTURAL_CASES
+
+
 @pytest.mark.parametrize(("mutate", "path", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_each_kind_of_error_is_reported_alone_with_its_path(definition, issues_of, mutate, path, message):
     mutate(definition)
     assert issues_of(definition) == [(path, message)]
+
+
+@pytest.fixture(scope="module")
+def schema_validator():
+    schema = qn.load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def as_json(data):
+    """What an editor's validator sees: YAML keys such as ``1:`` are strings in JSON."""
+    if isinstance(data, dict):
+        return {str(k): as_json(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [as_json(v) for v in data]
+    return data
+
+
+@pytest.mark.parametrize("mutate", [c[1] for c in STRUCTURAL_CASES], ids=[c[0] for c in STRUCTURAL_CASES])
+def test_structural_errors_are_rejected_by_the_schema_alone(definition, schema_validator, mutate):
+    # schema.json agrees with the parser: an editor flags the same documents.
+    assert list(schema_validator.iter_errors(as_json(definition))) == []
+    mutate(definition)
+    assert list(schema_validator.iter_errors(as_json(definition)))
+
+
+@pytest.mark.parametrize("mutate", [c[1] for c in SEMANTIC_CASES], ids=[c[0] for c in SEMANTIC_CASES])
+def test_semantic_errors_pass_the_schema_and_are_caught_by_the_parser(definition, schema_validator, mutate):
+    mutate(definition)
+    assert list(schema_validator.iter_errors(as_json(definition))) == []
 
 
 def test_issue_str_names_file_path_and_message(tmp_path, definition):
