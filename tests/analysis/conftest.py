@@ -1,0 +1,26 @@
+"""Shared fixtures and hypothesis settings for the analysis tests."""
+import os
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "analysis", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("analysis")
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+@pytest.fixture(scope="session")
+def apistrat():
+    # R survey package's `apistrat` (stratified sample of California schools), columns
+    # snum, stype, pw, fpc, api00, api99, exported from survey 4.1-1 with write.csv.
+    return pd.read_csv(os.path.join(DATA, "apistrat.csv"))
+
+
+@pytest.fixture(scope="session")
+def apiclus1():
+    # R survey package's `apiclus1` (one-stage cluster sample of school districts).
+    return pd.read_csv(os.path.join(DATA, "apiclus1.csv"))
