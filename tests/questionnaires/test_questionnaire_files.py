@@ -263,3 +263,27 @@ def test_missing_translations(definition):
 def test_yaml_round_trip_of_to_dict(questionnaire):
     text = yaml.safe_dump(questionnaire.to_dict(), allow_unicode=True, sort_keys=False)
     assert qn.parse_yaml(text) == questionnaire
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title:\n  fr: Remarque : ceci\n",
+         'invalid YAML at line 2, column 16: mapping values are not allowed here (a text containing ": " must be in quotes)'),
+        ("title: {fr: Satisfait?, en: Satisfied}\n",
+         "invalid YAML at line 1, column 22: expected ',' or '}', but got '?' (inside { } a text containing ? must be in quotes)"),
+        ("a: &loop [*loop]\n", "recursive YAML aliases are not allowed"),
+    ],
+)
+def test_common_yaml_mistakes_get_a_hint(text, message):
+    # French typography (space before ":") and questions ending in "?" trip YAML up.
+    with pytest.raises(qn.DefinitionError) as info:
+        qn.parse_yaml(text, "x.yaml")
+    assert [i.message for i in info.value.errors] == [message]
+
+
+def test_non_finite_numbers_are_rejected():
+    text = VALID + "  - {id: delay, type: number, min: .nan, text: {fr: Délai, en: Delay}}\n"
+    with pytest.raises(qn.DefinitionError) as info:
+        qn.parse_yaml(text, "x.yaml")
+    assert [(i.path, i.message) for i in info.value.errors] == [("questions[2].min", "must be a finite number")]
