@@ -65,7 +65,7 @@ class RakeResult:
     n_effective: float
 
 
-def _targets(margins, total):
+def _targets(margins, total, explicit_total=None):
     if not isinstance(margins, Mapping) or not margins:
         raise ValueError("margins must be a non-empty mapping column -> {category: total or share}")
     raw = {}
@@ -84,17 +84,20 @@ def _targets(margins, total):
             raise ValueError(f"margins[{var!r}] sums to 0")
         raw[var] = vals
     sums = {v: sum(m.values()) for v, m in raw.items()}
-    shares = all(abs(s - 1.0) <= 1e-6 for s in sums.values())
-    if shares:
-        return {v: {c: x * total for c, x in m.items()} for v, m in raw.items()}, shares
-    first = next(iter(sums.values()))
-    for v, s in sums.items():
-        if abs(s - first) > 1e-6 * max(first, 1.0):
-            raise ValueError(
-                f"margins disagree on the population total: {next(iter(sums))!r} sums to "
-                f"{first!r} but {v!r} sums to {s!r}"
-            )
-    return raw, shares
+    is_share = {v: abs(s - 1.0) <= 1e-6 for v, s in sums.items()}
+    totals = {v: s for v, s in sums.items() if not is_share[v]}
+    if totals:
+        first_var, first = next(iter(totals.items()))
+        for v, s in totals.items():
+            if abs(s - first) > 1e-6 * max(first, 1.0):
+                raise ValueError(
+                    f"margins disagree on the population total: {first_var!r} sums to "
+                    f"{first!r} but {v!r} sums to {s!r}"
+                )
+        if explicit_total is not None and abs(explicit_total - first) > 1e-6 * first:
+            raise ValueError(f"total={explicit_total!r} disagrees with the margins' total {first!r}")
+        total = first
+    return {v: ({c: x * total for c, x in m.items()} if is_share[v] else m) for v, m in raw.items()}
 
 
 def rake(
@@ -109,9 +112,10 @@ def rake(
         One row per respondent, with a column for each raking variable
         (e.g. ``age_group``, ``district``).
     margins : mapping
-        Column -> {category: population total}, or -> {category: share} with shares
-        summing to 1 for every variable (then scaled to ``total``). Totals of all
-        variables must agree.
+        Column -> {category: population total}, or -> {category: share} (shares
+        summing to 1). Variables given as totals must agree on the population size;
+        shares are scaled to it (or to ``total``, or to the sum of the base weights
+        when no variable gives totals).
     weights : sequence of float, optional
         Base (design) weights :math:`d_i > 0`; 1 by default.
     total : float, optional
@@ -174,7 +178,7 @@ def rake(
             raise TypeError(f"bounds must be a pair (lower, upper), got {bounds!r}") from None
         if not 0 <= lo_b < 1 < hi_b:
             raise ValueError(f"bounds must satisfy 0 <= lower < 1 < upper, got {bounds!r}")
-    targets, _ = _targets(margins, total_v)
+    targets = _targets(margins, total_v, None if total is None else total_v)
 
     # encode each raking variable
     enc = []
