@@ -410,7 +410,7 @@ def compare_cycles(
         * ``comparable``, ``comparability_warning``;
         * ``target``, ``target_status`` (``met`` when the cycle's interval lies
           entirely at or above the target, ``not met`` when entirely below,
-          ``inconclusive`` otherwise; None without target), ``target_gap`` (cycle
+          ``inconclusive`` otherwise; missing without target), ``target_gap`` (cycle
           estimate - target), ``target_progress`` (share of the baseline's gap to
           the target closed by the change; NaN when the baseline already met it).
 
