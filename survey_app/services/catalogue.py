@@ -94,12 +94,23 @@ def sync_directory(path: str | Path) -> SyncReport:
 _parsed_versions: dict[tuple[int, str], qn.Questionnaire] = {}
 
 
-def definition_of(version: QuestionnaireVersion) -> qn.Questionnaire:
-    """The parsed definition of a stored version."""
+@dataclass(frozen=True)
+class VersionRef:
+    """A stored version, by id and content hash: enough to find its parsed definition."""
+
+    id: int
+    content_hash: str
+
+
+def definition_of(version: QuestionnaireVersion | VersionRef) -> qn.Questionnaire:
+    """The parsed definition of a stored version (loaded and parsed once per process)."""
     key = (version.id, version.content_hash)
     parsed = _parsed_versions.get(key)
     if parsed is None:
-        parsed = _parsed_versions[key] = qn.from_dict(version.definition)
+        stored = version if isinstance(version, QuestionnaireVersion) else db.session.get(
+            QuestionnaireVersion, version.id
+        )
+        parsed = _parsed_versions[key] = qn.from_dict(stored.definition)
     return parsed
 
 
@@ -122,12 +133,23 @@ def get_published(questionnaire_id: str) -> Questionnaire | None:
     return row
 
 
-def find_version(questionnaire: Questionnaire, content_hash: str | None) -> QuestionnaireVersion | None:
-    if content_hash is None:
-        return questionnaire.current_version
-    return db.session.execute(
-        db.select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == questionnaire.id,
+def current_version_ref(questionnaire_id: str) -> VersionRef | None:
+    """The current version of a published questionnaire, in one small query (the hot path
+    of every submission); None when the questionnaire is unknown or unpublished."""
+    row = db.session.connection().execute(
+        db.select(QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
+        .join(Questionnaire, Questionnaire.current_version_id == QuestionnaireVersion.id)
+        .where(Questionnaire.id == questionnaire_id, Questionnaire.published.is_(True))
+    ).first()
+    return VersionRef(row.id, row.content_hash) if row else None
+
+
+def version_ref(questionnaire_id: str, content_hash: str) -> VersionRef | None:
+    """Any stored version of a questionnaire (a kiosk may answer a version it cached)."""
+    row = db.session.execute(
+        db.select(QuestionnaireVersion.id, QuestionnaireVersion.content_hash).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
             QuestionnaireVersion.content_hash == content_hash,
         )
-    ).scalar_one_or_none()
+    ).first()
+    return VersionRef(row.id, row.content_hash) if row else None
