@@ -64,8 +64,10 @@ class MeanResult:
         Number of not-applicable answers dropped.
     deff : float
         Design effect: variance under the design / variance of a simple random sample
-        of the same size (without replacement if ``fpc`` was given, with replacement
-        otherwise). 1.0 by convention when the sample variance is 0.
+        of the same size -- without replacement from the population size implied by
+        ``fpc`` (:math:`\\sum_h N_h`; the sum of the weights for cluster designs, as
+        R's ``svymean(deff=TRUE)``), or with replacement without ``fpc``. 1.0 by
+        convention when the sample variance is 0.
     deff_kish : float
         Kish's design effect of unequal weights, :math:`n \\sum w^2 / (\\sum w)^2`.
     n_effective : float
@@ -188,7 +190,8 @@ def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
     W = float(np.dot(c, w))
     mean = float(np.dot(c * w, y) / W)
     z = w * (y - mean) / W  # influence of one unit
-    if clusters[1][0] is None and len(clusters[1]) == 1:
+    clustered = not (clusters[1][0] is None and len(clusters[1]) == 1)
+    if not clustered:
         # every unit is its own PSU
         n_h = np.bincount(s_codes, weights=c, minlength=H)
         sum_h = np.bincount(s_codes, weights=c * z, minlength=H)
@@ -213,7 +216,12 @@ def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
     df = float(n_h.sum() - H)
     # design effect against simple random sampling of n units
     s2 = n / (n - 1.0) * float(np.dot(c * w, (y - mean) ** 2)) / W
-    f_srs = min(n / W, 1.0) if fpc is not None else 0.0
+    if fpc is None:
+        f_srs = 0.0  # SRS with replacement
+    elif clustered:
+        f_srs = min(n / W, 1.0)  # population size estimated by the sum of weights (as R)
+    else:
+        f_srs = min(n / float(np.sum(n_h / np.where(f > 0, f, np.inf))) if (f > 0).all() else 0.0, 1.0)
     var_srs = (1.0 - f_srs) * s2 / n
     deff = var / var_srs if var_srs > 0 else 1.0
     deff_kish = n * float(np.dot(c, w * w)) / (W * W)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "analysis", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "analysis", max_examples=int(os.environ.get("ANALYSIS_MAX_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("analysis")
 

@@ -106,6 +106,8 @@ def test_srs_reduces_to_textbook():
     # fpc: population of 40
     res_f = mean_ci(x, fpc=40)
     assert_allclose(res_f.se, res.se * math.sqrt(1 - 10 / 40))
+    assert_allclose(res_f.deff, 1.0)  # simple random sampling without replacement
+    assert_allclose(mean_ci(x, fpc=0.25).se, res_f.se)
 
 
 def test_weights_are_not_frequency_weights():
