@@ -56,14 +56,18 @@ def _value_codes(col: pd.Series, name: str):
         return codes.astype(np.int64), np.asarray(uniq), False
     if arr.dtype.kind == "b":
         raise TypeError(f"column {name!r} must hold numbers, not booleans")
-    # object column: numbers and "na" / None
-    s = pd.Series(arr, dtype=object)
-    is_na = s.map(lambda x: x is None or (isinstance(x, str) and x == NA_MARKER)).to_numpy(dtype=bool)
-    rest = s[~is_na]
-    bad = rest.map(lambda x: isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)))
-    if bad.any():
-        raise TypeError(f"column {name!r} contains {rest[bad].iloc[0]!r}; expected a number or {NA_MARKER!r}")
-    num = rest.astype(np.float64).to_numpy()
+    # object column: numbers and "na" / None (vectorised: this may be millions of rows)
+    missing = pd.isna(arr)
+    if missing.any() and any(x is not None for x in arr[missing].tolist()):
+        raise ValueError(f"column {name!r} contains NaN; mark not-applicable answers with {NA_MARKER!r}")
+    is_na = missing | (arr == NA_MARKER)
+    rest = arr[~is_na]
+    kinds = pd.Series(rest).map(type).unique() if rest.size else []
+    for kind in kinds:
+        if kind is bool or not issubclass(kind, (int, float, np.integer, np.floating)):
+            bad = next(x for x in rest.tolist() if type(x) is kind)
+            raise TypeError(f"column {name!r} contains {bad!r}; expected a number or {NA_MARKER!r}")
+    num = rest.astype(np.float64)
     if not np.isfinite(num).all():
         raise ValueError(f"column {name!r} contains NaN; mark not-applicable answers with {NA_MARKER!r}")
     codes_rest, uniq = pd.factorize(num, sort=True)
