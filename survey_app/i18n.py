@@ -1,7 +1,9 @@
 """Language selection: French first, English on request.
 
-Order: an explicit ``?lang=`` (which is remembered in the session), the session, the
-browser's Accept-Language among the supported languages, then French.
+Order: an explicit ``?lang=`` (which is remembered in the session), the session, then
+French. The browser's Accept-Language is deliberately not followed: the city serves its
+citizens in French by default (many counter tablets and phones are set to English), and
+every page offers the switch to English.
 """
 from __future__ import annotations
 
@@ -25,9 +27,7 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in supported():
         return remembered
-    return request.accept_languages.best_match(supported()) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_language() -> str:

@@ -43,6 +43,7 @@ def test_french_is_the_default(client):
     assert '<html lang="fr">' in client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
 
 
-def test_browser_preference_for_english_is_honoured(client):
+def test_french_first_even_for_an_english_browser_which_gets_the_switch(client):
     page = client.get("/", headers={"Accept-Language": "en-CA,en;q=0.9"}).get_data(as_text=True)
-    assert '<html lang="en">' in page
+    assert '<html lang="fr">' in page
+    assert 'hreflang="en">English</a>' in page
