@@ -38,7 +38,11 @@ def from_environment(instance_path: Path) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    # A server database may drop idle connections: check each one before use. SQLite is a
+    # file, so the check would only cost a query per request.
+    engine_options = {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "QUESTIONNAIRES_DIR": os.environ.get("QUESTIONNAIRES_DIR") or str(questionnaires.DEMO_DIR),
@@ -46,7 +50,6 @@ def from_environment(instance_path: Path) -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "fr",
     "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
     "LANGUAGES": ("fr", "en"),
