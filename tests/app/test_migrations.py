@@ -15,6 +15,7 @@ def assert_models_match_schema(app):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
+        db.engine.dispose()
     assert diff == [], diff
 
 

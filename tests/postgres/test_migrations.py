@@ -12,5 +12,9 @@ def test_upgrade_from_empty_on_postgres_matches_the_models(migrated_postgres):
     app = make_app(migrated_postgres)
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
-    assert {"response", "answer", "questionnaire_version", "kiosk", "alembic_version"} <= tables
-    assert_models_match_schema(app)
+    try:
+        assert {"response", "answer", "questionnaire_version", "kiosk", "alembic_version"} <= tables
+        assert_models_match_schema(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
