@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from .. import auth
 from ..extensions import db
-from ..services import catalogue, kiosks
+from ..services import catalogue, kiosks, results
 from ..services.submissions import Outcome, Submitter, record_response
 
 bp = Blueprint("api", __name__)
@@ -169,3 +169,26 @@ def submit_batch():
                         **({"submission_id": outcome.submission_id} if outcome.submission_id else {})})
     stored = sum(1 for r in results if r["status"] in (200, 201))
     return jsonify(results=results, stored=stored, failed=len(results) - stored)
+
+
+@bp.get("/api/v1/results/<questionnaire_id>")
+@auth.roles_required("evaluator", "admin")
+def questionnaire_results(questionnaire_id: str):
+    """Results of one questionnaire for ``?cycle=C`` against ``?baseline=B`` (design.md).
+
+    Optional: ``channel``, ``site``, ``language`` filters and ``weighting=none|raked``.
+    Without ``cycle``, the latest cycle with responses; without ``baseline``, no change.
+    """
+    try:
+        filters = results.Filters.from_mapping(request.args)
+        result = results.questionnaire_results(
+            questionnaire_id,
+            request.args.get("cycle") or None,
+            request.args.get("baseline") or None,
+            filters=filters,
+            weighting=request.args.get("weighting") or "none",
+        )
+    except results.ResultsError as exc:
+        status = 404 if exc.field == "questionnaire" else 400
+        return json_error(status, str(exc), {exc.field: exc.message})
+    return jsonify(results.api_payload(result))
