@@ -49,12 +49,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_engine(app, db.engine)
 
     from . import auth
-    from .views import api, errors, survey
+    from .views import api, errors, exports, survey
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)
 
