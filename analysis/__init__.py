@@ -109,6 +109,7 @@ from .means import (
     cohen_d,
     diff_means_ci,
     diff_means_ci_from_counts,
+    diff_means_ci_from_results,
     mean_ci,
     mean_ci_from_counts,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "MeanResult",
     "diff_means_ci",
     "diff_means_ci_from_counts",
+    "diff_means_ci_from_results",
     "WelchResult",
     "bootstrap_ci",
     "BootstrapResult",

@@ -40,6 +40,7 @@ __all__ = [
     "mean_ci_from_counts",
     "diff_means_ci",
     "diff_means_ci_from_counts",
+    "diff_means_ci_from_results",
     "cohen_d",
     "welch_arrays",
 ]
@@ -517,3 +518,46 @@ def diff_means_ci_from_counts(counts_a, counts_b, confidence_level=0.95) -> Welc
     n1, m1, v1 = moments(va, ca)
     n2, m2, v2 = moments(vb, cb)
     return _welch_from_moments(n1, m1, v1, n2, m2, v2, level)
+
+
+def diff_means_ci_from_results(a: MeanResult, b: MeanResult, confidence_level=None) -> WelchResult:
+    r"""Interval and test for mean(a) - mean(b) of two *independent* design-based estimates.
+
+    Parameters
+    ----------
+    a, b : MeanResult
+        Results of :func:`mean_ci` / :func:`mean_ci_from_counts` on independent samples
+        (e.g. two cycles, each weighted by raking).
+    confidence_level : float, optional
+        Default: the level of ``a``.
+
+    Returns
+    -------
+    WelchResult
+        ``estimate`` = a.mean - b.mean, ``se`` = :math:`\sqrt{SE_a^2 + SE_b^2}`,
+        ``df`` by Satterthwaite from the two designs' degrees of freedom,
+        :math:`\nu = (SE_a^2 + SE_b^2)^2 / (SE_a^4/\nu_a + SE_b^4/\nu_b)`, ``statistic``,
+        two-sided ``pvalue``; ``n1``/``n2`` are the numbers of answers and ``cohen_d``
+        uses the estimated population SDs.
+
+    Notes
+    -----
+    With unweighted simple random samples (:math:`SE = s/\sqrt n`, :math:`\nu = n - 1`)
+    this is exactly Welch's test (:func:`diff_means_ci`) [4]_.
+    """
+    if not isinstance(a, MeanResult) or not isinstance(b, MeanResult):
+        raise TypeError("a and b must be MeanResult objects (from mean_ci or mean_ci_from_counts)")
+    level = check_confidence_level(a.confidence_level if confidence_level is None else confidence_level)
+    for name, r in (("a", a), ("b", b)):
+        if not (math.isfinite(r.se) and r.df >= 1):
+            raise ValueError(f"{name} needs a finite standard error and at least 1 degree of freedom")
+    # welch_arrays works on (n, mean, variance) with SE^2 = v/n and df = n - 1: feed it the
+    # designs' SE and df through an equivalent n.
+    n1, n2 = a.df + 1.0, b.df + 1.0
+    r = welch_arrays(n1, a.mean, a.se**2 * n1, n2, b.mean, b.se**2 * n2, level)
+    return WelchResult(
+        estimate=float(r["estimate"]), mean1=a.mean, mean2=b.mean, sd1=a.sd, sd2=b.sd,
+        n1=a.n, n2=b.n, se=float(r["se"]), statistic=float(r["statistic"]),
+        pvalue=float(r["pvalue"]), df=float(r["df"]),
+        cohen_d=float(cohen_d(a.n, a.mean, a.sd**2, b.n, b.mean, b.sd**2)), confidence_level=level,
+    )
