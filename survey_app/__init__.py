@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_engine(app, db.engine)
 
     from . import auth
-    from .views import api, errors, exports, survey
+    from .views import api, errors, exports, kiosk, kiosk_admin, survey
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -57,6 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
     csrf.exempt(api.bp)
+    # Kiosks authenticate with their bearer token only: no session, no CSRF form token.
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(kiosk.api_bp)
+    csrf.exempt(kiosk.api_bp)
+    app.register_blueprint(kiosk_admin.bp)
     errors.init_app(app)
 
     from . import cli

@@ -9,11 +9,13 @@ import questionnaires as qn
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .services import catalogue, cycles, demo, users
+from .services import catalogue, cycles, demo, imports, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
 users_cli = AppGroup("users", help="Create users and API tokens.")
+kiosks_cli = AppGroup("kiosks", help="Create, list and revoke kiosks (tablets at service counters).")
+responses_cli = AppGroup("responses", help="Import responses collected on paper, by phone or on a kiosk.")
 
 
 @questionnaires_cli.command("check")
@@ -114,6 +116,93 @@ def users_token(email: str):
     click.echo(token)
 
 
+@kiosks_cli.command("enroll")
+@click.argument("name")
+@click.option("--site", required=True, help="Where the kiosk stands, e.g. 'Bureau d'arrondissement Ahuntsic'.")
+@click.option("--questionnaire", "questionnaire_ids", multiple=True, metavar="ID",
+              help="A questionnaire offered on this kiosk (repeatable; default: every kiosk questionnaire).")
+@click.option("--pin", help="The staff PIN (4 to 8 digits) that leaves kiosk mode; default: a random one, printed.")
+@click.option("--inactivity", type=int, default=90, show_default=True,
+              help="Seconds without a touch before the kiosk asks whether the citizen is still there.")
+@click.option("--keep-partial/--discard-partial", default=False, show_default=True,
+              help="On an inactivity reset, keep the answers given so far as a partial response.")
+@click.option("--min-interval", type=int, default=10, show_default=True,
+              help="Seconds between two submissions (stops button mashing).")
+@click.option("--thanks-seconds", type=int, default=8, show_default=True,
+              help="Seconds the thank-you screen stays before the kiosk resets.")
+def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, min_interval, thanks_seconds):
+    """Create a kiosk and print its one-time enrollment code (the last word of the output)."""
+    generated = pin is None
+    pin = kiosks.generate_pin() if generated else pin
+    settings = kiosks.KioskSettings(inactivity, keep_partial, min_interval, thanks_seconds)
+    try:
+        kiosk, code = kiosks.create_kiosk(name, site, questionnaire_ids, settings, pin, actor="cli")
+    except kiosks.KioskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    offered = ", ".join(kiosks.offered_questionnaires(kiosk)) or "none"
+    click.echo(f"kiosk {kiosk.id} {kiosk.name!r} created at site {kiosk.site!r} (questionnaires: {offered})")
+    if generated:
+        click.echo(f"staff PIN (leaves kiosk mode; change it on the kiosks page): {pin}")
+    hours = current_app.config["KIOSK_ENROLLMENT_TTL_HOURS"]
+    click.echo(f"On the tablet, open /kiosk/ and enter this one-time code (valid {hours} hours):")
+    click.echo(code)
+
+
+@kiosks_cli.command("list")
+def kiosks_list():
+    """List kiosks by site, with their state, last contact and waiting responses."""
+    for site, entries in kiosks.health():
+        click.echo(site)
+        for entry in entries:
+            kiosk = entry.kiosk
+            seen = kiosk.last_seen_at.strftime("%Y-%m-%d %H:%M UTC") if kiosk.last_seen_at else "never"
+            state = "silent" if entry.silent else entry.state
+            click.echo(f"  {kiosk.id:>4}  {kiosk.name:30} {state:9} last contact {seen:20} backlog {kiosk.backlog}")
+
+
+@kiosks_cli.command("revoke")
+@click.argument("kiosk_id", type=int)
+def kiosks_revoke(kiosk_id: int):
+    """Revoke a kiosk: its token and any pending code stop working."""
+    try:
+        kiosk = kiosks.revoke_kiosk(kiosk_id, actor="cli")
+    except kiosks.KioskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"kiosk {kiosk.id} {kiosk.name!r} revoked")
+
+
+@responses_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--questionnaire", help="The questionnaire of a CSV file (for a kiosk queue file: only its responses).")
+@click.option("--cycle", help="The cycle of a CSV file (a kiosk queue file goes to the open cycle).")
+@click.option("--channel", type=click.Choice(["paper", "phone", "kiosk"]),
+              help="paper (default) or phone for a CSV file; a kiosk queue file keeps the kiosk channel.")
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the CSV rows without a language column.")
+def responses_import(file: Path, questionnaire, cycle, channel, language):
+    """Import FILE: a CSV of paper or phone responses, or a kiosk's saved queue (JSON).
+
+    Importing the same file again stores nothing twice. A CSV is checked whole first: when a
+    row is invalid, nothing is stored and every problem is listed.
+    """
+    try:
+        report = imports.import_file(file.read_bytes(), questionnaire=questionnaire, cycle=cycle,
+                                     channel=channel, language=language)
+    except imports.ImportProblem as exc:
+        for problem in exc.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        raise click.ClickException(f"nothing imported ({len(exc.problems)} problem(s))") from exc
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for where, outcome in report.failed:
+        detail = "; ".join(f"{k}: {v}" for k, v in outcome.errors.items()) or outcome.error
+        click.echo(f"{file.name}: {where}: {outcome.status} {detail}", err=True)
+    skipped = f", {report.skipped} skipped (other questionnaires)" if report.skipped else ""
+    click.echo(f"{report.stored} stored, {report.already} already stored, {len(report.failed)} refused{skipped}")
+    if not report.ok:
+        sys.exit(1)
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has questionnaires.")
@@ -132,4 +221,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(cycles_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(kiosks_cli)
+    app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)

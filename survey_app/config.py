@@ -64,4 +64,17 @@ DEFAULTS = {
     # Smallest group shown in any output (disclosure control).
     "MIN_CELL_SIZE": 10,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    # Kiosks. A one-time enrollment code expires after this many hours.
+    "KIOSK_ENROLLMENT_TTL_HOURS": 168,
+    # The health page marks an enrolled kiosk silent after this long without contact.
+    "KIOSK_SILENT_AFTER_MINUTES": 30,
+    # How often a tablet reports its backlog, and refreshes its settings.
+    "KIOSK_HEARTBEAT_SECONDS": 60,
+    # The "are you still there?" warning before an inactivity reset: at least 20 s lets a
+    # citizen keep their answers with one touch (WCAG 2.2.1, Timing Adjustable).
+    "KIOSK_INACTIVITY_WARNING_SECONDS": 20,
+    # Queued responses sent per batch request, and the retry delays after a failed sync
+    # (doubling from the first to the second, with jitter).
+    "KIOSK_SYNC_BATCH_SIZE": 25,
+    "KIOSK_SYNC_BACKOFF_MS": (1000, 300000),
 }

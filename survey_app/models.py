@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    false,
     Boolean,
     CheckConstraint,
     Date,
@@ -149,6 +150,9 @@ class Response(db.Model):
     language: Mapped[str] = mapped_column(String(5))
     site: Mapped[str | None] = mapped_column(String(120))
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    # A questionnaire left unfinished at a kiosk and kept (the kiosk's keep-partial setting):
+    # its answers were checked by every rule except "required".
+    partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # sha256 of the canonical submission: tells an identical replay from a conflicting one.
     payload_hash: Mapped[str] = mapped_column(String(64))
 
@@ -244,9 +248,20 @@ class AuditEvent(db.Model):
 
 
 class Kiosk(db.Model):
-    """A tablet at a service counter. It authenticates with a device token (stored hashed)."""
+    """A tablet at a service counter. It authenticates with a device token (stored hashed).
+
+    The settings (inactivity timeout, keep-partial, minimum interval, thank-you duration and
+    the staff PIN's verifier) are sent to the tablet, which applies them offline.
+    """
 
     __tablename__ = "kiosk"
+    __table_args__ = (
+        CheckConstraint(
+            "inactivity_timeout_s BETWEEN 5 AND 3600 AND min_interval_s BETWEEN 0 AND 600"
+            " AND thanks_seconds BETWEEN 2 AND 60",
+            name="settings_in_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -255,6 +270,7 @@ class Kiosk(db.Model):
     # offered on the kiosk channel.
     questionnaire_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrollment_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -262,3 +278,15 @@ class Kiosk(db.Model):
     backlog: Mapped[int] = mapped_column(Integer, default=0)
     app_version: Mapped[str | None] = mapped_column(String(40))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Seconds without a touch before the "are you still there?" warning.
+    inactivity_timeout_s: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # On an inactivity reset: keep the answers given so far as a partial response.
+    keep_partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Smallest time between two submissions (stops button mashing).
+    min_interval_s: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # How long the thank-you screen stays before the kiosk resets for the next citizen.
+    thanks_seconds: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    # The staff PIN that leaves kiosk mode: argon2id for checks on the server, and a PBKDF2
+    # verifier the tablet can check offline (a PIN is a speed bump, not a strong secret).
+    staff_pin_hash: Mapped[str | None] = mapped_column(String(200))
+    staff_pin_verifier: Mapped[dict[str, Any] | None] = mapped_column(JSON)

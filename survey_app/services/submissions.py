@@ -7,6 +7,7 @@ a different payload is a conflict and the first response is kept.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -68,6 +69,9 @@ def payload_hash(payload: dict[str, Any]) -> str:
         key: payload.get(key)
         for key in ("questionnaire", "version", "cycle", "channel", "language", "answers")
     }
+    if payload.get("partial") is True:
+        # Only when set, so that the fingerprints of complete responses never change.
+        canonical["partial"] = True
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -99,6 +103,22 @@ def _replay_outcome(existing: Response, digest: str) -> Outcome:
         error="This submission_id was already used for a different response; the first one is kept.",
         errors={"submission_id": "already used with different answers"},
     )
+
+
+# Definitions with every question optional, by version: the rules for partial responses.
+_partial_definitions: dict[str, qn.Questionnaire] = {}
+
+
+def _partial_rules(definition: qn.Questionnaire) -> qn.Questionnaire:
+    """A partial response (a kiosk questionnaire left unfinished and kept) follows every rule
+    except "required": what was answered must be valid, what was not may be missing."""
+    relaxed = _partial_definitions.get(definition.version)
+    if relaxed is None:
+        relaxed = _partial_definitions[definition.version] = dataclasses.replace(
+            definition,
+            questions=tuple(dataclasses.replace(q, required=False) for q in definition.questions),
+        )
+    return relaxed
 
 
 def _open_cycle(code: Any) -> tuple[Any, str | None]:
@@ -176,6 +196,12 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
     errors: dict[str, str] = {}
     if payload.get("language", "fr") not in LANGUAGES:
         errors["language"] = "must be fr or en"
+    partial = payload.get("partial", False)
+    if not isinstance(partial, bool):
+        errors["partial"] = "must be true or false"
+        partial = False
+    elif partial and channel != "kiosk":
+        errors["partial"] = "only kiosks send partial responses"
     version = None
     version_hash = payload.get("version")
     if version_hash is not None and not isinstance(version_hash, str):
@@ -200,7 +226,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
         if channel not in definition.channels:
             errors["channel"] = f"this questionnaire is not offered on the {channel} channel"
         try:
-            validated = qn.validate_answers(definition, answers)
+            validated = qn.validate_answers(
+                _partial_rules(definition) if partial else definition, answers
+            )
         except qn.AnswerError as exc:
             for path, message in exc.errors.items():
                 errors[path if path.startswith("answers.") else f"answers.{path}"] = message
@@ -226,6 +254,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
         "language": payload.get("language", "fr"),
         "site": submitter.site,
         "submitted_on": dt.date.today(),
+        "partial": partial,
         "payload_hash": digest,
     }
     answer_rows = _answer_rows(questionnaire_id, cycle.id, definition, validated)

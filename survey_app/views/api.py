@@ -53,6 +53,12 @@ def _question_json(question) -> dict:
             if question.options
             else None
         ),
+        # What a client needs to show the question and check it the way the server will.
+        "help": question.help.to_dict() if question.help is not None else None,
+        "min": question.min,
+        "max": question.max,
+        "max_length": question.max_length,
+        "show_if": question.show_if.to_dict() if question.show_if is not None else None,
     }
 
 
@@ -100,6 +106,7 @@ def show_questionnaire(questionnaire_id: str):
             "id": row.id,
             "version": row.current_version.content_hash,
             "title": {"fr": definition.title.fr, "en": definition.title.en},
+            "intro": definition.intro.to_dict() if definition.intro is not None else None,
             "channels": list(definition.channels),
             "commitment": _commitment_json(row.commitment),
             "questions": [_question_json(q) for q in definition.questions],

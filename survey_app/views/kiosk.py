@@ -1,0 +1,187 @@
+"""The kiosk: the tablet's page and service worker, and its JSON API (design.md).
+
+The page is a static shell, the same for every kiosk: the tablet keeps its device token, its
+settings, its questionnaires and its queue of responses in IndexedDB, so it works offline.
+Both languages' strings are rendered into the page, so the language toggle works offline.
+The API authenticates the tablet by its bearer token only: no session, no CSRF token.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+
+from .. import __version__
+from ..auth import bearer_token
+from ..kiosk_strings import LANGUAGE_NAMES, STRINGS
+from ..services import kiosks
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+api_bp = Blueprint("kiosk_api", __name__, url_prefix="/api/v1/kiosks")
+
+KIOSK_STATIC = Path(__file__).resolve().parent.parent / "static" / "kiosk"
+SHELL_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "kiosk" / "kiosk.html"
+
+
+@functools.lru_cache(maxsize=1)
+def asset_version() -> str:
+    """A digest of the kiosk's files: a new one makes the tablets install the new version."""
+    digest = hashlib.sha256()
+    for path in sorted(KIOSK_STATIC.rglob("*")) + [SHELL_TEMPLATE, Path(__file__)]:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def app_version() -> str:
+    return f"{__version__}+{asset_version()[:8]}"
+
+
+def _strings() -> dict[str, dict[str, str]]:
+    result = {}
+    for lang in current_app.config["LANGUAGES"]:
+        with force_locale(lang):
+            result[lang] = {key: str(text) for key, text in STRINGS.items()}
+        result[lang]["language_name"] = LANGUAGE_NAMES[lang]
+    return result
+
+
+@bp.get("/")
+def shell():
+    config = current_app.config
+    base, cap = config["KIOSK_SYNC_BACKOFF_MS"]
+    page = render_template(
+        "kiosk/kiosk.html",
+        strings=_strings(),
+        settings={
+            "appVersion": app_version(),
+            "assetVersion": asset_version(),
+            "heartbeatSeconds": config["KIOSK_HEARTBEAT_SECONDS"],
+            "inactivityWarningSeconds": config["KIOSK_INACTIVITY_WARNING_SECONDS"],
+            "batchSize": config["KIOSK_SYNC_BATCH_SIZE"],
+            "backoffMs": [base, cap],
+            "urls": {
+                "scope": url_for("kiosk.shell"),
+                "sw": url_for("kiosk.service_worker"),
+                "enroll": url_for("kiosk_api.enroll"),
+                "me": url_for("kiosk_api.me"),
+                "heartbeat": url_for("kiosk_api.heartbeat"),
+                "unlock": url_for("kiosk_api.unlock"),
+                "batch": url_for("api.submit_batch"),
+                "questionnaire": url_for("api.show_questionnaire", questionnaire_id="__ID__"),
+                "exit": url_for("survey.index"),
+            },
+        },
+    )
+    response = current_app.make_response(page)
+    # Always revalidated: the service worker fetches it network-first and keeps a copy.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """Served from /kiosk/ so that its scope covers the kiosk page."""
+    response = current_app.response_class(
+        (KIOSK_STATIC / "sw.js").read_bytes(), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    response = current_app.response_class(
+        (KIOSK_STATIC / "manifest.webmanifest").read_bytes(), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+
+def json_error(status: int, message: str, errors: dict[str, str] | None = None):
+    body: dict = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+def kiosk_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        token = bearer_token()
+        kiosk = kiosks.kiosk_for_token(token) if token else None
+        if kiosk is None:
+            return json_error(401, "A valid kiosk token is required (it may have been revoked).")
+        g.kiosk = kiosk
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _json_object():
+    payload = request.get_json(force=True, silent=True)
+    return payload if isinstance(payload, dict) else None
+
+
+@api_bp.post("/enroll")
+def enroll():
+    payload = _json_object()
+    if payload is None or not isinstance(payload.get("code"), str):
+        return json_error(400, 'The body must be {"code": "<enrollment code>"}.',
+                          {"code": "is required"})
+    try:
+        kiosk, token = kiosks.enroll(payload["code"])
+    except kiosks.EnrollmentRefused:
+        return json_error(403, "Unknown, expired or already used enrollment code.",
+                          {"code": "unknown, expired or already used"})
+    return jsonify({"token": token, **kiosks.config_for(kiosk)}), 201
+
+
+@api_bp.get("/me")
+@kiosk_required
+def me():
+    kiosks.record_contact(g.kiosk)
+    return jsonify(kiosks.config_for(g.kiosk))
+
+
+@api_bp.post("/heartbeat")
+@kiosk_required
+def heartbeat():
+    payload = _json_object()
+    if payload is None:
+        return json_error(400, "The body must be a JSON object.")
+    backlog = payload.get("backlog", 0)
+    version = payload.get("app_version")
+    errors = {}
+    if isinstance(backlog, bool) or not isinstance(backlog, int) or not 0 <= backlog <= 10**9:
+        errors["backlog"] = "must be a whole number, 0 or more"
+    if version is not None and (not isinstance(version, str) or len(version) > 40):
+        errors["app_version"] = "must be a string of at most 40 characters"
+    if errors:
+        return json_error(422, "Invalid heartbeat.", errors)
+    kiosks.record_heartbeat(g.kiosk, backlog, version)
+    return "", 204
+
+
+@api_bp.post("/unlock")
+@kiosk_required
+def unlock():
+    """Check the staff PIN (the tablet checks it itself when it is offline)."""
+    payload = _json_object()
+    if payload is None or not isinstance(payload.get("pin"), str):
+        return json_error(400, 'The body must be {"pin": "<staff PIN>"}.', {"pin": "is required"})
+    if not kiosks.check_pin(g.kiosk, payload["pin"]):
+        return json_error(403, "Wrong PIN.", {"pin": "wrong PIN"})
+    return "", 204
