@@ -48,7 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(app, db.engine)
 
-    from . import auth
+    from . import auth, presentation
+    from .views import results as results_views
     from .views import api, errors, exports, kiosk, kiosk_admin, survey
 
     auth.init_app(app)
@@ -56,6 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(results_views.bp)
+    presentation.init_app(app)
     csrf.exempt(api.bp)
     # Kiosks authenticate with their bearer token only: no session, no CSRF form token.
     app.register_blueprint(kiosk.bp)

@@ -124,6 +124,12 @@ def _memoised(key, draw) -> str:
     return svg
 
 
+def _legend(fig: Figure, **kwargs) -> None:
+    """A figure legend, only when something is labelled (matplotlib warns otherwise)."""
+    if any(ax.get_legend_handles_labels()[0] for ax in fig.axes):
+        fig.legend(**kwargs)
+
+
 def _height(rows: int, per_row: float = 0.55, extra: float = 1.2) -> float:
     return max(2.2, extra + per_row * rows)
 
@@ -171,7 +177,7 @@ def interval_chart(rows: Sequence[tuple[str, Estimate, Estimate, float | None]],
         ax.grid(axis="x", color="#d0d0d0", linewidth=0.6)
         ax.set_axisbelow(True)
         if used:
-            fig.legend(loc="outside lower center", ncol=3)
+            _legend(fig, loc="outside lower center", ncol=3)
         return _render(fig, title)
 
     return _memoised(key, draw)
@@ -206,7 +212,7 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, str]], *, lang: s
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", color="#d0d0d0", linewidth=0.6)
         ax.set_axisbelow(True)
-        fig.legend(loc="outside lower center", ncol=3)
+        _legend(fig, loc="outside lower center", ncol=3)
         return _render(fig, title)
 
     return _memoised(key, draw)
@@ -260,7 +266,7 @@ def distribution_chart(rows: Sequence[tuple[str, Sequence[int]]], categories: Se
         ax.xaxis.set_major_formatter(_formatter(lang))
         ax.set_xlabel(xlabel)
         longest = max((len(c) for c in categories), default=0)
-        fig.legend(loc="outside lower center", ncol=min(k, 5 if longest <= 16 else 3 if longest <= 32 else 2),
+        _legend(fig, loc="outside lower center", ncol=min(k, 5 if longest <= 16 else 3 if longest <= 32 else 2),
                    fontsize=8.5)
         return _render(fig, title)
 
@@ -304,7 +310,7 @@ def trend_chart(series: Sequence[tuple[str, Sequence[tuple[str, Estimate]]]], *,
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", color="#d0d0d0", linewidth=0.6)
         ax.set_axisbelow(True)
-        fig.legend(loc="outside right upper", fontsize=8.5)
+        _legend(fig, loc="outside right upper", fontsize=8.5)
         return _render(fig, title)
 
     return _memoised(key, draw)
@@ -372,3 +378,9 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, lang: str, title: str, xlabe
         return _render(fig, title)
 
     return _memoised(key, draw)
+
+
+def clear_cache() -> None:
+    """Forget the memoised SVGs (benchmarks measure cold rendering)."""
+    with _memo_lock:
+        _memo.clear()

@@ -1,6 +1,7 @@
 """The command line of design.md: ``flask --app survey_app <group> <command>``."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -77,6 +78,46 @@ def cycles_create(code: str, name: str):
 
 _cycle_command("open", "open")
 _cycle_command("closed", "close")
+
+
+@cycles_cli.command("publish")
+@click.argument("code")
+def cycles_publish(code: str):
+    """Publish closed cycle CODE: its results become public."""
+    try:
+        cycle = cycles.publish_cycle(code, actor="cli")
+    except cycles.CycleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"cycle {cycle.code} is {cycle.state}")
+
+
+@cycles_cli.command("margins")
+@click.argument("code")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--clear", is_flag=True, help="Remove the cycle's margins.")
+def cycles_margins(code: str, path: Path | None, clear: bool):
+    """Show or set the population margins of cycle CODE for weighting.
+
+    PATH is a CSV file of lines variable,category,value (shares, percentages or
+    population counts), or a JSON object {variable: {category: value}}.
+    """
+    from .services import weighting
+
+    try:
+        if clear:
+            weighting.set_margins(code, None, actor="cli")
+        elif path is not None:
+            text = path.read_text(encoding="utf-8")
+            margins = (weighting.validate_margins(json.loads(text)) if text.lstrip().startswith("{")
+                       else weighting.parse_margins_text(text))
+            weighting.set_margins(code, margins, actor="cli")
+        cycle = cycles.get_cycle(code)
+        if cycle is None:
+            raise click.ClickException(f"unknown cycle {code!r}")
+    except (weighting.MarginsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = weighting.margins_text(weighting.margins_of(cycle))
+    click.echo(text.rstrip("\n") if text else f"cycle {code} has no margins")
 
 
 @cycles_cli.command("list")

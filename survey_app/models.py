@@ -120,6 +120,11 @@ class Cycle(db.Model):
     opens_on: Mapped[dt.date | None] = mapped_column(Date)
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # When an admin made the results public (state "published").
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Population margins for weighting, {variable: {category: share or total}}; a variable is
+    # "language" or the id of a choice question (e.g. "age_group"). See services/weighting.py.
+    population_margins: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Response(db.Model):
@@ -138,6 +143,9 @@ class Response(db.Model):
             "channel IN ('online', 'kiosk', 'paper', 'phone')", name="channel_known"
         ),
         Index("ix_response_cycle_questionnaire", "cycle_id", "questionnaire_id"),
+        # Covers the results' response counts by version and channel, and their filters.
+        Index("ix_response_results", "cycle_id", "questionnaire_id", "version_id", "channel",
+              "language", "site"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,3 +53,20 @@ def set_state(code: str, state: str, today: dt.date | None = None) -> Cycle:
         if state == "closed":
             cycle.closes_on = today
     return cycle
+
+
+def publish_cycle(code: str, actor: str | None = None) -> Cycle:
+    """Make a closed cycle's results public (the public results page shows published cycles
+    only). Recorded in the audit log."""
+    from ..models import AuditEvent, utcnow
+
+    with write_transaction():
+        cycle = get_cycle(code)
+        if cycle is None:
+            raise CycleError(f"code: unknown cycle {code!r}")
+        if cycle.state not in TRANSITIONS["published"]:
+            raise CycleError(f"state: cycle {code!r} is {cycle.state}; only a closed cycle can be published")
+        cycle.state = "published"
+        cycle.published_at = utcnow()
+        db.session.add(AuditEvent(actor=actor, action="cycle.publish", detail={"cycle": code}))
+    return cycle

@@ -21,6 +21,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Answer, Cycle, Questionnaire, Response, User
 from . import catalogue
+from .weighting import EXAMPLE_MARGINS
 from .users import create_user
 
 DEMO_PASSWORD = "servir-demo"
@@ -32,6 +33,10 @@ DEMO_USERS = (
 BASELINE = ("2025", "Cycle 2025 — mesure de référence", dt.date(2025, 3, 1), dt.date(2025, 5, 31))
 CURRENT = ("2026", "Cycle 2026 — après améliorations", dt.date(2026, 9, 1), None)
 CHANNEL_SHARES = {"online": 0.5, "kiosk": 0.3, "paper": 0.15, "phone": 0.05}
+# Older citizens answer surveys more than younger ones, and are more satisfied: weighting to
+# the population's age structure (the cycles' margins) lowers the figures a little.
+AGE_SHARES = {"18-34": 0.14, "35-54": 0.30, "55-64": 0.26, "65+": 0.30}
+AGE_EFFECT = {"18-34": -0.08, "35-54": -0.02, "55-64": 0.03, "65+": 0.07}
 COMMENTS = {
     "fr": [
         "Personnel très aimable, merci.",
@@ -72,8 +77,10 @@ def _rating(rng, latent: float, scale: qn.Scale) -> int:
     return int(np.clip(round(value), scale.min, scale.max))
 
 
-def _answers(rng, definition: qn.Questionnaire, latent: float, language: str) -> dict:
+def _answers(rng, definition: qn.Questionnaire, latent: float, language: str,
+             preset: dict | None = None) -> dict:
     answers: dict = {}
+    preset = preset or {}
     for question in definition.questions:
         if question.show_if is not None and not question.show_if.holds(answers):
             continue
@@ -86,6 +93,8 @@ def _answers(rng, definition: qn.Questionnaire, latent: float, language: str) ->
             answers[question.id] = _rating(rng, latent, question.scale)
         elif question.type == "yes_no":
             answers[question.id] = bool(rng.random() < 0.25 + 0.7 * latent)
+        elif question.type == "choice" and question.id in preset:
+            answers[question.id] = preset[question.id]
         elif question.type == "choice":
             answers[question.id] = question.options[int(rng.integers(len(question.options)))].value
         elif question.type == "multi_choice":
@@ -105,7 +114,9 @@ def _answers(rng, definition: qn.Questionnaire, latent: float, language: str) ->
 def _ensure_cycle(code: str, name: str, opens: dt.date, closes: dt.date | None, state: str) -> Cycle:
     cycle = db.session.execute(db.select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
     if cycle is None:
-        cycle = Cycle(code=code, name=name, opens_on=opens, closes_on=closes, state=state)
+        # Census-like population margins, so results can be weighted from the start.
+        cycle = Cycle(code=code, name=name, opens_on=opens, closes_on=closes, state=state,
+                      population_margins=EXAMPLE_MARGINS)
         db.session.add(cycle)
         db.session.flush()
     return cycle
@@ -133,8 +144,9 @@ def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260
                 days = ((cycle.closes_on or dt.date.today()) - start).days or 1
                 for _ in range(n):
                     language = "fr" if rng.random() < 0.85 else "en"
-                    latent = float(np.clip(level + rng.normal(0, 0.2), 0, 1))
-                    answers = _answers(rng, definition, latent, language)
+                    age = str(rng.choice(list(AGE_SHARES), p=list(AGE_SHARES.values())))
+                    latent = float(np.clip(level + AGE_EFFECT[age] + rng.normal(0, 0.2), 0, 1))
+                    answers = _answers(rng, definition, latent, language, {"age_group": age})
                     validated = qn.validate_answers(definition, answers)
                     channel = str(rng.choice(channels, p=shares / shares.sum()))
                     payload = {"questionnaire": row.id, "channel": channel, "language": language,

@@ -72,6 +72,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -80,7 +81,7 @@ import analysis
 import numpy as np
 import pandas as pd
 import questionnaires as qn
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -116,6 +117,8 @@ __all__ = [
 WEIGHTINGS = ("none", "raked")
 LANGUAGES = ("fr", "en")
 CONFIDENCE_LEVEL = 0.95
+#: Read queries run at once for one page (one GROUP BY per cycle, plus the response counts).
+MAX_PARALLEL_QUERIES = 4
 #: The measure of a commitment's target, and the question it is read from.
 TARGET_MEASURES = {"pct_satisfied": "overall", "index": "overall", "pct_met": "met"}
 
@@ -263,10 +266,14 @@ class CommitmentResult:
     questions: tuple[QuestionResult, ...]
     headline: QuestionResult | None  # the overall rating question
     target: Target | None
-    warnings: tuple[str, ...] = ()  # comparability of the two cycles' definitions
+    # Comparability of the definitions behind the figures: (question id or None, kind,
+    # detail); kind is one of questionnaires.CHANGE_KINDS or "versions" (a cycle's answers
+    # come from several versions of the questionnaire).
+    warnings: tuple[tuple[str | None, str, str], ...] = ()
     min_cell_size: int = 10
     confidence_level: float = CONFIDENCE_LEVEL
-    weighting_note: str | None = None  # why weighting was not applied, when it was asked
+    # With weighting="raked": one services.weighting.WeightingInfo per cycle.
+    weighting_info: tuple = ()
 
     @property
     def rating_questions(self) -> tuple[QuestionResult, ...]:
@@ -300,9 +307,8 @@ class Methods:
     adjustment: str
     responses: dict[str, int]  # cycle code -> responses (after filters)
     by_channel: dict[str, dict[str, int]]  # cycle code -> channel -> responses
-    warnings: tuple[tuple[str, str], ...]  # (questionnaire id, message)
-    weighting_notes: tuple[tuple[str, str], ...] = ()  # (questionnaire id, message)
-    margins: dict[str, dict[str, float]] | None = None
+    warnings: tuple[tuple[str, str | None, str, str], ...]  # (questionnaire id, *CommitmentResult.warnings)
+    margins: dict[str, dict[str, float]] | None = None  # the cycle's population margins, when weighted
 
 
 @dataclass(frozen=True)
@@ -379,8 +385,13 @@ def _ordered_cycles() -> list[Cycle]:
 
 def cycles_with_answers() -> list[Cycle]:
     """Cycles holding at least one response, oldest first."""
-    used = set(db.session.execute(select(Response.cycle_id).distinct()).scalars())
-    return [c for c in _ordered_cycles() if c.id in used]
+    ordered = _ordered_cycles()
+    if not ordered:
+        return []
+    # one index probe per cycle (a DISTINCT over the responses would read them all)
+    probes = [select(Response.id).where(Response.cycle_id == c.id).limit(1).exists() for c in ordered]
+    used = db.session.execute(select(*[p.label(f"c{i}") for i, p in enumerate(probes)])).one()
+    return [c for c, has in zip(ordered, used) if has]
 
 
 def get_cycle(code: str) -> Cycle | None:
@@ -455,7 +466,11 @@ def clear_cache() -> None:
 
 def _fingerprint() -> tuple:
     """Changes whenever a response is added or removed, a cycle changes state or margins."""
-    stats = db.session.execute(select(func.max(Response.id), func.count(Response.id))).one()
+    if has_request_context() and "results_fingerprint" in g:
+        return g.results_fingerprint
+    # two queries: each alone is an index look-up, together SQLite scans the table
+    stats = (db.session.execute(select(func.max(Response.id))).scalar(),
+             db.session.execute(select(func.count()).select_from(Response)).scalar())
     columns = [Cycle.id, Cycle.code, Cycle.state]
     if hasattr(Cycle, "population_margins"):
         columns.append(Cycle.population_margins)
@@ -463,8 +478,11 @@ def _fingerprint() -> tuple:
     digest = hashlib.sha256(json.dumps([list(map(_jsonable, c)) for c in cycles],
                                        sort_keys=True, default=str).encode()).hexdigest()
     versions = db.session.execute(select(func.max(QuestionnaireVersion.id))).scalar()
-    return (db.engine.url.render_as_string(hide_password=True), tuple(stats), digest, versions,
-            current_app.config["MIN_CELL_SIZE"])
+    fingerprint = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions,
+                   current_app.config["MIN_CELL_SIZE"])
+    if has_request_context():
+        g.results_fingerprint = fingerprint  # once per request
+    return fingerprint
 
 
 def _jsonable(value):
@@ -497,18 +515,44 @@ def _filtered(query, filters: Filters | None, joined: bool):
     return query
 
 
-def _frequency_rows(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
-                    filters: Filters | None) -> pd.DataFrame:
+def _frequency_query(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
+                     filters: Filters | None):
     query = select(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id,
                    Answer.numeric_value, func.count().label("count"))
     if questionnaire_ids is not None:
         query = query.where(Answer.questionnaire_id.in_(list(questionnaire_ids)))
     query = query.where(Answer.cycle_id.in_(list(cycle_ids)))
     query = _filtered(query, filters, joined=False)
-    query = query.group_by(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id,
-                           Answer.numeric_value)
-    rows = db.session.execute(query).all()
-    return pd.DataFrame(rows, columns=["questionnaire", "cycle_id", "question", "value", "count"])
+    return query.group_by(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value)
+
+
+FREQUENCY_COLUMNS = ["questionnaire", "cycle_id", "question", "value", "count"]
+
+
+def _run_parallel(queries: Sequence) -> list[list]:
+    """Run independent read queries at once, each on its own pooled connection.
+
+    The database does the work (SQLite and psycopg release the GIL while a statement
+    runs), so the GROUP BY of two cycles takes about the time of one on two cores. Each
+    query sees its own snapshot: a response committed in between may be counted by one
+    and not the other, which a page view cannot tell from a later submission."""
+    if len(queries) == 1:
+        return [db.session.execute(queries[0]).all()]
+    engine = db.engine
+
+    def run(query):
+        with engine.connect() as connection:
+            return connection.execute(query).all()
+
+    with ThreadPoolExecutor(max_workers=min(len(queries), MAX_PARALLEL_QUERIES)) as pool:
+        return list(pool.map(run, queries))
+
+
+def _frequency_rows(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
+                    filters: Filters | None) -> pd.DataFrame:
+    queries = [_frequency_query(questionnaire_ids, [cycle_id], filters) for cycle_id in cycle_ids]
+    rows = [row for part in _run_parallel(queries) for row in part]
+    return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 
 
 def frequency_table(questionnaire_ids: Sequence[str] | None, cycles: Sequence[str],
@@ -528,18 +572,35 @@ def frequency_table(questionnaire_ids: Sequence[str] | None, cycles: Sequence[st
     return rows[["questionnaire", "question", "cycle", "value", "count"]]
 
 
-def _response_counts(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
-                     filters: Filters | None) -> pd.DataFrame:
-    """Responses per questionnaire, cycle, version and channel (after filters)."""
+def _response_counts_query(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
+                           filters: Filters | None):
     query = select(Response.questionnaire_id, Response.cycle_id, Response.version_id,
                    Response.channel, func.count().label("count")).where(Response.cycle_id.in_(list(cycle_ids)))
     if questionnaire_ids is not None:
         query = query.where(Response.questionnaire_id.in_(list(questionnaire_ids)))
     if filters is not None and filters.active:
         query = _filtered(query, filters, joined=True)
-    query = query.group_by(Response.questionnaire_id, Response.cycle_id, Response.version_id, Response.channel)
-    rows = db.session.execute(query).all()
-    return pd.DataFrame(rows, columns=["questionnaire", "cycle_id", "version_id", "channel", "count"])
+    return query.group_by(Response.questionnaire_id, Response.cycle_id, Response.version_id, Response.channel)
+
+
+COUNT_COLUMNS = ["questionnaire", "cycle_id", "version_id", "channel", "count"]
+
+
+def _response_counts(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
+                     filters: Filters | None) -> pd.DataFrame:
+    """Responses per questionnaire, cycle, version and channel (after filters)."""
+    rows = db.session.execute(_response_counts_query(questionnaire_ids, cycle_ids, filters)).all()
+    return pd.DataFrame(rows, columns=COUNT_COLUMNS)
+
+
+def _counts_and_frequencies(questionnaire_ids, cycle_ids, filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Response counts and answer frequencies, queried in parallel (one GROUP BY per cycle)."""
+    queries = [_response_counts_query(questionnaire_ids, cycle_ids, filters)] + [
+        _frequency_query(questionnaire_ids, [cycle_id], filters) for cycle_id in cycle_ids]
+    parts = _run_parallel(queries)
+    counts = pd.DataFrame(parts[0], columns=COUNT_COLUMNS)
+    freq = pd.DataFrame([row for part in parts[1:] for row in part], columns=FREQUENCY_COLUMNS)
+    return counts, freq
 
 
 # --------------------------------------------------------------------------- definitions
@@ -554,6 +615,7 @@ class _Catalogue:
     commitment: CommitmentInfo
     current: qn.Questionnaire
     versions: dict[int, qn.Questionnaire]  # version id -> definition
+    published: bool = True
 
 
 def _catalogue(questionnaire_ids: Sequence[str] | None) -> dict[str, _Catalogue]:
@@ -577,7 +639,7 @@ def _catalogue(questionnaire_ids: Sequence[str] | None) -> dict[str, _Catalogue]
             target_indicator=c.target_indicator,
             target_value=c.target_value,
         )
-        out[row.id] = _Catalogue(row.id, current.title, info, current, versions)
+        out[row.id] = _Catalogue(row.id, current.title, info, current, versions, bool(row.published))
     return out
 
 
@@ -596,18 +658,18 @@ def _wording(question: qn.Question) -> str:
 
 
 def _version_warnings(cat: _Catalogue, baseline_versions, cycle_versions, cycle: str,
-                      baseline: str | None) -> list[str]:
+                      baseline: str | None) -> list[tuple[str | None, str, str]]:
     warnings = []
     for code, used in ((cycle, cycle_versions), (baseline, baseline_versions)):
         if code is not None and len(set(used)) > 1:
-            warnings.append(f"cycle {code}: answers come from {len(set(used))} versions of the questionnaire")
+            warnings.append((None, "versions", code))
     if baseline is not None and baseline_versions and cycle_versions:
         old = _definition_for(cat, baseline_versions)
         new = _definition_for(cat, cycle_versions)
         for change in qn.compare_versions(old, new):
             if change.kind in ("added", "removed"):
                 continue
-            warnings.append(f"{change.question_id}: {change.detail}")
+            warnings.append((change.question_id, change.kind, change.detail))
     return warnings
 
 
@@ -777,9 +839,13 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
     ids = list(cats) if questionnaire_ids is None else [q for q in questionnaire_ids if q in cats]
     cycle_ids = [cycle.id] + ([baseline.id] if baseline is not None else [])
     code_of = {cycle.id: cycle.code, **({baseline.id: baseline.code} if baseline is not None else {})}
-    counts = _response_counts(ids, cycle_ids, filters)
+    counts, freq = _counts_and_frequencies(ids, cycle_ids, filters)
     counts["cycle"] = counts["cycle_id"].map(code_of)
-    freq = _frequency_rows(ids, cycle_ids, filters)
+    if questionnaire_ids is None:
+        # every published questionnaire, and unpublished ones that have responses here
+        everyone = counts if not filters.active else _response_counts(ids, cycle_ids, None)
+        answered = set(everyone["questionnaire"])
+        ids = [q for q in ids if cats[q].published or q in answered]
     freq["cycle"] = freq.pop("cycle_id").map(code_of)
 
     versions_used: dict[tuple[str, str], list[int]] = {}
@@ -796,11 +862,11 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
             for question in per_cycle[(qid, code)].questions:
                 questions[(qid, question.id)] = question
 
-    weighting_notes: dict[str, str] = {}
+    weighting_infos: dict[str, tuple] = {}
     if weighting == "raked":
         from . import weighting as weighting_service
 
-        figures, changes, weighting_notes, margins = weighting_service.weighted_results(
+        figures, changes, weighting_infos, margins = weighting_service.weighted_results(
             ids, cycle, baseline, filters, per_cycle, questions, min_n, level)
     else:
         margins = None
@@ -840,7 +906,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
             responses=n_cycle, responses_baseline=n_base, questions=tuple(qrs),
             headline=_headline(qrs, "overall", "rating"), target=_target(cat.commitment, qrs),
             warnings=tuple(warnings), min_cell_size=min_n, confidence_level=level,
-            weighting_note=weighting_notes.get(qid),
+            weighting_info=weighting_infos.get(qid, ()),
         ))
 
     by_channel: dict[str, dict[str, int]] = {}
@@ -861,8 +927,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         adjustment="Holm, within each questionnaire",
         responses=responses,
         by_channel=by_channel,
-        warnings=tuple((r.questionnaire_id, w) for r in results for w in r.warnings),
-        weighting_notes=tuple(sorted(weighting_notes.items())),
+        warnings=tuple((r.questionnaire_id, *w) for r in results for w in r.warnings),
         margins=margins,
     )
     return results, methods
@@ -968,7 +1033,238 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
     if result.filters.active:
         payload["filters"] = result.filters.as_dict()
     if result.warnings:
-        payload["warnings"] = list(result.warnings)
-    if result.weighting_note:
-        payload["weighting_note"] = result.weighting_note
+        payload["warnings"] = [{"question": q, "kind": k, "detail": d} for q, k, d in result.warnings]
+    if result.weighting_info:
+        payload["weighting_info"] = [
+            {"cycle": i.cycle, "variables": list(i.variables), "respondents": i.respondents,
+             "unclassified": i.unclassified, "deff_kish": i.deff_kish, "n_effective": i.n_effective,
+             "problem": i.problem, "margins_from": i.margins_from}
+            for i in result.weighting_info]
     return payload
+
+
+# --------------------------------------------------------------------------- drill-down
+
+COMMENT_LIMIT = 200
+
+
+def _categories(question: qn.Question, lang_free: bool = True) -> tuple[tuple[Any, qn.Text | None], ...]:
+    if question.type == "rating":
+        return tuple((v, question.scale.labels.get(v)) for v in question.scale.values)
+    if question.type == "yes_no":
+        return ((1, qn.Text("Oui", "Yes")), (0, qn.Text("Non", "No")))
+    return tuple((o.value, o.label) for o in question.options or ())
+
+
+def _text_counts(questionnaire_id: str, cycle_ids: Sequence[int], question_ids: Sequence[str],
+                 filters: Filters | None) -> pd.DataFrame:
+    query = (select(Answer.cycle_id, Answer.question_id, Answer.text_value, Answer.is_na,
+                    func.count().label("count"))
+             .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id.in_(list(cycle_ids)),
+                    Answer.question_id.in_(list(question_ids))))
+    query = _filtered(query, filters, joined=False)
+    query = query.group_by(Answer.cycle_id, Answer.question_id, Answer.text_value, Answer.is_na)
+    return pd.DataFrame(db.session.execute(query).all(),
+                        columns=["cycle_id", "question", "text", "is_na", "count"])
+
+
+def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.DataFrame,
+                   cycle_id: int, responses: int, min_n: int) -> tuple[Distribution, ...]:
+    out = []
+    for question in definition.questions:
+        if question.type not in ("rating", "yes_no", "choice", "multi_choice"):
+            continue
+        cats = _categories(question)
+        if question.type in ("rating", "yes_no"):
+            mine = freq[(freq["cycle_id"] == cycle_id) & (freq["question"] == question.id)]
+            by_value = {}
+            n_na = 0
+            for value, count in zip(mine["value"], mine["count"]):
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    n_na += int(count)
+                else:
+                    by_value[int(value)] = by_value.get(int(value), 0) + int(count)
+            counts = tuple(by_value.get(v, 0) for v, _ in cats)
+            n = sum(counts)
+        else:
+            mine = texts[(texts["cycle_id"] == cycle_id) & (texts["question"] == question.id)]
+            tally: dict[str, int] = {}
+            n = 0
+            n_na = int(mine.loc[mine["is_na"].astype(bool), "count"].sum())
+            for text, is_na, count in zip(mine["text"], mine["is_na"], mine["count"]):
+                if is_na or text is None:
+                    continue
+                n += int(count)
+                chosen = text.split(qn.MULTI_SEPARATOR) if question.type == "multi_choice" else [text]
+                for value in chosen:
+                    tally[value] = tally.get(value, 0) + int(count)
+            counts = tuple(tally.get(v, 0) for v, _ in cats)
+        suppressed = n < min_n
+        out.append(Distribution(question.id, question.type, question.text, cats,
+                                None if suppressed else counts, None if suppressed else n,
+                                None if suppressed else n_na, suppressed))
+    return tuple(out)
+
+
+def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int, responses: int,
+              filters: Filters | None, min_n: int) -> tuple[Comments, ...]:
+    out = []
+    for question in definition.questions:
+        if question.type != "text":
+            continue
+        if responses < min_n:
+            out.append(Comments(question.id, question.text, None, (), suppressed=True))
+            continue
+        base = (select(Answer.text_value, Response.language)
+                .join(Response, Response.id == Answer.response_id)
+                .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
+                       Answer.question_id == question.id, Answer.text_value.is_not(None)))
+        base = _filtered(base, filters, joined=True)
+        total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        items = db.session.execute(base.order_by(Answer.id.desc()).limit(COMMENT_LIMIT)).all()
+        out.append(Comments(question.id, question.text, int(total),
+                            tuple((lang, text) for text, lang in items if text and text.strip())))
+    return tuple(out)
+
+
+def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters,
+           min_n: int) -> dict[str, tuple[TrendPoint, ...]]:
+    cycles = cycles_with_answers()
+    if not cycles:
+        return {}
+    code_of = {c.id: c.code for c in cycles}
+    name_of = {c.code: c.name for c in cycles}
+    freq = _frequency_rows([questionnaire_id], list(code_of), filters)
+    freq["cycle"] = freq.pop("cycle_id").map(code_of)
+    questions = {(questionnaire_id, q.id): q for q in definition.questions}
+    table = _analysis_table(freq, questions, ("rating",))
+    if table.empty:
+        return {}
+    defs = pd.DataFrame(
+        [(questionnaire_id, q.id, c, q.scale.min, q.scale.max) for q in definition.questions
+         if q.type == "rating" for c in code_of.values()],
+        columns=["questionnaire", "question", "cycle", "scale_min", "scale_max"])
+    summary = analysis.summarize(table, keys=["questionnaire", "question"], definitions=defs,
+                                 confidence_level=CONFIDENCE_LEVEL)
+    figures = {(r["question"], r["cycle"]): _figures_from_summary(r, "rating", min_n)
+               for r in summary.to_dict("records")}
+    trend = {}
+    for question in definition.questions:
+        if question.type != "rating":
+            continue
+        points = tuple(TrendPoint(c.code, name_of[c.code], figures[(question.id, c.code)])
+                       for c in cycles if (question.id, c.code) in figures)
+        if points:
+            trend[question.id] = points
+    return trend
+
+
+def respondent_ratings(questionnaire_id: str, cycle: str, question_ids: Sequence[str],
+                       filters: Filters | None = None, chunk_size: int = 50_000) -> pd.DataFrame:
+    """One row per response, one column per question (float, NaN when unanswered or "na").
+
+    Reads answer rows in chunks (server-side cursor where the driver has one); only for
+    what truly needs respondent rows (driver analysis, raking)."""
+    current = get_cycle(cycle)
+    if current is None:
+        raise ResultsError("cycle", f"unknown cycle {cycle!r}")
+    query = (select(Answer.response_id, Answer.question_id, Answer.numeric_value)
+             .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == current.id,
+                    Answer.question_id.in_(list(question_ids)), Answer.is_na.is_(False)))
+    query = _filtered(query, filters, joined=False)
+    parts = []
+    result = db.session.execute(query.execution_options(yield_per=chunk_size))
+    for chunk in result.partitions():
+        parts.append(pd.DataFrame(chunk, columns=["response", "question", "value"]))
+    if not parts:
+        return pd.DataFrame(columns=list(question_ids), dtype=float)
+    rows = pd.concat(parts, ignore_index=True)
+    wide = rows.pivot_table(index="response", columns="question", values="value", aggfunc="first")
+    return wide.reindex(columns=list(question_ids)).astype(float)
+
+
+def _drivers(questionnaire_id: str, cycle: str, definition: qn.Questionnaire, filters: Filters,
+             min_n: int):
+    """Driver analysis of the overall rating on the other satisfaction ratings (LMG)."""
+    outcome = next((q for q in definition.questions if q.type == "rating" and q.dimension == "overall"), None)
+    drivers = [q for q in definition.questions if q.type == "rating" and q.importance_of is None
+               and outcome is not None and q.id != outcome.id]
+    if outcome is None or len(drivers) < 2:
+        return None, "not enough rating questions"
+    frame = respondent_ratings(questionnaire_id, cycle, [outcome.id] + [q.id for q in drivers], filters)
+    frame = frame.dropna()
+    if len(frame) < max(min_n, len(drivers) + 2):
+        return None, "too few complete answers"
+    try:
+        return analysis.driver_analysis(frame, outcome.id, [q.id for q in drivers]), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _importance(result: CommitmentResult, drivers) -> pd.DataFrame | None:
+    """Stated importance-performance when at least two importance questions are published,
+    otherwise derived importance (drivers' share of R^2) against performance (index)."""
+    stated = {}
+    for q in result.rating_questions:
+        if q.importance_of and not q.cycle.suppressed:
+            target = next((t for t in result.rating_questions if t.id == q.importance_of), None)
+            if target is not None and not target.cycle.suppressed:
+                stated[target.id] = (q.cycle.index, target.cycle.index)
+    if len(stated) >= 2:
+        frame = analysis.importance_performance({k: v[0] for k, v in stated.items()},
+                                                {k: v[1] for k, v in stated.items()})
+        frame.attrs["kind"] = "stated"
+        return frame
+    if drivers is None:
+        return None
+    performance = {}
+    for driver in drivers.table.index:
+        q = next((t for t in result.rating_questions if t.id == driver), None)
+        if q is not None and not q.cycle.suppressed:
+            performance[driver] = q.cycle.index
+    if len(performance) < 2:
+        return None
+    frame = analysis.importance_performance(
+        {k: float(drivers.table.loc[k, "share"]) for k in performance}, performance)
+    frame.attrs["kind"] = "derived"
+    return frame
+
+
+def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | None = None, *,
+                      filters: Filters | None = None, weighting: str = "none") -> Detail:
+    """The drill-down of one commitment (see the module docstring)."""
+    filters = filters or Filters()
+    result = questionnaire_results(questionnaire_id, cycle, baseline, filters=filters, weighting=weighting)
+
+    def compute():
+        min_n = result.min_cell_size
+        current = get_cycle(result.cycle)
+        base = get_cycle(result.baseline) if result.baseline else None
+        cat = _catalogue([questionnaire_id])[questionnaire_id]
+        cycle_ids = [current.id] + ([base.id] if base else [])
+        counts = _response_counts([questionnaire_id], cycle_ids, filters)
+        versions = {cid: sorted(set(counts.loc[counts["cycle_id"] == cid, "version_id"])) for cid in cycle_ids}
+        definition = _definition_for(cat, versions[current.id])
+        freq = _frequency_rows([questionnaire_id], cycle_ids, filters)
+        choice_ids = [q.id for q in definition.questions if q.type in ("choice", "multi_choice")]
+        texts = (_text_counts(questionnaire_id, cycle_ids, choice_ids, filters) if choice_ids
+                 else pd.DataFrame(columns=["cycle_id", "question", "text", "is_na", "count"]))
+        distributions = _distributions(definition, freq, texts, current.id, result.responses, min_n)
+        baseline_distributions = ()
+        if base is not None:
+            baseline_distributions = _distributions(_definition_for(cat, versions[base.id]), freq, texts,
+                                                    base.id, result.responses_baseline or 0, min_n)
+        comments = _comments(definition, questionnaire_id, current.id, result.responses, filters, min_n)
+        drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n)
+        importance = _importance(result, drivers)
+        trend = _trend(questionnaire_id, definition, filters, min_n)
+        return Detail(result, distributions, baseline_distributions, trend, comments, importance,
+                      drivers, note)
+
+    return _cached("detail", (questionnaire_id, result.cycle, result.baseline, filters, weighting), compute)
+
+
+def sites() -> list[str]:
+    """Sites (kiosk locations, counters) that have responses, for the filter (cached)."""
+    return _cached("sites", (), lambda: [s for s in db.session.execute(
+        select(Response.site).where(Response.site.is_not(None)).distinct().order_by(Response.site)).scalars()])

@@ -146,3 +146,65 @@ def test_admin_token_and_evaluator_session_work(client, answers, make_user):
 
     client.post("/auth/login", data={"email": "eva@example.org", "password": PASSWORD})
     assert get(client, {}, f"?cycle={CYCLE}").status_code == 200
+
+
+def test_weighted_results_match_raking_and_design_based_intervals(app, client, answers, evaluator):
+    """Raked to margins on the language of the response and the `contact` choice question,
+    computed independently from the respondents with analysis.rake and analysis.mean_ci."""
+    import numpy as np
+    import pandas as pd
+
+    from survey_app.services import weighting
+
+    margins = {"language": {"fr": 0.7, "en": 0.3}, "contact": {"counter": 0.4, "phone": 0.6}}
+    with app.app_context():
+        for code in (BASELINE, CYCLE):
+            weighting.set_margins(code, margins)
+    data = get(client, evaluator, f"?cycle={CYCLE}&baseline={BASELINE}&weighting=raked").get_json()
+    assert data["weighting"] == "raked"
+    assert {i["cycle"] for i in data["weighting_info"]} == {CYCLE, BASELINE}
+    assert all(i["variables"] == ["language", "contact"] and not i["problem"] for i in data["weighting_info"])
+    overall = next(q for q in data["questions"] if q["id"] == "overall")
+
+    def weighted(code):
+        mine = answers[answers["cycle"] == code]
+        people = mine.pivot_table(index="response", columns="question", values="value", aggfunc="first")
+        frame = pd.DataFrame({
+            "language": mine.groupby("response")["language"].first(),
+            "contact": people["contact"],
+            "overall": people["overall"].astype(float),
+        })
+        w = analysis.rake(frame, margins).weights.to_numpy()
+        index = analysis.mean_ci((frame["overall"].to_numpy() - 1) * 25.0, weights=w)
+        pct = analysis.mean_ci(np.where(frame["overall"].to_numpy() >= 4, 100.0, 0.0), weights=w)
+        return index, pct
+
+    index, pct = weighted(CYCLE)
+    assert overall["n"] == index.n
+    assert overall["index"] == pytest.approx(index.mean)
+    assert overall["index_ci"] == pytest.approx(list(index.confidence_interval()))
+    assert overall["pct_satisfied"] == pytest.approx(pct.mean)
+    assert overall["pct_satisfied_ci"] == pytest.approx(list(pct.confidence_interval()))
+    base_index, base_pct = weighted(BASELINE)
+    assert overall["baseline"]["index"] == pytest.approx(base_index.mean)
+    diff = analysis.diff_means_ci_from_results(index, base_index)
+    assert overall["change"]["index_diff"] == pytest.approx(diff.estimate)
+    assert overall["change"]["index_diff_ci"] == pytest.approx(list(diff.confidence_interval()))
+    assert overall["change"]["p_value"] == pytest.approx(diff.pvalue)
+    # the only published rating question forms the family: Holm leaves p unchanged
+    assert overall["change"]["p_adjusted"] == pytest.approx(diff.pvalue)
+    pdiff = analysis.diff_means_ci_from_results(pct, base_pct)
+    assert overall["change"]["pct_diff_ci"] == pytest.approx(list(pdiff.confidence_interval()))
+    # weighting moves the estimate away from the unweighted one
+    plain = next(q for q in get(client, evaluator, f"?cycle={CYCLE}").get_json()["questions"] if q["id"] == "overall")
+    assert plain["index"] != pytest.approx(overall["index"])
+    # suppression still holds
+    courtesy = next(q for q in data["questions"] if q["id"] == "courtesy")
+    assert courtesy["suppressed"] is True and "index" not in courtesy
+
+
+def test_weighting_without_margins_says_so(client, answers, evaluator):
+    data = get(client, evaluator, f"?cycle={CYCLE}&weighting=raked").get_json()
+    assert [i["problem"] for i in data["weighting_info"]] == ["no margins"]
+    plain = get(client, evaluator, f"?cycle={CYCLE}").get_json()
+    assert data["questions"][0]["index"] == pytest.approx(plain["questions"][0]["index"])
