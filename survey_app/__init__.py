@@ -50,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, presentation
     from .views import results as results_views
-    from .views import api, errors, exports, kiosk, kiosk_admin, survey
+    from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(results_views.bp)
+    app.register_blueprint(report.bp)
     presentation.init_app(app)
     csrf.exempt(api.bp)
     # Kiosks authenticate with their bearer token only: no session, no CSRF form token.

@@ -125,7 +125,7 @@ def cycles_list():
     """List cycles with their state and dates."""
     for cycle in cycles.list_cycles():
         click.echo(
-            f"{cycle.code:12} {cycle.state:10} {cycle.opens_on or '':10} {cycle.closes_on or '':10} {cycle.name}"
+            f"{cycle.code:12} {cycle.state:10} {str(cycle.opens_on or ''):10} {str(cycle.closes_on or ''):10} {cycle.name}"
         )
 
 
@@ -258,7 +258,37 @@ def demo_command(if_empty: bool):
         click.echo(f"demo user {email} (password: {demo.DEMO_PASSWORD})")
 
 
+@click.command("report")
+@with_appcontext
+@click.option("--cycle", default=None, help="Cycle code (default: the latest cycle with answers).")
+@click.option("--baseline", default=None, help="Baseline cycle code (default: the cycle before; 'none' for no comparison).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "xlsx", "csv"]), default="html", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--weighting", type=click.Choice(["none", "raked"]), default="none", show_default=True)
+def report_command(cycle, baseline, fmt, output, lang, weighting):
+    """Write the accountability report (the same as the results pages' download)."""
+    from . import report as report_module
+    from .services import results
+
+    baseline = None if baseline == "none" else baseline
+    # Rendering uses templates and catalogues as a page would: give it a request context.
+    with current_app.test_request_context(f"/?lang={lang}"):
+        try:
+            total = report_module.commitment_count(cycle, baseline)
+            with click.progressbar(length=total, label="report", file=sys.stderr) as bar:
+                built = report_module.build_report(cycle, baseline, lang=lang, weighting=weighting,
+                                                   progress=bar.update)
+            body = report_module.render(built, fmt)
+        except results.ResultsError as exc:
+            raise click.ClickException(str(exc)) from exc
+    output.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    click.echo(f"report: {len(built.sections)} commitments, cycle {built.overview.cycle}"
+               f"{' vs ' + built.overview.baseline if built.overview.baseline else ''} -> {output}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(report_command)
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(cycles_cli)
     app.cli.add_command(users_cli)

@@ -1,0 +1,241 @@
+"""The accountability report (reddition de comptes): per commitment, the promise, the target,
+the two cycles, the change and its verdict, a chart and the methods note.
+
+One :class:`Report` is built from the results service and the shared presentation helpers,
+then written as self-contained HTML (print stylesheet inlined, charts inline SVG), as PDF
+(ReportLab, the same charts converted from SVG to vector drawings), or as a summary table
+(CSV or XLSX: one row per commitment and question). The pages, the download links and
+``flask report`` all go through :func:`build_report` and the writers below, so every format
+says the same thing.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from . import presentation as pr
+from .models import CHANNELS
+from .services import exports
+from .services import results as rs
+
+FORMATS = ("html", "pdf", "xlsx", "csv")
+STATIC = Path(__file__).parent / "static" / "css"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One commitment in the report."""
+
+    result: rs.CommitmentResult
+    chart: pr.ChartBlock | None
+    rows: tuple[tuple[str, ...], ...]  # the question table, already formatted
+
+
+@dataclass(frozen=True)
+class Report:
+    lang: str
+    overview: rs.Overview
+    charts: tuple[pr.ChartBlock, ...]
+    sections: tuple[Section, ...]
+    generated_on: dt.date
+
+    @property
+    def title(self) -> str:
+        with force_locale(self.lang):
+            return _("Accountability report — service declaration")
+
+
+def question_columns() -> tuple[str, ...]:
+    return (_("Question"), _("n"), _("Index [%(level)s%% CI]", level=95), _("Percent satisfied [%(level)s%% CI]", level=95),
+            _("Baseline index"), _("Change in index [%(level)s%% CI]", level=95), _("Adjusted p"), _("Verdict"))
+
+
+def _question_rows(result: rs.CommitmentResult) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for question in result.questions:
+        label = pr.short_label(question, result.questions)
+        figures = question.cycle
+        if figures.suppressed:
+            rows.append((label, "–", pr.suppressed_reason(result.min_cell_size), "", "", "", "", ""))
+            continue
+        index = f"{pr.num(figures.index)} {pr.interval(figures.index_ci)}" if figures.index is not None else "–"
+        pct = f"{pr.percent(figures.pct)} {pr.interval(figures.pct_ci)}" if figures.pct is not None else "–"
+        base = question.baseline
+        base_text = ("–" if base is None else pr.suppressed_reason(result.min_cell_size) if base.suppressed
+                     else pr.num(base.index) if base.index is not None else pr.percent(base.pct))
+        change = question.change
+        if change is None:
+            diff = p_adj = verdict = "–"
+        else:
+            if change.index_diff is not None:
+                diff = f"{pr.signed(change.index_diff)} {pr.interval(change.index_diff_ci)}"
+            else:
+                diff = f"{pr.signed(change.pct_diff)} {pr.interval(change.pct_diff_ci)}"
+            p_adj = pr.pvalue(change.p_adjusted)
+            verdict = str(pr.VERDICTS.get(change.verdict, change.verdict))
+        rows.append((label, str(figures.n), index, pct, base_text, diff, p_adj, verdict))
+    return tuple(rows)
+
+
+def build_report(cycle: str | None, baseline: str | None, *, lang: str = "fr", weighting: str = "none",
+                 progress: Callable[[int], None] | None = None) -> Report:
+    """Gather every figure and chart of the report in ``lang``.
+
+    ``progress`` is called with 1 after each commitment (for a progress bar); raises
+    :class:`survey_app.services.results.ResultsError` for an unknown cycle.
+    """
+    with force_locale(lang):
+        overview = rs.overview(cycle, baseline, weighting=weighting)
+        sections = []
+        for result in overview.commitments:
+            detail = rs.commitment_detail(result.questionnaire_id, overview.cycle, overview.baseline,
+                                          weighting=weighting)
+            blocks = pr.detail_charts(detail)
+            sections.append(Section(result, blocks[0] if blocks else None, _question_rows(result)))
+            if progress:
+                progress(1)
+        return Report(lang, overview, tuple(pr.overview_charts(overview)), tuple(sections), dt.date.today())
+
+
+def commitment_count(cycle: str | None, baseline: str | None) -> int:
+    return len(rs.overview(cycle, baseline).commitments)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+def render_html(report: Report) -> str:
+    """A self-contained page: styles inlined, charts inline, nothing fetched."""
+    styles = "\n".join((STATIC / name).read_text(encoding="utf-8")
+                        for name in ("servir.css", "results.css", "report.css"))
+    with force_locale(report.lang):
+        return render_template(
+            "report/report.html", report=report, overview=report.overview,
+            columns=question_columns(), styles=styles, channels_all=CHANNELS,
+        )
+
+
+# --- Summary table (CSV, XLSX) -----------------------------------------------------------------
+
+def summary_columns() -> list[str]:
+    return [_("Unit"), _("Commitment"), _("Title"), _("Question"), _("Cycle"), _("Baseline"),
+            _("n"), _("Index"), _("Index low"), _("Index high"), _("Percent satisfied"), _("Percent satisfied, low"), _("Percent satisfied, high"),
+            _("n (baseline)"), _("Index (baseline)"), _("Percent satisfied (baseline)"),
+            _("Change in index"), _("Change low"), _("Change high"),
+            _("Change in percent satisfied"), _("Change in percent satisfied, low"),
+            _("Change in percent satisfied, high"),
+            _("p"), _("Adjusted p"), _("Verdict"), _("Target indicator"), _("Target"), _("Target status"),
+            _("Suppressed"), _("Comparability warning")]
+
+
+def summary_rows(report: Report) -> list[list]:
+    """One row per commitment and question, numbers unrounded (a table for analysts)."""
+    rows = []
+    with force_locale(report.lang):
+        for section in report.sections:
+            result = section.result
+            target = result.target
+            for q in result.questions:
+                c, b, ch = q.cycle, q.baseline, q.change
+                ci = lambda x: (x[0], x[1]) if x else (None, None)  # noqa: E731
+                rows.append([
+                    pr.text_of(result.commitment.unit_name), result.commitment.code,
+                    pr.text_of(result.commitment.title), pr.text_of(q.text), result.cycle, result.baseline,
+                    None if c.suppressed else c.n, c.index, *ci(c.index_ci), c.pct, *ci(c.pct_ci),
+                    None if (b is None or b.suppressed) else b.n, b.index if b else None, b.pct if b else None,
+                    ch.index_diff if ch else None, *ci(ch.index_diff_ci if ch else None),
+                    ch.pct_diff if ch else None, *ci(ch.pct_diff_ci if ch else None),
+                    ch.p_value if ch else None, ch.p_adjusted if ch else None,
+                    str(pr.VERDICTS.get(ch.verdict, ch.verdict)) if ch else None,
+                    str(pr.INDICATORS.get(target.indicator, target.indicator)) if target and q.id == target.question_id else None,
+                    target.value if target and q.id == target.question_id else None,
+                    str(pr.TARGET_STATUSES.get(target.status, target.status or "")) if target and q.id == target.question_id else None,
+                    c.suppressed, ch.warning if ch and ch.warning else None,
+                ])
+    return rows
+
+
+def render_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    with force_locale(report.lang):
+        writer.writerow(summary_columns())
+    for row in summary_rows(report):
+        writer.writerow(["" if v is None else exports.neutralize(v) for v in row])
+    return buffer.getvalue()
+
+
+def render_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    with force_locale(report.lang):
+        sheet.title = _("summary")[:31]
+        sheet.append(summary_columns())
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in summary_rows(report):
+            sheet.append(["" if v is None else exports.neutralize(v) for v in row])
+        sheet.freeze_panes = "A2"
+        methods = workbook.create_sheet(_("methods")[:31])
+        for line in methods_lines(report):
+            methods.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def methods_lines(report: Report) -> list[str]:
+    """The methods note as sentences for the PDF and XLSX; the same catalogue messages as
+    the pages' note (results/_methods.html), so every format explains the figures alike."""
+    m = report.overview.methods
+    lines = [_("The satisfaction index rescales the mean answer to 0–100: (mean − minimum) / (maximum − "
+               "minimum) × 100. “Satisfied” means one of the two highest answers of the scale.")]
+    if m.weighting == "raked":
+        lines.append(_("Weighted results: the respondents of each commitment are raked to the cycle's "
+                       "population margins (%(variables)s); intervals are design-based (linearisation) and "
+                       "treat the weights as fixed. Respondents who did not give these characteristics keep "
+                       "a weight of 1.", variables=", ".join(m.margins or {})))
+    else:
+        lines.append(_("Unweighted results: every response counts the same."))
+        lines.append(_("95%% intervals: Student t for the index, Wilson score for percentages; changes: "
+                       "Welch for the index, Newcombe hybrid score for percentages."))
+    lines.append(_("Significance of changes: p-values adjusted with Holm's method within each commitment; "
+                   "the verdict is “improved” or “declined” when the adjusted p-value is below 0.05, "
+                   "otherwise “no significant change”."))
+    lines.append(_("Target: met when the whole interval is at or above the target, not met when it is "
+                   "entirely below, inconclusive otherwise."))
+    lines.append(_("Disclosure control: figures based on fewer than %(n)s answers are suppressed, and so are "
+                   "open comments when fewer than %(n)s people responded.", n=m.min_cell_size))
+    for code, count in m.responses.items():
+        channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items())
+        lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,
+                       channels=channels))
+    for questionnaire_id, question_id, kind, detail in m.warnings:
+        where = questionnaire_id + (f" / {question_id}" if question_id else "")
+        lines.append(f"{where}: {detail}" if kind != "versions" else
+                     f"{where}: " + _("the answers of cycle %(code)s come from several versions of the "
+                                      "questionnaire", code=detail))
+    return lines
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+def render_pdf(report: Report) -> bytes:
+    from . import report_pdf
+
+    with force_locale(report.lang):
+        return report_pdf.render(report)
+
+
+def render(report: Report, fmt: str) -> str | bytes:
+    return {"html": render_html, "pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}[fmt](report)
