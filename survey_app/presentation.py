@@ -286,6 +286,27 @@ def _distribution_blocks(detail: rs.Detail) -> list[ChartBlock]:
     return blocks
 
 
+def questions_chart(result: rs.CommitmentResult) -> ChartBlock | None:
+    """Each rating question's satisfaction index, cycle vs baseline (the drill-down's first
+    chart and the accountability report's chart per commitment)."""
+    names = {q.id: short_label(q, result.questions) for q in result.questions}
+    rows, table = [], []
+    for q in result.rating_questions:
+        base = _estimate(q.baseline, "index") if result.baseline else None
+        cyc = _estimate(q.cycle, "index")
+        rows.append((names[q.id], base, cyc, None))
+        table.append((text_of(q.text), *((_fmt_estimate(base),) if result.baseline else ()), _fmt_estimate(cyc)))
+    if not rows:
+        return None
+    title = _("Satisfaction index by question")
+    svg = charts.interval_chart(rows, lang=lang(), title=title,
+                                xlabel=_("Satisfaction index (0–100), with its confidence interval (95%)"),
+                                series=(result.baseline or "", result.cycle), target_label=_("Target"))
+    return ChartBlock("chart-questions", title, svg, title,
+                      (_("Question"), *((result.baseline,) if result.baseline else ()), result.cycle),
+                      tuple(table))
+
+
 def detail_charts(detail: rs.Detail) -> list[ChartBlock]:
     """Per question: cycle vs baseline, the distributions, the trend across cycles, the
     importance-performance quadrant and the drivers of overall satisfaction."""
@@ -293,21 +314,8 @@ def detail_charts(detail: rs.Detail) -> list[ChartBlock]:
     language = lang()
     questions = result.questions
     names = {q.id: short_label(q, questions) for q in questions}
-    blocks = []
-    rows, table = [], []
-    for q in result.rating_questions:
-        base = _estimate(q.baseline, "index") if result.baseline else None
-        cyc = _estimate(q.cycle, "index")
-        rows.append((names[q.id], base, cyc, None))
-        table.append((text_of(q.text), *((_fmt_estimate(base),) if result.baseline else ()), _fmt_estimate(cyc)))
-    if rows:
-        title = _("Satisfaction index by question")
-        svg = charts.interval_chart(rows, lang=language, title=title,
-                                    xlabel=_("Satisfaction index (0–100), with its confidence interval (95%)"),
-                                    series=(result.baseline or "", result.cycle), target_label=_("Target"))
-        blocks.append(ChartBlock("chart-questions", title, svg, title,
-                                 (_("Question"), *((result.baseline,) if result.baseline else ()), result.cycle),
-                                 tuple(table)))
+    first = questions_chart(result)
+    blocks = [first] if first is not None else []
     blocks.extend(_distribution_blocks(detail))
     if any(not p.figures.suppressed for points in detail.trend.values() for p in points):
         series, table = [], []

@@ -96,10 +96,7 @@ def build_report(cycle: str | None, baseline: str | None, *, lang: str = "fr", w
         overview = rs.overview(cycle, baseline, weighting=weighting)
         sections = []
         for result in overview.commitments:
-            detail = rs.commitment_detail(result.questionnaire_id, overview.cycle, overview.baseline,
-                                          weighting=weighting)
-            blocks = pr.detail_charts(detail)
-            sections.append(Section(result, blocks[0] if blocks else None, _question_rows(result)))
+            sections.append(Section(result, pr.questions_chart(result), _question_rows(result)))
             if progress:
                 progress(1)
         return Report(lang, overview, tuple(pr.overview_charts(overview)), tuple(sections), dt.date.today())
