@@ -460,8 +460,9 @@ _cache = _Cache()
 
 
 def clear_cache() -> None:
-    """Forget every cached result (tests and benchmarks; data changes are detected anyway)."""
+    """Forget every cached result and table (benchmarks; data changes are detected anyway)."""
     _cache.clear()
+    _tables.clear()
 
 
 def _fingerprint() -> tuple:
@@ -527,31 +528,110 @@ def _frequency_query(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequenc
 
 
 FREQUENCY_COLUMNS = ["questionnaire", "cycle_id", "question", "value", "count"]
+COUNT_COLUMNS = ["questionnaire", "cycle_id", "version_id", "channel", "count"]
 
 
-def _run_parallel(queries: Sequence) -> list[list]:
-    """Run independent read queries at once, each on its own pooled connection.
+@dataclass(frozen=True)
+class _CycleTables:
+    """One cycle's GROUP BY results, as of a snapshot of the database.
+
+    ``watermark`` is the largest response id in that snapshot and ``responses`` the number
+    of the cycle's responses (all of them, whatever the filters) up to it. Responses are
+    never updated and their answers are written with them, so a later snapshot only adds
+    responses; those above the watermark are counted by a small GROUP BY over the id range
+    and added (a "delta"). If the cycle's count up to the old watermark changed (a response
+    removed, or committed late below the watermark), everything is recounted."""
+
+    watermark: int
+    responses: int
+    counts: tuple  # COUNT_COLUMNS rows
+    freq: tuple  # FREQUENCY_COLUMNS rows
+
+
+_tables = _Cache(size=256)
+
+
+def _merge(rows_a, rows_b, keys: int) -> tuple:
+    totals: dict = {}
+    for row in list(rows_a) + list(rows_b):
+        key = tuple(row[:keys])
+        totals[key] = totals.get(key, 0) + int(row[keys])
+    return tuple(key + (count,) for key, count in totals.items())
+
+
+def _snapshot_connection(engine):
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        # the watermark, the count and the GROUP BY must see one snapshot
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
+
+
+def _delta_frequency_query(questionnaire_ids, cycle_id: int, filters: Filters | None, after: int):
+    """Answer frequencies of the cycle's responses with an id above ``after``: driven by the
+    response ids (primary key), then each response's answers by the (response_id,
+    question_id) index -- not a scan of the aggregate index."""
+    query = (select(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value,
+                    func.count().label("count"))
+             .select_from(Response).join(Answer, Answer.response_id == Response.id)
+             .where(Response.id > after, Response.cycle_id == cycle_id))
+    if questionnaire_ids is not None:
+        query = query.where(Response.questionnaire_id.in_(list(questionnaire_ids)))
+    query = _filtered(query, filters, joined=True)
+    return query.group_by(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value)
+
+
+def _cycle_tables(connection, questionnaire_ids, cycle_id: int, filters: Filters | None) -> _CycleTables:
+    """The cycle's response counts and answer frequencies: from the cache while still
+    valid, by a delta when responses were only added, else by a full GROUP BY."""
+    key = (connection.engine.url.render_as_string(hide_password=True), cycle_id,
+           None if questionnaire_ids is None else tuple(questionnaire_ids), filters)
+    with connection.begin():
+        # In one snapshot every visible response has an id <= watermark: no bound needed.
+        watermark = connection.execute(select(func.max(Response.id))).scalar() or 0
+        in_cycle = select(func.count()).select_from(Response).where(Response.cycle_id == cycle_id)
+        responses = connection.execute(in_cycle).scalar()
+        cached = _tables.get(key)
+        if cached is not None and cached.watermark <= watermark:
+            if cached.watermark == watermark and cached.responses == responses:
+                return cached
+            added = connection.execute(in_cycle.where(Response.id > cached.watermark)).scalar()
+            if cached.responses + added == responses:
+                counts = connection.execute(_response_counts_query(questionnaire_ids, [cycle_id], filters).where(
+                    Response.id > cached.watermark)).all()
+                freq = connection.execute(_delta_frequency_query(questionnaire_ids, cycle_id, filters,
+                                                                 cached.watermark)).all()
+                tables = _CycleTables(watermark, responses, _merge(cached.counts, counts, 4),
+                                      _merge(cached.freq, freq, 4))
+                _tables.put(key, tables)
+                return tables
+        counts = connection.execute(_response_counts_query(questionnaire_ids, [cycle_id], filters)).all()
+        freq = connection.execute(_frequency_query(questionnaire_ids, [cycle_id], filters)).all()
+    tables = _CycleTables(watermark, responses, tuple(tuple(r) for r in counts), tuple(tuple(r) for r in freq))
+    _tables.put(key, tables)
+    return tables
+
+
+def _all_cycle_tables(questionnaire_ids, cycle_ids: Sequence[int], filters: Filters | None) -> list[_CycleTables]:
+    """:func:`_cycle_tables` of several cycles at once, each on its own pooled connection.
 
     The database does the work (SQLite and psycopg release the GIL while a statement
-    runs), so the GROUP BY of two cycles takes about the time of one on two cores. Each
-    query sees its own snapshot: a response committed in between may be counted by one
-    and not the other, which a page view cannot tell from a later submission."""
-    if len(queries) == 1:
-        return [db.session.execute(queries[0]).all()]
+    runs), so the GROUP BYs of two cycles take about the time of one on two cores."""
     engine = db.engine
 
-    def run(query):
-        with engine.connect() as connection:
-            return connection.execute(query).all()
+    def run(cycle_id):
+        with _snapshot_connection(engine) as connection:
+            return _cycle_tables(connection, questionnaire_ids, cycle_id, filters)
 
-    with ThreadPoolExecutor(max_workers=min(len(queries), MAX_PARALLEL_QUERIES)) as pool:
-        return list(pool.map(run, queries))
+    if len(cycle_ids) == 1:
+        return [run(cycle_ids[0])]
+    with ThreadPoolExecutor(max_workers=min(len(cycle_ids), MAX_PARALLEL_QUERIES)) as pool:
+        return list(pool.map(run, cycle_ids))
 
 
 def _frequency_rows(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
                     filters: Filters | None) -> pd.DataFrame:
-    queries = [_frequency_query(questionnaire_ids, [cycle_id], filters) for cycle_id in cycle_ids]
-    rows = [row for part in _run_parallel(queries) for row in part]
+    rows = [row for tables in _all_cycle_tables(questionnaire_ids, cycle_ids, filters) for row in tables.freq]
     return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 
 
@@ -583,23 +663,18 @@ def _response_counts_query(questionnaire_ids: Sequence[str] | None, cycle_ids: S
     return query.group_by(Response.questionnaire_id, Response.cycle_id, Response.version_id, Response.channel)
 
 
-COUNT_COLUMNS = ["questionnaire", "cycle_id", "version_id", "channel", "count"]
-
-
 def _response_counts(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
                      filters: Filters | None) -> pd.DataFrame:
     """Responses per questionnaire, cycle, version and channel (after filters)."""
-    rows = db.session.execute(_response_counts_query(questionnaire_ids, cycle_ids, filters)).all()
+    rows = [row for tables in _all_cycle_tables(questionnaire_ids, cycle_ids, filters) for row in tables.counts]
     return pd.DataFrame(rows, columns=COUNT_COLUMNS)
 
 
 def _counts_and_frequencies(questionnaire_ids, cycle_ids, filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Response counts and answer frequencies, queried in parallel (one GROUP BY per cycle)."""
-    queries = [_response_counts_query(questionnaire_ids, cycle_ids, filters)] + [
-        _frequency_query(questionnaire_ids, [cycle_id], filters) for cycle_id in cycle_ids]
-    parts = _run_parallel(queries)
-    counts = pd.DataFrame(parts[0], columns=COUNT_COLUMNS)
-    freq = pd.DataFrame([row for part in parts[1:] for row in part], columns=FREQUENCY_COLUMNS)
+    """Response counts and answer frequencies of the cycles (see :class:`_CycleTables`)."""
+    tables = _all_cycle_tables(questionnaire_ids, cycle_ids, filters)
+    counts = pd.DataFrame([r for t in tables for r in t.counts], columns=COUNT_COLUMNS)
+    freq = pd.DataFrame([r for t in tables for r in t.freq], columns=FREQUENCY_COLUMNS)
     return counts, freq
 
 

@@ -208,3 +208,33 @@ def test_weighting_without_margins_says_so(client, answers, evaluator):
     assert [i["problem"] for i in data["weighting_info"]] == ["no margins"]
     plain = get(client, evaluator, f"?cycle={CYCLE}").get_json()
     assert data["questions"][0]["index"] == pytest.approx(plain["questions"][0]["index"])
+
+
+def test_cached_tables_follow_new_and_removed_responses(app, client, answers, evaluator):
+    """Counts kept per cycle are topped up by a delta when responses are added, and
+    recounted in full when one disappears: both agree with a count from scratch."""
+    from survey_app.extensions import db
+    from survey_app.models import Response
+    from survey_app.services import results
+
+    url = f"?cycle={CYCLE}&baseline={BASELINE}"
+    get(client, evaluator, url)  # fills the per-cycle tables
+    for value in (1, 2, 5):
+        posted = client.post("/api/v1/responses", json={
+            "submission_id": f"5b2e8a5e-2f4e-4a59-9a4e-1c6f0b0d7a1{value}", "questionnaire": "comptoir",
+            "channel": "online", "language": "fr", "answers": {"overall": value, "courtesy": value}})
+        assert posted.status_code == 201
+    topped_up = get(client, evaluator, url).get_json()
+    with app.app_context():
+        results.clear_cache()
+    from_scratch = get(client, evaluator, url).get_json()
+    assert topped_up == from_scratch
+    assert topped_up["questions"][0]["n"] == len(answers[(answers["question"] == "overall")
+                                                        & (answers["cycle"] == CYCLE)]) + 3
+    with app.app_context():
+        first = db.session.execute(db.select(Response).order_by(Response.id)).scalars().first()
+        db.session.delete(first)
+        db.session.commit()
+    after_removal = get(client, evaluator, f"?cycle={BASELINE}").get_json()
+    baseline_n = len(answers[(answers["question"] == "overall") & (answers["cycle"] == BASELINE)])
+    assert after_removal["questions"][0]["n"] == baseline_n - 1
