@@ -38,9 +38,24 @@ weighting="none") -> Detail``
     The raw ``GROUP BY`` (columns ``questionnaire, question, cycle, value, count``;
     ``value`` a float, ``None`` for "not applicable" / no number).
 
-``resolve_cycles(cycle=None, baseline=None) -> (Cycle, Cycle | None)``
+``resolve_cycles(cycle=None, baseline=None, *, default_baseline=True) -> (Cycle, Cycle | None)``
     Cycle rows from codes, with the defaults the pages use (latest cycle with
-    answers, the one before it as baseline).
+    answers, the one before it as baseline). ``cycles_with_answers()``, ``get_cycle(code)``
+    and ``sites()`` serve the pages' selectors.
+
+``respondent_ratings(questionnaire_id, cycle, question_ids, filters=None) -> DataFrame``
+    One row per response, one column per question, read in chunks (for what needs
+    respondent rows: driver analysis).
+
+``target_status(low, high, target)``
+    The attainment rule (``met`` / ``not met`` / ``inconclusive``).
+
+``clear_cache()``
+    Forget cached results and tables (benchmarks).
+
+Translated labels, number formats and the charts of these objects (each with its table
+alternative) are in :mod:`survey_app.presentation` (``overview_charts(overview)``,
+``detail_charts(detail)``, ``VERDICTS``, ``TARGET_STATUSES``, ``INDICATORS``...).
 
 Conventions
 -----------
@@ -60,10 +75,12 @@ Conventions
   no part in a change or in the multiplicity family. Open comments are shown only when
   the cell (questionnaire, cycle, filters) holds at least ``MIN_CELL_SIZE`` responses.
 * Aggregation happens in the database: one ``GROUP BY questionnaire_id, cycle_id,
-  question_id, numeric_value`` over the covering index ``ix_answer_aggregate`` (joined to
-  ``response`` only when filtering). Results are cached per process and keyed on a
-  fingerprint of the data (largest response id and number of responses, cycle states,
-  margins), so a page view after a new submission recomputes.
+  question_id, numeric_value`` per cycle over the covering index ``ix_answer_aggregate``
+  (joined to ``response`` only when filtering), the cycles in parallel. Each cycle's
+  tables are kept per process and topped up with the responses added since (see
+  :class:`_CycleTables`); finished results are cached on a fingerprint of the data
+  (largest response id and number of responses, cycle states and margins, versions), so
+  a page view after a new submission recomputes the statistics from up-to-date tables.
 """
 from __future__ import annotations
 
@@ -518,8 +535,19 @@ def _filtered(query, filters: Filters | None, joined: bool):
 
 def _frequency_query(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
                      filters: Filters | None):
+    """The GROUP BY: over the covering index ``ix_answer_aggregate`` alone, or, with
+    filters, driven by the matching responses (``ix_response_results``) and their answers
+    (the ``(response_id, question_id)`` index) -- several times faster than scanning every
+    answer and looking its response up."""
     query = select(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id,
                    Answer.numeric_value, func.count().label("count"))
+    if filters is not None and filters.active:
+        query = (query.select_from(Response).join(Answer, Answer.response_id == Response.id)
+                 .where(Response.cycle_id.in_(list(cycle_ids))))
+        if questionnaire_ids is not None:
+            query = query.where(Response.questionnaire_id.in_(list(questionnaire_ids)))
+        query = _filtered(query, filters, joined=True)
+        return query.group_by(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value)
     if questionnaire_ids is not None:
         query = query.where(Answer.questionnaire_id.in_(list(questionnaire_ids)))
     query = query.where(Answer.cycle_id.in_(list(cycle_ids)))
@@ -942,7 +970,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         from . import weighting as weighting_service
 
         figures, changes, weighting_infos, margins = weighting_service.weighted_results(
-            ids, cycle, baseline, filters, per_cycle, questions, min_n, level)
+            ids, cycle, baseline, filters, per_cycle, questions, min_n, level, freq)
     else:
         margins = None
         figures, changes = {}, {}
@@ -1235,18 +1263,25 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
 
 
 def respondent_ratings(questionnaire_id: str, cycle: str, question_ids: Sequence[str],
-                       filters: Filters | None = None, chunk_size: int = 50_000) -> pd.DataFrame:
+                       filters: Filters | None = None, chunk_size: int = 50_000,
+                       every: int = 1) -> pd.DataFrame:
     """One row per response, one column per question (float, NaN when unanswered or "na").
 
     Reads answer rows in chunks (server-side cursor where the driver has one); only for
-    what truly needs respondent rows (driver analysis, raking)."""
+    what truly needs respondent rows (driver analysis). ``every=k`` keeps a systematic
+    sample: the responses whose id is a multiple of k."""
     current = get_cycle(cycle)
     if current is None:
         raise ResultsError("cycle", f"unknown cycle {cycle!r}")
+    # driven by the responses (an index range), then their answers (the (response_id,
+    # question_id) index): a sample reads only the sampled responses' answers
     query = (select(Answer.response_id, Answer.question_id, Answer.numeric_value)
-             .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == current.id,
+             .select_from(Response).join(Answer, Answer.response_id == Response.id)
+             .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == current.id,
                     Answer.question_id.in_(list(question_ids)), Answer.is_na.is_(False)))
-    query = _filtered(query, filters, joined=False)
+    if every > 1:
+        query = query.where(Response.id % every == 0)
+    query = _filtered(query, filters, joined=True)
     parts = []
     result = db.session.execute(query.execution_options(yield_per=chunk_size))
     for chunk in result.partitions():
@@ -1254,19 +1289,27 @@ def respondent_ratings(questionnaire_id: str, cycle: str, question_ids: Sequence
     if not parts:
         return pd.DataFrame(columns=list(question_ids), dtype=float)
     rows = pd.concat(parts, ignore_index=True)
-    wide = rows.pivot_table(index="response", columns="question", values="value", aggfunc="first")
+    wide = rows.set_index(["response", "question"])["value"].unstack("question")
+    wide.columns.name = None
     return wide.reindex(columns=list(question_ids)).astype(float)
 
 
+#: Driver analysis reads at most about this many respondents (a systematic sample beyond).
+DRIVER_SAMPLE = 10_000
+
+
 def _drivers(questionnaire_id: str, cycle: str, definition: qn.Questionnaire, filters: Filters,
-             min_n: int):
-    """Driver analysis of the overall rating on the other satisfaction ratings (LMG)."""
+             min_n: int, responses: int = 0):
+    """Driver analysis of the overall rating on the other satisfaction ratings (LMG), on a
+    systematic sample of about DRIVER_SAMPLE respondents when the cell is larger."""
     outcome = next((q for q in definition.questions if q.type == "rating" and q.dimension == "overall"), None)
     drivers = [q for q in definition.questions if q.type == "rating" and q.importance_of is None
                and outcome is not None and q.id != outcome.id]
     if outcome is None or len(drivers) < 2:
         return None, "not enough rating questions"
-    frame = respondent_ratings(questionnaire_id, cycle, [outcome.id] + [q.id for q in drivers], filters)
+    every = max(1, math.ceil(responses / DRIVER_SAMPLE))
+    frame = respondent_ratings(questionnaire_id, cycle, [outcome.id] + [q.id for q in drivers], filters,
+                               every=every)
     frame = frame.dropna()
     if len(frame) < max(min_n, len(drivers) + 2):
         return None, "too few complete answers"
@@ -1330,7 +1373,7 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
             baseline_distributions = _distributions(_definition_for(cat, versions[base.id]), freq, texts,
                                                     base.id, result.responses_baseline or 0, min_n)
         comments = _comments(definition, questionnaire_id, current.id, result.responses, filters, min_n)
-        drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n)
+        drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n, result.responses)
         importance = _importance(result, drivers)
         trend = _trend(questionnaire_id, definition, filters, min_n)
         return Detail(result, distributions, baseline_distributions, trend, comments, importance,

@@ -263,12 +263,14 @@ def _quality(estimate: float, se: float) -> str | None:
     return str(analysis.quality_flag(analysis.coefficient_of_variation(estimate, se)))
 
 
-def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n, level):
+def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n, level, unweighted=None):
     """Weighted figures and changes for the results service (``weighting="raked"``).
 
     Returns ``(figures, changes, infos, margins)``: figures keyed by (questionnaire,
     question, cycle code), changes by (questionnaire, question), infos by questionnaire
-    (tuple of :class:`WeightingInfo`, one per cycle) and the cycle's margins."""
+    (tuple of :class:`WeightingInfo`, one per cycle) and the cycle's margins.
+    ``unweighted`` is the plain frequency table (questionnaire, question, cycle code, value,
+    count), used as is where there is nothing to rake on."""
     from .results import Change, Figures, _suppressed  # the shared result types
 
     cycles = [cycle] + ([baseline] if baseline is not None else [])
@@ -304,7 +306,11 @@ def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n,
             infos[qid].append(info)
             if not measured:
                 continue
-            freq = _weighted_frequencies(qid, c.id, [q.id for q in measured], variables, filters)
+            if not variables and unweighted is not None:
+                mine = unweighted[(unweighted["questionnaire"] == qid) & (unweighted["cycle"] == c.code)]
+                freq = mine[["question", "value", "count"]].copy()
+            else:
+                freq = _weighted_frequencies(qid, c.id, [q.id for q in measured], variables, filters)
             if variables:
                 keys = freq[list(variables)].itertuples(index=False, name=None)
                 freq["weight"] = [weights.get(tuple(k), 1.0) for k in keys]
