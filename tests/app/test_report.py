@@ -140,3 +140,17 @@ def test_command_line_writes_the_same_report(app, runner, evaluator, answers, tm
     assert pdf.read_bytes().startswith(b"%PDF-")
     bad = runner.invoke(args=["report", "--cycle", "1999", "--output", str(tmp_path / "x.html")])
     assert bad.exit_code == 1
+
+
+def test_the_overview_links_to_the_report_and_the_exports(evaluator, answers):
+    page = evaluator.get(f"/results/{QUERY}").get_data(as_text=True)
+    links = re.findall(r'href="(/(?:results/report|exports)[^"]+)"', page)
+    assert any("format=pdf" in link for link in links)
+    assert any(link.startswith("/exports/all.xlsx") for link in links)
+    for link in links:
+        response = evaluator.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, link
+    detail = evaluator.get(f"/results/comptoir{QUERY}").get_data(as_text=True)
+    for fmt in ("csv", "xlsx", "sav"):
+        link = re.search(rf'href="(/exports/comptoir\.{fmt}[^"]*)"', detail).group(1)
+        assert evaluator.get(link.replace("&amp;", "&")).status_code == 200
