@@ -1,10 +1,14 @@
 """The kiosk in a real Chromium: by touch, offline, through server failures, across reloads."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
 from playwright.sync_api import expect
+
+from survey_app.extensions import db
+from survey_app.models import Kiosk, utcnow
 
 from tests.browser.conftest import (PIN, answer_borne, backlog, enroll, queue_size, stored,
                                     wait_controlled)
@@ -91,6 +95,18 @@ def test_twenty_responses_offline_are_stored_exactly_once_when_the_network_retur
     rows = stored(server_app, site)
     assert len(rows) == 20
     assert len({row.submission_id for row in rows}) == 20
+    # The heartbeat tells the health page that nothing waits any more.
+    with server_app.app_context():
+        kiosk = db.session.execute(db.select(Kiosk).where(Kiosk.site == site)).scalar_one()
+        deadline = time.monotonic() + 10
+        while kiosk.backlog != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            db.session.rollback()  # end the read transaction: see the server's writes
+            kiosk = db.session.get(Kiosk, kiosk.id)
+        assert kiosk.backlog == 0
+        assert kiosk.app_version == page.evaluate("JSON.parse(document.getElementById('kiosk-settings').textContent).appVersion")
+        assert utcnow() - kiosk.last_seen_at < dt.timedelta(seconds=30)
+        db.session.remove()
     ratings = [next(a.numeric_value for a in row.answers if a.question_id == "overall") for row in rows]
     assert sorted(ratings) == sorted(float(1 + n % 5) for n in range(20))
     assert sum(1 for row in rows for a in row.answers if a.question_id == "comment") == 5
@@ -257,6 +273,8 @@ def test_staff_save_the_queue_to_a_file_that_the_import_command_accepts(page, co
     page.fill("#pin-input", PIN)  # checked offline against the verifier
     page.locator("#pin-dialog button[type=submit]").tap()
     expect(page.locator("[data-figure=backlog]")).to_have_text("2")
+    # The kiosk asked the browser to keep its storage (the answer depends on the browser).
+    expect(page.locator("[data-figure=persistent]")).to_have_text(re.compile("^(Oui|Non)$"))
     with page.expect_download() as download_info:
         page.locator("#save-queue").tap()
     path = tmp_path / download_info.value.suggested_filename

@@ -243,7 +243,10 @@ async function refreshFromServer() {
   await state.store.setMany({ config, definitions });
   state.config = config;
   state.definitions = definitions;
-  if (state.screen === "welcome") showWelcome({ keepLanguage: true });
+  // Show the new list at once, unless staff are typing their PIN over the welcome screen.
+  if (state.screen === "welcome" && !document.querySelector("dialog.kiosk-dialog")) {
+    showWelcome({ keepLanguage: true });
+  }
 }
 
 async function heartbeat() {
@@ -307,7 +310,8 @@ function offered() {
 
 function waitRemaining() {
   const interval = state.config ? state.config.settings.min_interval * 1000 : 0;
-  return Math.max(0, state.lastSubmitAt + interval - Date.now());
+  // Never more than the interval, even if the tablet's clock went back in time.
+  return Math.min(interval, Math.max(0, state.lastSubmitAt + interval - Date.now()));
 }
 
 function showWelcome({ keepLanguage = false } = {}) {

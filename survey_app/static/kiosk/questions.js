@@ -149,8 +149,13 @@ export function renderQuestion(question, answer, { lang, t, localized, errorId, 
     }
     const hint = question.type === "multi_choice" ? el("p", { class: "q-hint", id: nextId("hint") }, t("choose_all")) : null;
     const describedAll = [hint && hint.id, described].filter(Boolean).join(" ") || null;
+    // Up to 7 faces share one row; longer scales (0 to 10) wrap.
+    const points = question.type === "rating" ? question.scale.max - question.scale.min + 1 : 0;
+    const grid = points && points <= 7
+      ? el("div", { class: `tiles ${layout} tiles-one-row`, style: `--points: ${points}` }, tiles)
+      : el("div", { class: `tiles ${layout}` }, tiles);
     const fieldset = el("fieldset", { class: `question q-${question.type}`, "aria-describedby": describedAll },
-      legend, help, hint, el("div", { class: `tiles ${layout}` }, tiles));
+      legend, help, hint, grid);
     const read = () => {
       const checked = [...fieldset.querySelectorAll("input:checked")].map((i) => i.value);
       if (question.type === "multi_choice") {
