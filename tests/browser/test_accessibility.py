@@ -28,17 +28,34 @@ def axe_violations(page) -> list[dict]:
     )
 
 
+def small_touch_targets(page) -> list[str]:
+    """Visible controls of the kiosk smaller than 48 x 48 CSS pixels (a radio or checkbox
+    counts by its label, the drawn target)."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+            "button, a[href], .tile-label, input:not(.tile-input):not([type=hidden]), textarea, select")]
+        .filter((node) => node.offsetParent !== null || node.closest("dialog[open]"))
+        .map((node) => [node, node.getBoundingClientRect()])
+        .filter(([node, box]) => box.width > 0 && (box.width < 48 || box.height < 48))
+        .map(([node, box]) => `${node.tagName.toLowerCase()}#${node.id}.${node.className} ${Math.round(box.width)}x${Math.round(box.height)}`)""")
+
+
 class Audit:
     """Collects the violations of every screen, to report them all at once."""
 
-    def __init__(self, page):
+    def __init__(self, page, touch: bool = False):
         self.page = page
+        self.touch = touch
         self.screens: list[str] = []
         self.failures: dict[str, list[dict]] = {}
 
     def check(self, name: str) -> None:
         self.screens.append(name)
         violations = axe_violations(self.page)
+        if self.touch:
+            small = small_touch_targets(self.page)
+            if small:
+                violations.append({"id": "touch-target-48px", "impact": "serious",
+                                   "help": "Touch targets must be at least 48 x 48 px", "nodes": small})
         if violations:
             self.failures[name] = violations
 
@@ -51,7 +68,8 @@ class Audit:
 
 
 def test_the_kiosk_screens_have_no_wcag_21_aa_violation(page, server, make_kiosk):
-    audit = Audit(page)
+    """... and every touch target of the kiosk is at least 48 x 48 px."""
+    audit = Audit(page, touch=True)
     # A long inactivity timeout, so that slow audits never bring the warning in the middle
     # (the warning has a test of its own).
     site, code = make_kiosk(questionnaires=("comptoir", "borne"), inactivity_timeout_s=600, min_interval_s=30)
@@ -166,3 +184,6 @@ def test_the_audit_itself_catches_violations(page):
                      '<p style="color:#bbb;background:#fff">pâle</p></main></body></html>')
     found = {v["id"] for v in axe_violations(page)}
     assert {"image-alt", "button-name", "color-contrast"} <= found
+    page.set_content('<button id="tiny" style="width:30px;height:60px">x</button>'
+                     '<button id="big" style="width:60px;height:60px">y</button>')
+    assert [target.split(" ")[0] for target in small_touch_targets(page)] == ["button#tiny."]
