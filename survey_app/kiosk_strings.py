@@ -89,7 +89,7 @@ STRINGS = {
     "figure_last_sync": _l("Last successful sync"),
     "figure_persistent": _l("Persistent storage"),
     "figure_version": _l("Kiosk version"),
-    "never": _l("Never (since the page was loaded)"),
+    "never": _l("Never"),
     "unknown": _l("Unknown"),
     "resume_kiosk": _l("Back to kiosk mode"),
     "sync_now": _l("Send now"),

@@ -284,7 +284,13 @@ function startBackground() {
 }
 
 let beatSoon = null;
+let savedSync = null;
 function onSyncChange() {
+  const last = state.syncer.lastSuccess;
+  if (last && last !== savedSync) {
+    savedSync = last;
+    state.store.set("lastSync", last).catch(() => {});
+  }
   refreshBacklog().then(() => {
     // Tell the server soon after the backlog changed (debounced).
     if (beatSoon) clearTimeout(beatSoon);
@@ -911,8 +917,8 @@ async function boot() {
   }
   registerServiceWorker();
   holdNavigation();
-  const [token, config, definitions, lastSubmitAt, lost] = await Promise.all(
-    ["token", "config", "definitions", "lastSubmitAt", "authLost"].map((key) => state.store.get(key)));
+  const [token, config, definitions, lastSubmitAt, lost, lastSync] = await Promise.all(
+    ["token", "config", "definitions", "lastSubmitAt", "authLost", "lastSync"].map((key) => state.store.get(key)));
   state.token = token || null;
   state.config = config || null;
   state.definitions = definitions || {};
@@ -928,6 +934,8 @@ async function boot() {
     onAuthLost: () => authLost(),
   });
   state.syncer.pause();
+  state.syncer.lastSuccess = lastSync || null;
+  savedSync = state.syncer.lastSuccess;
   await refreshBacklog();
   if (!state.token || !state.config) {
     showEnroll();
