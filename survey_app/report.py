@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from . import presentation as pr
+from . import report_pdf
 from .models import CHANNELS
 from .services import exports
 from .services import results as rs
@@ -228,10 +229,8 @@ def methods_lines(report: Report) -> list[str]:
 # --- PDF ---------------------------------------------------------------------------------------
 
 def render_pdf(report: Report) -> bytes:
-    from . import report_pdf
-
     with force_locale(report.lang):
-        return report_pdf.render(report)
+        return report_pdf.render(report, question_columns(), methods_lines(report))
 
 
 def render(report: Report, fmt: str) -> str | bytes:

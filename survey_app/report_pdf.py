@@ -110,9 +110,9 @@ def _target_sentence(result) -> str | None:
              indicator=indicator, value=pr.num(target.value, 0), estimate=estimate, status=status)
 
 
-def render(report) -> bytes:
-    from .report import methods_lines, question_columns
-
+def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
+    """The PDF of a :class:`survey_app.report.Report`; ``columns`` head each commitment's
+    question table and ``methods`` are the methods note's sentences."""
     styles = _styles()
     overview = report.overview
     story = [
@@ -152,14 +152,14 @@ def render(report) -> bytes:
                         + (" · " + _("%(count)d in %(cycle)s", count=result.responses_baseline or 0,
                                      cycle=result.baseline) if result.baseline else ""), styles["note"]))
         widths = [WIDTH * w for w in (0.18, 0.06, 0.15, 0.15, 0.1, 0.16, 0.08, 0.12)]
-        story.append(KeepTogether([_table(question_columns(), section.rows, styles, widths)]))
+        story.append(KeepTogether([_table(columns, section.rows, styles, widths)]))
         drawing = _chart(section.chart)
         if drawing is not None:
             story += [Spacer(1, 8), drawing]
         for warning in result.warnings:
             story.append(_p("⚠ " + warning, styles["note"]))
     story += [PageBreak(), _p(_("Methods"), styles["h1"])]
-    story += [_p(line, styles["body"]) for line in methods_lines(report)]
+    story += [_p(line, styles["body"]) for line in methods]
 
     buffer = io.BytesIO()
     title = report.title
