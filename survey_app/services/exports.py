@@ -142,11 +142,13 @@ META_LABELS = {
     "site": N_("Site"),
     "month": N_("Month of response"),
     "version": N_("Questionnaire version"),
+    "partial": N_("Partial response (1: left unfinished at a kiosk)"),
 }
 
 
 def _meta_columns() -> list[Column]:
-    return [Column(name, _both(label), name == "response", "nominal") for name, label in META_LABELS.items()]
+    return [Column(name, _both(label), name in ("response", "partial"), "nominal")
+            for name, label in META_LABELS.items()]
 
 
 def _definitions(questionnaire: Questionnaire, cycle: Cycle) -> list[qn.Questionnaire]:
@@ -205,7 +207,7 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> Respo
 
     responses = db.session.execute(
         db.select(Response.id, Response.channel, Response.language, Response.site,
-                  Response.submitted_on, Response.version_id)
+                  Response.submitted_on, Response.version_id, Response.partial)
         .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle.id)
         .order_by(Response.id)
     ).all()
@@ -229,6 +231,7 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> Respo
             "site": SUPPRESSED if (r.site or "") in rare["site"] else r.site,
             "month": r.submitted_on.strftime("%Y-%m"),
             "version": hashes.get(r.version_id),
+            "partial": int(bool(r.partial)),
         }
     answers = db.session.execute(
         db.select(Answer.response_id, Answer.question_id, Answer.numeric_value,

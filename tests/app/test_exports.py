@@ -66,6 +66,7 @@ def test_csv_has_one_row_per_response_and_one_column_per_question(client, open_c
     assert first["courtesy"] == "na" and rows[1]["courtesy"] == "5"
     assert (rows[1]["topics__permit"], rows[1]["topics__tax"]) == ("1", "0")
     assert len(first["month"]) == 7  # year-month only, never the day or the time
+    assert {r["partial"] for r in rows} == {"0"}
     body = response.get_data(as_text=True)
     assert "submission_id" not in body and "receipt" not in body
 
