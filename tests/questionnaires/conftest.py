@@ -2,6 +2,7 @@
 
 import copy
 
+import jsonschema
 import pytest
 
 import questionnaires as qn
@@ -104,3 +105,21 @@ def issues_of():
         return [(issue.path, issue.message) for issue in info.value.errors]
 
     return run
+
+
+def _as_json(data):
+    """What an editor's validator sees: YAML keys such as ``1:`` are strings in JSON."""
+    if isinstance(data, dict):
+        return {str(k): _as_json(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_as_json(v) for v in data]
+    return data
+
+
+@pytest.fixture(scope="session")
+def schema_errors():
+    """The errors schema.json reports on a definition, as an author's editor would show them."""
+    schema = qn.load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    return lambda data: list(validator.iter_errors(_as_json(data)))

@@ -1,7 +1,6 @@
 """One test per kind of definition error: each asserts the exact path and message, and that
 the broken detail is reported once, without a cascade of follow-on errors."""
 
-import jsonschema
 import pytest
 
 import questionnaires as qn
@@ -146,34 +145,18 @@ def test_each_kind_of_error_is_reported_alone_with_its_path(definition, issues_o
     assert issues_of(definition) == [(path, message)]
 
 
-@pytest.fixture(scope="module")
-def schema_validator():
-    schema = qn.load_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
-def as_json(data):
-    """What an editor's validator sees: YAML keys such as ``1:`` are strings in JSON."""
-    if isinstance(data, dict):
-        return {str(k): as_json(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [as_json(v) for v in data]
-    return data
-
-
 @pytest.mark.parametrize("mutate", [c[1] for c in STRUCTURAL_CASES], ids=[c[0] for c in STRUCTURAL_CASES])
-def test_structural_errors_are_rejected_by_the_schema_alone(definition, schema_validator, mutate):
+def test_structural_errors_are_rejected_by_the_schema_alone(definition, schema_errors, mutate):
     # schema.json agrees with the parser: an editor flags the same documents.
-    assert list(schema_validator.iter_errors(as_json(definition))) == []
+    assert schema_errors(definition) == []
     mutate(definition)
-    assert list(schema_validator.iter_errors(as_json(definition)))
+    assert schema_errors(definition)
 
 
 @pytest.mark.parametrize("mutate", [c[1] for c in SEMANTIC_CASES], ids=[c[0] for c in SEMANTIC_CASES])
-def test_semantic_errors_pass_the_schema_and_are_caught_by_the_parser(definition, schema_validator, mutate):
+def test_semantic_errors_pass_the_schema_and_are_caught_by_the_parser(definition, schema_errors, mutate):
     mutate(definition)
-    assert list(schema_validator.iter_errors(as_json(definition))) == []
+    assert schema_errors(definition) == []
 
 
 def test_issue_str_names_file_path_and_message(tmp_path, definition):
