@@ -49,6 +49,13 @@ def t_value(confidence_level: float, df: float) -> float:
     return float(stats.t.isf((1.0 - confidence_level) / 2.0, df))
 
 
+def t_interval(estimate: float, se: float, df: float, confidence_level: float) -> ConfidenceInterval:
+    r""":math:`\hat\theta \pm t_{df,1-\alpha/2}\,\mathrm{SE}`: the Student t interval every
+    mean-like result uses (checked level, unrounded)."""
+    half = t_value(check_confidence_level(confidence_level), df) * se
+    return ConfidenceInterval(estimate - half, estimate + half)
+
+
 def check_count(value, name: str, *, allow_zero: bool = True) -> int:
     """An integer count (int, or a float/NumPy number with an integral value)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import (
+    t_interval,
     ConfidenceInterval,
     as_counts,
     as_values,
@@ -34,7 +35,6 @@ from ._common import (
     check_scale,
     moments,
     require_n,
-    t_value,
     values_to_counts,
     z_value,
 )
@@ -97,11 +97,8 @@ class IndexResult:
 
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         """:math:`\\hat I \\pm t_{n-1}\\,SE`, truncated to [0, 100]."""
-        level = check_confidence_level(
-            self.confidence_level if confidence_level is None else confidence_level
-        )
-        half = t_value(level, self.df) * self.se
-        return _clip(self.estimate - half, self.estimate + half, 0.0, 100.0)
+        low, high = t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
+        return _clip(low, high, 0.0, 100.0)
 
 
 def _index_from_table(vals, cnts, n_na, scale, level):
@@ -387,11 +384,8 @@ class CompositeResult:
 
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         """:math:`\\hat C \\pm t_{df}\\,SE`, truncated to [0, 100]."""
-        level = check_confidence_level(
-            self.confidence_level if confidence_level is None else confidence_level
-        )
-        half = t_value(level, self.df) * self.se
-        return _clip(self.estimate - half, self.estimate + half, 0.0, 100.0)
+        low, high = t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
+        return _clip(low, high, 0.0, 100.0)
 
 
 def _normalised_weights(dims, weights):

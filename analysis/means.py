@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from ._common import (
+    t_interval,
     ConfidenceInterval,
     as_counts,
     as_values_masked,
@@ -30,7 +31,6 @@ from ._common import (
     check_real,
     moments,
     require_n,
-    t_value,
 )
 
 __all__ = [
@@ -96,11 +96,7 @@ class MeanResult:
 
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         r""":math:`\bar y \pm t_{df,1-\alpha/2}\,\mathrm{SE}` (by default at the call's level)."""
-        level = check_confidence_level(
-            self.confidence_level if confidence_level is None else confidence_level
-        )
-        half = t_value(level, self.df) * self.se
-        return ConfidenceInterval(self.mean - half, self.mean + half)
+        return t_interval(self.mean, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
 
 
 # ----------------------------------------------------------------- the design core
@@ -450,11 +446,7 @@ class WelchResult:
 
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         """:math:`(\\bar a - \\bar b) \\pm t_{df}\\,SE` (by default at the call's level)."""
-        level = check_confidence_level(
-            self.confidence_level if confidence_level is None else confidence_level
-        )
-        half = t_value(level, self.df) * self.se
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+        return t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
 
 
 def _welch_from_moments(n1, m1, v1, n2, m2, v2, level):
