@@ -266,3 +266,13 @@ def answer_borne(page, rating: int = 4, comment: str | None = None) -> None:
     page.wait_for_selector("body[data-screen=thanks]")
     page.get_by_role("button", name="Terminer").tap()
     page.wait_for_selector("body[data-screen=welcome]")
+
+
+def wait_until(page, condition, timeout_s: float = 20) -> None:
+    """Poll a Python-side condition (set by route handlers) until it holds. Each short wait
+    hands control to Playwright, which is when it runs the route handlers."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        page.wait_for_timeout(50)
+

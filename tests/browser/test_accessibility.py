@@ -12,7 +12,14 @@ from tests.browser.conftest import AXE, PASSWORD, PIN, enroll
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def wait_until_settled(page) -> None:
+    """Wait until no CSS transition or animation is running: axe reads computed colours, and a
+    colour half-way through a transition is not the screen a citizen reads."""
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+
+
 def axe_violations(page) -> list[dict]:
+    wait_until_settled(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     return page.evaluate(

@@ -11,7 +11,7 @@ from survey_app.extensions import db
 from survey_app.models import Kiosk, utcnow
 
 from tests.browser.conftest import (PIN, answer_borne, backlog, enroll, queue_size, stored,
-                                    wait_controlled)
+                                    wait_controlled, wait_until)
 
 
 def test_a_citizen_completes_the_questionnaire_by_touch_and_it_is_stored_once(page, server, server_app, make_kiosk):
@@ -133,7 +133,9 @@ def test_nothing_is_lost_or_duplicated_when_the_server_dies_mid_sync_or_a_reply_
     page.route("**/api/v1/responses/batch", kill_during_second_batch)
     context.set_offline(False)
     page.wait_for_function("document.querySelector('#kiosk-status').dataset.backlog === '7'", timeout=15000)
-    page.wait_for_timeout(2500)  # failed attempts, backing off
+    # The kiosk keeps retrying while the server is down: wait for the four failed attempts
+    # the backoff check needs, however slow the machine.
+    wait_until(page, lambda: len(attempts) >= 6, timeout_s=30)
     assert len(stored(server_app, site)) == 5
     assert backlog(page) == 7 and queue_size(page) == 7
     page.unroute("**/api/v1/responses/batch")
