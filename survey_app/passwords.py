@@ -23,7 +23,8 @@ MESSAGES = {
 @functools.cache
 def common_passwords() -> frozenset[str]:
     text = resources.files("survey_app").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
-    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+    _source, _blank, listing = text.partition("\n\n")  # the citation, a blank line, the passwords
+    return frozenset(line for line in listing.splitlines() if line)
 
 
 def problem(password: str) -> str | None:

@@ -37,9 +37,12 @@ def _failed(response) -> bool:
 
 def init_app(app: Flask) -> Limiter:
     limiter = Limiter(key_func=client_key, app=app)
+    # Flask-Limiter checks a decorated limit when the wrapped view is called: wrap the view
+    # registered by the auth blueprint (each application has its own limiter).
     login_view = app.view_functions["auth.login"]
     for setting, key_func in (("SIGNIN_LIMIT_PER_ACCOUNT", account_key), ("SIGNIN_LIMIT_PER_CLIENT", client_key)):
-        limiter.limit(app.config[setting], key_func=key_func, methods=["POST"], deduct_when=_failed,
-                      scope=setting.lower())(login_view)
+        login_view = limiter.limit(app.config[setting], key_func=key_func, methods=["POST"],
+                                   deduct_when=_failed, scope=setting.lower())(login_view)
+    app.view_functions["auth.login"] = login_view
     app.extensions["servir_limiter"] = limiter
     return limiter
