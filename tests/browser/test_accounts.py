@@ -52,7 +52,11 @@ def test_the_staff_header_fits_a_360_px_phone(browser, server):
         sign_in(page, server, "staff@example.org")
         expect(page).to_have_url(server.url + "/admin/kiosks/")
         expect(page.locator("#signed-in")).to_contain_text("Personnel")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        # The header, whatever the page below holds (earlier tests leave long kiosk site names).
+        widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.site-header, .site-header *')]
+            .map(element => element.getBoundingClientRect().right))""")
+        assert widest <= 360
+        assert page.evaluate("document.querySelector('.site-header').scrollWidth") <= 360
     finally:
         context.close()
 
