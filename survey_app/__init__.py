@@ -1,7 +1,7 @@
 """Servir: the Flask application (online survey, JSON API, administration, CLI).
 
-``create_app`` follows Flask's tutorial: configuration from the environment, overridden by
-``test_config`` in tests.
+``create_app`` follows Flask's tutorial: configuration from the instance ``config.py`` and the
+environment (see :mod:`survey_app.config`), replaced by ``test_config`` in tests.
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from .extensions import babel, csrf, db, login_manager, migrate
 __version__ = "0.1.0"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.DEFAULTS)
     if test_config is None:
-        app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+        config_module.load(app.config, Path(app.instance_path))
     else:
         app.config.from_mapping(
             {
@@ -38,6 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from . import sessions
+
+    sessions.init_app(app)
+
     from . import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -52,8 +56,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import results as results_views
     from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
 
+    from .views import audit_admin, users_admin
+    from . import throttle
+
     auth.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(users_admin.bp)
+    app.register_blueprint(audit_admin.bp)
+    throttle.init_app(app)
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)

@@ -1,18 +1,15 @@
-"""Access: users with roles, argon2id passwords, hashed API tokens, a role check for any view.
+"""Access: who is behind a request, the role check for any view, and the sign-in pages.
 
-Browsers authenticate with a session (Flask-Login); programs and staff tools send
-``Authorization: Bearer <token>``. :func:`roles_required` accepts either.
+Browsers authenticate with a session (Flask-Login, see :mod:`survey_app.sessions`); programs
+and staff tools send ``Authorization: Bearer <token>``. :func:`roles_required` accepts either.
+Sign-in, sign-out and the own-password page are here; what they change is in
+:mod:`survey_app.services.users`.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
-import secrets
 from typing import Callable
-from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
     Flask,
@@ -27,40 +24,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from .extensions import db, login_manager
-from .models import ApiToken, User
+from . import passwords, sessions
+from .credentials import hash_password, hash_token, new_token  # noqa: F401  (the public names of before)
+from .extensions import login_manager
+from .models import User
+from .redirects import same_site_path
+from .services import users
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
-password_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = password_hasher.hash("not a real password")
-
-
-def hash_password(password: str) -> str:
-    return password_hasher.hash(password)
-
-
-def verify_password(user: User | None, password: str) -> bool:
-    try:
-        password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return user is not None and user.active
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+ROLE_LABELS = {"admin": _l("Administrator"), "staff": _l("Staff"), "evaluator": _l("Evaluator")}
+# Where each role starts after sign-in when no ``next`` was asked for.
+START_PAGES = {"admin": "/admin/", "evaluator": "/results/", "staff": "/admin/kiosks/"}
+# The pages a user who must choose a new password can still reach.
+OPEN_TO_PASSWORD_CHANGE = {"auth.password", "auth.logout", "static", "i18n.switch"}
 
 
 def bearer_token() -> str | None:
@@ -72,14 +54,7 @@ def bearer_token() -> str | None:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        db.select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    if row is None or not row.user.active:
-        return None
-    return row.user
+    return users.user_for_token(token)
 
 
 def request_user() -> User | None:
@@ -93,6 +68,12 @@ def request_user() -> User | None:
         else:
             g.request_user = None
     return g.request_user
+
+
+def actor() -> str | None:
+    """The e-mail address of the user behind this request, for the audit trail."""
+    user = request_user()
+    return user.email if user else None
 
 
 def _wants_json() -> bool:
@@ -124,6 +105,21 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
+def start_page(user: User) -> str:
+    return START_PAGES.get(user.role, url_for("survey.index"))
+
+
+def password_message(code: str) -> str:
+    """A password policy problem (see :mod:`survey_app.passwords`) in the reader's language."""
+    messages = {
+        "too_short": _("Choose a password of at least %(n)s characters.", n=passwords.MIN_LENGTH),
+        "too_long": _("Choose a password of at most %(n)s characters.", n=passwords.MAX_LENGTH),
+        "common": _("This password is among the most common leaked passwords: choose another."),
+        "unchanged": _("Choose a password different from the current one."),
+    }
+    return messages.get(code, _("This password is not accepted."))
+
+
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
@@ -133,33 +129,61 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("survey.index")
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired()],
+        description=_l("At least 12 characters. A sentence of several words is easy to remember and hard to guess."))
+    confirm = PasswordField(_l("New password, again"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
-        if verify_password(user, form.password.data):
-            login_user(user)
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            users.record_sign_in(user.id)
+            sessions.start(user)
+            if user.must_change_password:
+                flash(_("You signed in with a temporary password: choose your own now."), "info")
+                return redirect(url_for(".password"))
             flash(_("You are signed in."), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(same_site_path(request.args.get("next"), start_page(user)))
+        users.record_failed_sign_in(form.email.data)
         form.password.errors.append(_("Unknown e-mail address or wrong password."))
     return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        users.sign_out(current_user.id)
+    sessions.end()
     flash(_("You are signed out."), "success")
     return redirect(url_for("survey.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """A signed-in user changes their own password; their other sessions end."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = users.change_own_password(current_user.id, form.current.data, form.password.data)
+        except users.UserError as exc:
+            if exc.field == "current":
+                form.current.errors.append(_("This is not your current password."))
+            else:
+                form.password.errors.append(password_message(exc.code))
+        else:
+            sessions.renew(user)
+            flash(_("Your password is changed. Your sessions on other devices have ended."), "success")
+            return redirect(start_page(user))
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
 
 
 def init_app(app: Flask) -> None:
@@ -167,7 +191,14 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user and user.active else None
+    @app.context_processor
+    def inject_role_labels():
+        return {"role_labels": ROLE_LABELS}
+
+    @app.before_request
+    def require_new_password():
+        if request.endpoint in OPEN_TO_PASSWORD_CHANGE or request.endpoint is None:
+            return None
+        if bearer_token() is None and current_user.is_authenticated and current_user.must_change_password:
+            return redirect(url_for("auth.password"))
+        return None

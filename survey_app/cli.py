@@ -10,11 +10,12 @@ import questionnaires as qn
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .services import catalogue, cycles, demo, imports, kiosks, users
+from .services import audit, catalogue, cycles, demo, imports, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
-users_cli = AppGroup("users", help="Create users and API tokens.")
+users_cli = AppGroup("users", help="Create, list, disable and enable users; roles, passwords and API tokens.")
+audit_cli = AppGroup("audit", help="Read the audit trail.")
 kiosks_cli = AppGroup("kiosks", help="Create, list and revoke kiosks (tablets at service counters).")
 responses_cli = AppGroup("responses", help="Import responses collected on paper, by phone or on a kiosk.")
 
@@ -129,32 +130,114 @@ def cycles_list():
         )
 
 
+def _password_from_input() -> str:
+    """A password from a prompt (typed twice), or the first line of stdin when piped."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _user_command(call):
+    try:
+        return call()
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["admin", "staff", "evaluator"]))
 def users_create(email: str, role: str):
     """Create a user; the password comes from a prompt, or from stdin when piped."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        user = users.create_user(email, password, role)
-    except users.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
+    password = _password_from_input()
+    user = _user_command(lambda: users.create_user(email, password, role, actor="cli"))
     click.echo(f"user {user.email} created with role {user.role}")
+
+
+@users_cli.command("list")
+def users_list():
+    """List users: e-mail, role, state and last sign-in."""
+    for user in users.list_users():
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email:40} {user.role:10} {state:9} last sign-in {_when(user.last_sign_in_at)}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def users_disable(email: str):
+    """Disable EMAIL: their sessions and API tokens stop working at once."""
+    user = _user_command(lambda: users.set_active(email, False, actor="cli"))
+    click.echo(f"user {user.email} disabled")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def users_enable(email: str):
+    """Re-enable EMAIL."""
+    user = _user_command(lambda: users.set_active(email, True, actor="cli"))
+    click.echo(f"user {user.email} enabled")
+
+
+@users_cli.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["admin", "staff", "evaluator"]))
+def users_role(email: str, role: str):
+    """Give EMAIL the role ROLE (their open sessions end)."""
+    user = _user_command(lambda: users.set_role(email, role, actor="cli"))
+    click.echo(f"user {user.email} has role {user.role}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+def users_set_password(email: str):
+    """Set EMAIL's password from a prompt or stdin (their open sessions end)."""
+    password = _password_from_input()
+    user = _user_command(lambda: users.set_password(email, password, actor="cli"))
+    click.echo(f"password of {user.email} set; their sessions have ended")
+
+
+@users_cli.command("tokens")
+@click.argument("email")
+def users_tokens(email: str):
+    """List EMAIL's live API tokens: name, created, last used."""
+    tokens = _user_command(lambda: users.list_tokens(email))
+    if not tokens:
+        click.echo(f"{email} has no live token")
+    for token in tokens:
+        click.echo(f"{token.name:30} created {_when(token.created_at)}  last used {_when(token.last_used_at)}")
+
+
+@users_cli.command("revoke-token")
+@click.argument("email")
+@click.argument("name")
+def users_revoke_token(email: str, name: str):
+    """Revoke EMAIL's API token called NAME."""
+    _user_command(lambda: users.revoke_token(email, name, actor="cli"))
+    click.echo(f"token {name!r} of {email} revoked")
 
 
 @users_cli.command("token")
 @click.argument("email")
-def users_token(email: str):
+@click.option("--name", help="What the token is for (default: token-N).")
+def users_token(email: str, name: str | None):
     """Print a new API token for EMAIL (shown once, alone on the last line)."""
-    try:
-        token = users.issue_token(email)
-    except users.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
+    token = _user_command(lambda: users.issue_token(email, name, actor="cli"))
     click.echo(f"New API token for {email} (keep it now: it is not shown again):")
     click.echo(token)
+
+
+@audit_cli.command("list")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this day on (YYYY-MM-DD).")
+@click.option("--user", "email", help="Only what this user did.")
+def audit_list(since, email):
+    """Print audit events, oldest first: time (UTC), who, action, detail."""
+    where = audit.AuditFilter(actor=email, since=since.date() if since else None)
+    for event in reversed(audit.events(where)):
+        click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor or '-':30} {event.action:24} {audit.describe(event.detail)}")
 
 
 @kiosks_cli.command("enroll")
@@ -292,6 +375,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(cycles_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(kiosks_cli)
     app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)

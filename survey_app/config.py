@@ -1,9 +1,19 @@
-"""Configuration read from the environment, with safe defaults for a first run."""
+"""Configuration: safe defaults for a first run, an instance ``config.py``, then the environment.
+
+Order (later wins), as in Flask's tutorial: :data:`DEFAULTS`; computed first-run values (SQLite
+in the instance folder, a generated secret key); the instance folder's ``config.py`` when
+present; ``DATABASE_URL``, ``SECRET_KEY`` and ``QUESTIONNAIRES_DIR``; then any
+``SERVIR_<NAME>`` variable (``app.config.from_prefixed_env("SERVIR")``, values read as JSON
+when they parse, so ``SERVIR_MIN_CELL_SIZE=5`` is a number and ``SERVIR_RATELIMIT_ENABLED=false``
+a boolean).
+"""
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+
+from flask import Config
 
 import questionnaires
 
@@ -31,22 +41,31 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def from_environment(instance_path: Path) -> dict:
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'servir.sqlite3'}"
+def _database_uri(database_url: str) -> str:
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3 explicitly.
     if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        return "postgresql+psycopg://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return database_url
+
+
+def load(config: Config, instance_path: Path) -> None:
+    """Fill ``config`` for a real run (not a test), in the order of the module paragraph."""
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'servir.sqlite3'}"
+    config["QUESTIONNAIRES_DIR"] = str(questionnaires.DEMO_DIR)
+    config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("QUESTIONNAIRES_DIR"):
+        config["QUESTIONNAIRES_DIR"] = os.environ["QUESTIONNAIRES_DIR"]
+    config.from_prefixed_env("SERVIR")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _secret_key(instance_path)
+    uri = config["SQLALCHEMY_DATABASE_URI"] = _database_uri(config["SQLALCHEMY_DATABASE_URI"])
     # A server database may drop idle connections: check each one before use. SQLite is a
     # file, so the check would only cost a query per request.
-    engine_options = {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
-    return {
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-        "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "QUESTIONNAIRES_DIR": os.environ.get("QUESTIONNAIRES_DIR") or str(questionnaires.DEMO_DIR),
-    }
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if uri.startswith("sqlite") else {"pool_pre_ping": True})
 
 
 DEFAULTS = {
@@ -58,6 +77,25 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # True: the session cookie is always Secure. False: Secure whenever the request came over
+    # HTTPS (directly, or through TRUSTED_PROXIES that say so in X-Forwarded-Proto).
+    "SESSION_COOKIE_SECURE": False,
+    # How many reverse proxies stand in front of the application (werkzeug's ProxyFix trusts
+    # that many X-Forwarded-For/-Proto/-Host values); 0 trusts none.
+    "TRUSTED_PROXIES": 0,
+    # A signed-in session ends after this long without a request, and this long after sign-in.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    # Sign-in throttling (Flask-Limiter): failed sign-ins per account and per client, within a
+    # moving window; then 429 with Retry-After until the window has moved on.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SIGNIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "SIGNIN_LIMIT_PER_CLIENT": "20 per 15 minutes",
+    # Rows per page on the audit page.
+    "AUDIT_PAGE_SIZE": 50,
     # Largest accepted request body (a kiosk batch of a few hundred responses fits easily).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_BATCH_SIZE": 500,

@@ -7,10 +7,10 @@ every page offers the switch to English.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
+
+from .redirects import same_site_path
 
 bp = Blueprint("i18n", __name__)
 
@@ -50,11 +50,7 @@ def switch(lang: str):
     """Switch language and go back where the visitor was (only to a path on this site)."""
     if lang in supported():
         session["lang"] = lang
-    target = request.args.get("next") or url_for("survey.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        target = url_for("survey.index")
-    return redirect(target)
+    return redirect(same_site_path(request.args.get("next"), url_for("survey.index")))
 
 
 def init_app(app: Flask) -> None:

@@ -211,8 +211,14 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session cookie's user id: raising it (sign-out, password change, disabling)
+    # ends every session signed in before, on the server, whatever the cookie says.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A temporary password (set by an admin): the next sign-in must choose a new one first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
 
     # Flask-Login's user protocol.
     @property
@@ -228,7 +234,7 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version}"
 
 
 class ApiToken(db.Model):
@@ -239,7 +245,10 @@ class ApiToken(db.Model):
     # sha256 of a 256-bit random token: enough for a high-entropy secret, and cheap enough to
     # check on every API request (argon2 is for low-entropy passwords).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the token is for ("tableau de bord BI"); unique among a user's live tokens.
+    name: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
@@ -249,7 +258,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor: Mapped[str | None] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -6,6 +6,7 @@ import datetime as dt
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Cycle
+from . import audit
 
 # Which state each transition may start from.
 TRANSITIONS = {
@@ -58,7 +59,7 @@ def set_state(code: str, state: str, today: dt.date | None = None) -> Cycle:
 def publish_cycle(code: str, actor: str | None = None) -> Cycle:
     """Make a closed cycle's results public (the public results page shows published cycles
     only). Recorded in the audit log."""
-    from ..models import AuditEvent, utcnow
+    from ..models import utcnow
 
     with write_transaction():
         cycle = get_cycle(code)
@@ -68,5 +69,5 @@ def publish_cycle(code: str, actor: str | None = None) -> Cycle:
             raise CycleError(f"state: cycle {code!r} is {cycle.state}; only a closed cycle can be published")
         cycle.state = "published"
         cycle.published_at = utcnow()
-        db.session.add(AuditEvent(actor=actor, action="cycle.publish", detail={"cycle": code}))
+        audit.record("cycle.publish", actor, cycle=code)
     return cycle

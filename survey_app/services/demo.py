@@ -24,7 +24,7 @@ from . import catalogue
 from .weighting import EXAMPLE_MARGINS
 from .users import create_user
 
-DEMO_PASSWORD = "servir-demo"
+DEMO_PASSWORD = "servir-demo-2026"
 DEMO_USERS = (
     ("admin@example.org", "admin"),
     ("evaluator@example.org", "evaluator"),

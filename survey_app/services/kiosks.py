@@ -19,11 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import update
 
-from ..auth import hash_token, new_token, password_hasher
+from ..credentials import hash_token, new_token, password_hasher
 from ..database import write_transaction
 from ..extensions import db
-from ..models import AuditEvent, Kiosk, utcnow
-from . import catalogue
+from ..models import Kiosk, utcnow
+from . import audit, catalogue
 from .submissions import Submitter
 
 # No 0/O, 1/I/L: a code is read on one screen and typed on another.
@@ -175,8 +175,7 @@ def config_for(kiosk: Kiosk) -> dict[str, Any]:
 # --- staff operations -----------------------------------------------------------------------------
 
 def _audit(actor: str | None, action: str, kiosk: Kiosk, **detail: Any) -> None:
-    db.session.add(AuditEvent(actor=actor, action=action,
-                              detail={"kiosk": kiosk.id, "name": kiosk.name, **detail}))
+    audit.record(action, actor, kiosk=kiosk.id, name=kiosk.name, **detail)
 
 
 def _check(name: str, site: str, questionnaire_ids: Iterable[str], settings: KioskSettings,

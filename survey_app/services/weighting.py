@@ -32,7 +32,8 @@ from sqlalchemy.orm import aliased
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Answer, AuditEvent, Cycle, Response
+from ..models import Answer, Cycle, Response
+from . import audit
 
 #: Census-like margins shipped with the demo (age groups and boroughs of a city of about
 #: 550,000 inhabitants aged 18 and over; shares).
@@ -142,7 +143,7 @@ def set_margins(code: str, margins, actor: str | None = None) -> Cycle:
         if cycle is None:
             raise MarginsError(f"cycle: unknown cycle {code!r}")
         cycle.population_margins = clean
-        db.session.add(AuditEvent(actor=actor, action="cycle.margins", detail={"cycle": code}))
+        audit.record("cycle.margins", actor, cycle=code)
     return cycle
 
 

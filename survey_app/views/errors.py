@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
             404: _("This page does not exist, or is no longer available."),
             405: _("This action is not allowed here."),
             413: _("What you sent is too large."),
+            429: _("Too many attempts. Wait a few minutes, then try again."),
         }
         message = messages.get(exc.code, _("Something went wrong. Please try again."))
         return render_template("errors/error.html", code=exc.code, message=message), exc.code

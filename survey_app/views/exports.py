@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from ..auth import roles_required
+from ..auth import actor, roles_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Questionnaire
-from ..services import exports
+from ..services import audit, exports
 
 bp = Blueprint("exports", __name__)
 
@@ -18,7 +18,8 @@ MEDIA_TYPES = {
 }
 
 
-def _download(body: str | bytes, filename: str, fmt: str, withheld: bool) -> Response:
+def _download(body: str | bytes, filename: str, fmt: str, withheld: bool, **what: str) -> Response:
+    audit.record_now("export.download", actor(), format=fmt, **what)
     response = Response(body, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"  # raw data stays out of shared caches
@@ -48,7 +49,7 @@ def api_csv(questionnaire_id: str):
     if error:
         return error
     return _download(exports.to_csv(export), f"servir-{questionnaire_id}-{export.cycle_code}.csv",
-                     "csv", export.withheld)
+                     "csv", export.withheld, questionnaire=questionnaire_id, cycle=export.cycle_code, via="api")
 
 
 @bp.get("/exports/<questionnaire_id>.<fmt>")
@@ -64,7 +65,8 @@ def download(questionnaire_id: str, fmt: str):
         body = exports.to_xlsx([export], lang)
     else:
         body = exports.to_sav(export, lang)
-    return _download(body, f"servir-{questionnaire_id}-{export.cycle_code}.{fmt}", fmt, export.withheld)
+    return _download(body, f"servir-{questionnaire_id}-{export.cycle_code}.{fmt}", fmt, export.withheld,
+                     questionnaire=questionnaire_id, cycle=export.cycle_code)
 
 
 @bp.get("/exports/all.xlsx")
@@ -78,4 +80,5 @@ def workbook():
     except exports.ExportError:
         abort(404)
     body = exports.to_xlsx(items, current_language())
-    return _download(body, f"servir-{cycle}.xlsx", "xlsx", any(e.withheld for e in items))
+    return _download(body, f"servir-{cycle}.xlsx", "xlsx", any(e.withheld for e in items),
+                     questionnaire="all", cycle=cycle or "")

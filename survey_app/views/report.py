@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 
 from .. import report as report_module
-from ..auth import roles_required
+from ..auth import actor, roles_required
 from ..i18n import current_language
-from ..services import results
+from ..services import audit, results
 
 bp = Blueprint("report", __name__)
 
@@ -32,7 +32,10 @@ def download():
             lang=current_language(), weighting=weighting)
     except results.ResultsError:
         abort(404)
-    response = Response(report_module.render(built, fmt), mimetype=MEDIA_TYPES[fmt])
+    body = report_module.render(built, fmt)
+    audit.record_now("report.download", actor(), format=fmt, cycle=built.overview.cycle,
+                     baseline=built.overview.baseline or "", weighting=weighting)
+    response = Response(body, mimetype=MEDIA_TYPES[fmt])
     name = f"reddition-de-comptes-{built.overview.cycle}.{fmt}" if built.lang == "fr" else \
         f"accountability-report-{built.overview.cycle}.{fmt}"
     disposition = "inline" if fmt == "html" else "attachment"

@@ -47,7 +47,7 @@ def test_sign_in_never_redirects_off_site(client, make_user):
     make_user("eval@example.org", "evaluator")
     response = client.post("/auth/login?next=https://evil.example/",
                            data={"email": "eval@example.org", "password": PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/results/"  # the evaluator's start page
 
 
 @pytest.fixture

@@ -360,7 +360,7 @@ def test_staff_create_a_kiosk_and_see_its_code_once(app, client, make_user):
         assert (kiosk.site, kiosk.inactivity_timeout_s, kiosk.keep_partial, kiosk.min_interval_s,
                 kiosk.thanks_seconds) == ("Rosemont", 45, True, 3, 5)
         assert code not in json.dumps(kiosk.staff_pin_verifier) and kiosk.enrollment_code_hash != code
-        events = [e.action for e in db.session.execute(db.select(AuditEvent)).scalars()]
+        events = [e.action for e in db.session.execute(db.select(AuditEvent)).scalars() if e.action.startswith("kiosk")]
         assert events == ["kiosk_created"]
     assert client.post("/api/v1/kiosks/enroll", json={"code": code}).status_code == 201
     listing = client.get("/admin/kiosks/").get_data(as_text=True)

@@ -1,0 +1,48 @@
+"""Sign-in throttling with Flask-Limiter (ASVS 5.0 V6.3.1): failed sign-ins are counted per
+account and per client within a moving window; past ``SIGNIN_LIMIT_PER_ACCOUNT`` or
+``SIGNIN_LIMIT_PER_CLIENT`` the sign-in answers 429 with ``Retry-After``, even for the right
+password, until the window has moved on — never a permanent lock.
+
+Each application gets its own limiter (its storage is ``RATELIMIT_STORAGE_URI``: ``memory://``
+for one server, ``redis://...`` for several). Keys are HMACs of the e-mail address and of the
+client address, so the limiter's storage holds no address in clear.
+``RATELIMIT_ENABLED = False`` switches every limit off.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+
+def _digest(kind: str, value: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return kind + ":" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def account_key() -> str:
+    return _digest("account", (request.form.get("email") or "").strip().lower())
+
+
+def client_key() -> str:
+    return _digest("client", request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    # The sign-in page answers 422 to a refused sign-in (and to a form with missing fields).
+    return response.status_code == 422
+
+
+def init_app(app: Flask) -> Limiter:
+    limiter = Limiter(key_func=client_key, app=app)
+    # Flask-Limiter checks a decorated limit when the wrapped view is called: wrap the view
+    # registered by the auth blueprint (each application has its own limiter).
+    login_view = app.view_functions["auth.login"]
+    for setting, key_func in (("SIGNIN_LIMIT_PER_ACCOUNT", account_key), ("SIGNIN_LIMIT_PER_CLIENT", client_key)):
+        login_view = limiter.limit(app.config[setting], key_func=key_func, methods=["POST"],
+                                   deduct_when=_failed, scope=setting.lower())(login_view)
+    app.view_functions["auth.login"] = login_view
+    app.extensions["servir_limiter"] = limiter
+    return limiter
