@@ -50,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, presentation
     from .views import results as results_views
-    from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
+    from .views import api, errors, exports, kiosk, kiosk_admin, paper, report, survey
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(kiosk.api_bp)
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(paper.bp)
     errors.init_app(app)
 
     from . import cli

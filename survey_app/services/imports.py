@@ -257,7 +257,8 @@ def _records(source: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]
             yield line, cells
             line = reader.line_num + 1
     finally:
-        text.detach()  # leave the caller's file open
+        if not source.closed:
+            text.detach()  # leave the caller's file open
 
 
 def _row_identity(layout: _Layout, target: sheets.Target, cells: list[str], line: int,
@@ -313,18 +314,21 @@ def _read_row(layout: _Layout, target: sheets.Target, cells: list[str], line: in
 def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: str):
     """Chunks of rows, each a list of (line, sheet or None, problems); blank rows skipped."""
     records = _records(source, encoding)
-    _line, header = next(records, (1, []))
-    layout = _layout(header, target.definition)
-    chunk = []
-    for line, cells in records:
-        if not any(cell.strip() for cell in cells):
-            continue
-        chunk.append((line, *_read_row(layout, target, cells, line, language)))
-        if len(chunk) >= CHUNK_ROWS:
+    try:
+        _line, header = next(records, (1, []))
+        layout = _layout(header, target.definition)
+        chunk = []
+        for line, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue
+            chunk.append((line, *_read_row(layout, target, cells, line, language)))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    finally:
+        records.close()
 
 
 def _conflict(line: int) -> Problem:
