@@ -63,7 +63,7 @@ def sheet_hint(question: qn.Question) -> str:
         return _("%(low)s to %(high)s", low=question.scale.min, high=question.scale.max) + na
     if kind == "yes_no":
         return _("o: yes, n: no") + na
-    numbered = " · ".join(f"{i}: {localized(o.label)}" for i, o in enumerate(question.options, start=1))
+    numbered = " · ".join(f"{i}: {localized(o.label)}" for i, o in enumerate(question.options or (), start=1))
     if kind == "choice":
         return numbered + na
     if kind == "multi_choice":
