@@ -14,11 +14,12 @@ from .answers import (
     MULTI_SEPARATOR,
     Answer,
     ValidatedAnswers,
+    answer_from_text,
     answer_to_storage,
     storage_to_answer,
     validate_answers,
 )
-from .errors import AnswerError, DefinitionError, Issue
+from .errors import AnswerError, DefinitionError, Issue, Message
 from .model import (
     CHANNELS,
     NA,
@@ -60,6 +61,7 @@ __all__ = [
     "DEMO_DIR",
     "DefinitionError",
     "Issue",
+    "Message",
     "MULTI_SEPARATOR",
     "NA",
     "Option",
@@ -72,6 +74,7 @@ __all__ = [
     "Text",
     "Unit",
     "ValidatedAnswers",
+    "answer_from_text",
     "answer_to_storage",
     "compare_versions",
     "content_hash",

@@ -54,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     from . import auth, presentation
     from .views import results as results_views
-    from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
+    from .views import api, errors, exports, kiosk, kiosk_admin, paper, report, survey
 
     from .views import audit_admin, users_admin
     from . import throttle
@@ -76,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(kiosk.api_bp)
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(paper.bp)
     errors.init_app(app)
 
     from . import cli

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import questionnaires as qn
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
 from .services import audit, catalogue, cycles, demo, imports, kiosks, users
@@ -303,15 +304,47 @@ def kiosks_revoke(kiosk_id: int):
               help="paper (default) or phone for a CSV file; a kiosk queue file keeps the kiosk channel.")
 @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the CSV rows without a language column.")
-def responses_import(file: Path, questionnaire, cycle, channel, language):
-    """Import FILE: a CSV of paper or phone responses, or a kiosk's saved queue (JSON).
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows of a CSV and list the others.")
+@click.option("--dry-run", is_flag=True, help="Check the CSV and count what would be stored; store nothing.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the messages.")
+def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang):
+    """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
-    Importing the same file again stores nothing twice. A CSV is checked whole first: when a
-    row is invalid, nothing is stored and every problem is listed.
+    Each CSV row names its sheet (column sheet or submission_id), so importing the same file
+    again, or a file that grew, stores each sheet once. A CSV is checked whole first: when a
+    row is invalid, nothing is stored and every problem is listed with its line and column
+    (--skip-invalid stores the valid rows). The last line counts what was stored.
     """
+    from flask_babel import force_locale
+
+    with file.open("rb") as source, force_locale(lang):
+        if imports.is_queue_stream(source):
+            _import_queue(file, source.read(), questionnaire, cycle, channel)
+            return
+        if questionnaire is None or cycle is None:
+            raise click.ClickException(_("a CSV file needs --questionnaire and --cycle"))
+        try:
+            report = imports.import_csv(source, questionnaire=questionnaire, cycle=cycle,
+                                        channel=channel or "paper", language=language,
+                                        skip_invalid=skip_invalid, dry_run=dry_run)
+        except imports.ImportProblem as exc:
+            for problem in exc.texts():
+                click.echo(f"{file.name}: {problem}")
+            click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
+            sys.exit(1)
+        for problem in report.problems:
+            click.echo(f"{file.name}: {problem.text()}")
+        if report.refused:
+            click.echo(_("nothing stored: correct the rows above, or import with --skip-invalid"))
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> None:
     try:
-        report = imports.import_file(file.read_bytes(), questionnaire=questionnaire, cycle=cycle,
-                                     channel=channel, language=language)
+        report = imports.import_queue(data, questionnaire=questionnaire, cycle=cycle, channel=channel)
     except imports.ImportProblem as exc:
         for problem in exc.problems:
             click.echo(f"{file.name}: {problem}", err=True)

@@ -307,3 +307,43 @@ class Kiosk(db.Model):
     # verifier the tablet can check offline (a PIN is a speed bump, not a strong secret).
     staff_pin_hash: Mapped[str | None] = mapped_column(String(200))
     staff_pin_verifier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PaperBatch(db.Model):
+    """A stack of paper sheets entered together, e.g. "Lot 2026-11-30 Ahuntsic"."""
+
+    __tablename__ = "paper_batch"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "cycle_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    # The language the sheets of this stack are printed in.
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+
+class PaperSheet(db.Model):
+    """One sheet keyed in a batch: its first entry (which stored the response), or a second
+    clerk's re-entry for verification (its answers kept here, compared with the response)."""
+
+    __tablename__ = "paper_sheet"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "sheet", "mode"),
+        CheckConstraint("mode IN ('entry', 'verification')", name="mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id"))
+    sheet: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(12))
+    submission_id: Mapped[str] = mapped_column(String(36))
+    # Verification only: the answers as re-entered, {question id: API value}.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    entered_by: Mapped[str | None] = mapped_column(String(254))
+    entered_on: Mapped[dt.date] = mapped_column(Date)
