@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, request
 from .. import report as report_module
 from ..auth import roles_required
 from ..i18n import current_language
-from ..services import results
+from .. import results
 
 bp = Blueprint("report", __name__)
 

@@ -1,10 +1,12 @@
-"""Weighting to a cycle's population margins (raking), and the margins themselves.
+"""The weighted figures and changes (``weighting="raked"``): respondents raked to a cycle's
+population margins, then design-based estimates from frequency tables.
 
-Margins are stored per cycle (``Cycle.population_margins``) as ``{variable: {category:
-share or total}}``. A variable is ``language`` (the language of the response) or the id of a
-``choice`` question that the questionnaires share, such as ``age_group`` or ``district``;
-categories are the option values. Each questionnaire's respondents in a cycle are raked
-(:func:`analysis.rake`) on the variables it has.
+Margins are stored per cycle (``Cycle.population_margins``, kept by
+:mod:`survey_app.services.margins`) as ``{variable: {category: share or total}}``. A
+variable is ``language`` (the language of the response) or the id of a ``choice`` question
+that the questionnaires share, such as ``age_group`` or ``district``; categories are the
+option values. Each questionnaire's respondents in a cycle are raked (:func:`analysis.rake`)
+on the variables it has.
 
 Raking weights depend only on a respondent's cell (the combination of their categories), so
 everything comes from two ``GROUP BY`` queries: respondents per cell (raked as a frame of
@@ -12,16 +14,16 @@ cells whose base weights are their counts -- the same iterative proportional fit
 the respondents), and answers per question, value and cell. The weighted estimates are then
 exact from these frequency tables (:func:`analysis.mean_ci_from_counts` with a ``weight``
 column: Hajek means with linearisation standard errors, the raking weights treated as
-fixed). Respondents who did not give a category (skipped or "not applicable") keep weight 1
-and the raked respondents' weights are scaled to average 1.
+fixed), and changes use :func:`analysis.diff_means_ci_from_results`, judged by
+:func:`analysis.judge_changes` as the unweighted ones are. Respondents who did not give a
+category (skipped or "not applicable") keep weight 1 and the raked respondents' weights are
+scaled to average 1.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import analysis
 import numpy as np
@@ -30,123 +32,14 @@ import questionnaires as qn
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from ..database import write_transaction
 from ..extensions import db
-from ..models import Answer, AuditEvent, Cycle, Response
+from ..models import Answer, Cycle, Response
+from ..services.margins import margins_of
+from .model import TOP_BOXES, Change, Figures, Filters, WeightingInfo, finite, suppressed_figures
+from .tables import filtered
 
-#: Census-like margins shipped with the demo (age groups and boroughs of a city of about
-#: 550,000 inhabitants aged 18 and over; shares).
-EXAMPLE_MARGINS = {
-    "age_group": {"18-34": 0.27, "35-54": 0.32, "55-64": 0.17, "65+": 0.24},
-    "district": {
-        "cite-limoilou": 0.195, "rivieres": 0.135, "sainte-foy": 0.19,
-        "charlesbourg": 0.15, "beauport": 0.15, "haute-saint-charles": 0.18,
-    },
-}
+#: Weighting variables read from the response itself (the others are choice questions).
 RESPONSE_VARIABLES = ("language",)
-
-
-class MarginsError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class WeightingInfo:
-    """How one questionnaire's respondents in one cycle were weighted."""
-
-    cycle: str
-    variables: tuple[str, ...]  # raked on these (empty: not weighted)
-    respondents: int
-    unclassified: int  # respondents without a category: weight 1
-    deff_kish: float | None
-    n_effective: float | None
-    max_factor: float | None
-    dropped: tuple[tuple[str, str], ...] = ()  # (variable, category) margins with no respondent
-    problem: str | None = None  # "no margins", "no variables", "failed: ..."
-    margins_from: str | None = None  # the cycle whose margins were used
-
-
-# --------------------------------------------------------------------------- margins
-
-
-def margins_of(cycle: Cycle | None) -> dict | None:
-    return cycle.population_margins if cycle is not None and cycle.population_margins else None
-
-
-def validate_margins(margins) -> dict[str, dict[str, float]]:
-    """Check and normalise ``{variable: {category: share or total}}``.
-
-    Each variable's values are numbers >= 0 that sum to 1 (shares) or to the population
-    size (totals); variables given as totals must agree on that size."""
-    if not isinstance(margins, Mapping) or not margins:
-        raise MarginsError("margins: at least one variable with its categories")
-    out: dict[str, dict[str, float]] = {}
-    totals = {}
-    for variable, cats in margins.items():
-        if not isinstance(variable, str) or not variable.strip():
-            raise MarginsError("margins: a variable needs a name")
-        if not isinstance(cats, Mapping) or len(cats) < 2:
-            raise MarginsError(f"{variable}: at least two categories")
-        clean = {}
-        for category, value in cats.items():
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise MarginsError(f"{variable}.{category}: {value!r} is not a number") from None
-            if not math.isfinite(number) or number < 0:
-                raise MarginsError(f"{variable}.{category}: must be a number >= 0")
-            clean[str(category)] = number
-        total = sum(clean.values())
-        if total <= 0:
-            raise MarginsError(f"{variable}: the values sum to 0")
-        if abs(total - 1.0) > 1e-6:
-            if abs(total - 100.0) <= 1e-6:  # percentages: turned into shares
-                clean = {k: v / 100.0 for k, v in clean.items()}
-            else:
-                totals[variable] = total
-        out[variable.strip()] = clean
-    if len({round(t, 6) for t in totals.values()}) > 1:
-        raise MarginsError("margins: variables given as totals must sum to the same population size")
-    return out
-
-
-def parse_margins_text(text: str) -> dict[str, dict[str, float]]:
-    """Margins from lines ``variable,category,value`` (a header line is allowed)."""
-    rows = [r for r in csv.reader(io.StringIO(text.strip())) if r and any(c.strip() for c in r)]
-    if rows and [c.strip().lower() for c in rows[0]][:3] == ["variable", "category", "value"]:
-        rows = rows[1:]
-    margins: dict[str, dict[str, str]] = {}
-    for number, row in enumerate(rows, start=1):
-        if len(row) != 3:
-            raise MarginsError(f"line {number}: expected variable,category,value")
-        variable, category, value = (c.strip() for c in row)
-        margins.setdefault(variable, {})[category] = value.replace(",", ".") if value.count(",") == 1 else value
-    return validate_margins(margins)
-
-
-def margins_text(margins: Mapping | None) -> str:
-    if not margins:
-        return ""
-    lines = ["variable,category,value"]
-    for variable, cats in margins.items():
-        for category, value in cats.items():
-            lines.append(f"{variable},{category},{value:g}")
-    return "\n".join(lines) + "\n"
-
-
-def set_margins(code: str, margins, actor: str | None = None) -> Cycle:
-    """Store a cycle's population margins (None clears them)."""
-    clean = None if margins is None else validate_margins(margins)
-    with write_transaction():
-        cycle = db.session.execute(select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
-        if cycle is None:
-            raise MarginsError(f"cycle: unknown cycle {code!r}")
-        cycle.population_margins = clean
-        db.session.add(AuditEvent(actor=actor, action="cycle.margins", detail={"cycle": code}))
-    return cycle
-
-
-# --------------------------------------------------------------------------- raking
 
 
 def _usable(definition: qn.Questionnaire, margins: Mapping) -> list[str]:
@@ -159,7 +52,7 @@ def _usable(definition: qn.Questionnaire, margins: Mapping) -> list[str]:
     return out
 
 
-def _cell_columns(variables: Sequence[str], filters, base_response_id):
+def _cell_columns(variables: Sequence[str], base_response_id: Any) -> tuple[list, list]:
     """Columns and joins giving each response's category of every variable."""
     columns, joins = [], []
     for variable in variables:
@@ -173,41 +66,32 @@ def _cell_columns(variables: Sequence[str], filters, base_response_id):
     return columns, joins
 
 
-def _apply_filters(query, filters):
-    if filters is not None and filters.channel:
-        query = query.where(Response.channel == filters.channel)
-    if filters is not None and filters.site:
-        query = query.where(Response.site == filters.site)
-    if filters is not None and filters.language:
-        query = query.where(Response.language == filters.language)
-    return query
-
-
-def _cells(questionnaire_id: str, cycle_id: int, variables: Sequence[str], filters) -> pd.DataFrame:
-    columns, joins = _cell_columns(variables, filters, Response.id)
+def _cells(questionnaire_id: str, cycle_id: int, variables: Sequence[str], filters: Filters | None) -> pd.DataFrame:
+    columns, joins = _cell_columns(variables, Response.id)
     query = select(*columns, func.count().label("count")).select_from(Response)
     for alias, on in joins:
         query = query.outerjoin(alias, on)
     query = query.where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
-    query = _apply_filters(query, filters).group_by(*columns)
+    query = filtered(query, filters, joined=True).group_by(*columns)
     return pd.DataFrame(db.session.execute(query).all(), columns=list(variables) + ["count"])
 
 
 def _weighted_frequencies(questionnaire_id: str, cycle_id: int, question_ids: Sequence[str],
-                          variables: Sequence[str], filters) -> pd.DataFrame:
-    columns, joins = _cell_columns(variables, filters, Answer.response_id)
+                          variables: Sequence[str], filters: Filters | None) -> pd.DataFrame:
+    columns, joins = _cell_columns(variables, Answer.response_id)
     query = (select(Answer.question_id, Answer.numeric_value, *columns, func.count().label("count"))
              .select_from(Answer).join(Response, Response.id == Answer.response_id))
     for alias, on in joins:
         query = query.outerjoin(alias, on)
     query = query.where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
                         Answer.question_id.in_(list(question_ids)))
-    query = _apply_filters(query, filters).group_by(Answer.question_id, Answer.numeric_value, *columns)
+    query = filtered(query, filters, joined=True).group_by(Answer.question_id, Answer.numeric_value, *columns)
     return pd.DataFrame(db.session.execute(query).all(),
                         columns=["question", "value"] + list(variables) + ["count"])
 
 
-def rake_cells(cells: pd.DataFrame, variables: Sequence[str], margins: Mapping) -> tuple[dict, WeightingInfo]:
+def rake_cells(cells: pd.DataFrame, variables: Sequence[str],
+               margins: Mapping) -> tuple[dict[tuple, float], WeightingInfo]:
     """Weights per cell (tuple of categories) for respondents counted in ``cells``.
 
     Returns ``({cell: weight of one respondent}, info)``; cells absent from the mapping
@@ -246,10 +130,7 @@ def rake_cells(cells: pd.DataFrame, variables: Sequence[str], margins: Mapping) 
                                   float(per_respondent.max()), tuple(dropped), problem)
 
 
-# --------------------------------------------------------------------------- estimates
-
-
-def _mean(rows: pd.DataFrame, transform, level: float):
+def _mean(rows: pd.DataFrame, transform: Callable[[Any], float], level: float) -> analysis.MeanResult:
     values = [analysis.NA_MARKER if v is None or (isinstance(v, float) and math.isnan(v)) else transform(v)
               for v in rows["value"]]
     table = pd.DataFrame({"value": values, "count": rows["count"].to_numpy(dtype=np.int64),
@@ -263,15 +144,18 @@ def _quality(estimate: float, se: float) -> str | None:
     return str(analysis.quality_flag(analysis.coefficient_of_variation(estimate, se)))
 
 
-def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n, level, unweighted=None):
-    """Weighted figures and changes for the results service (``weighting="raked"``).
+def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, filters: Filters | None,
+                     per_cycle: Mapping[tuple[str, str], qn.Questionnaire], min_n: int, level: float,
+                     unweighted: pd.DataFrame | None = None,
+                     warnings: Mapping[tuple[str, str], str] | None = None) -> tuple[dict, dict, dict, dict | None]:
+    """Weighted figures and changes (``weighting="raked"``).
 
     Returns ``(figures, changes, infos, margins)``: figures keyed by (questionnaire,
     question, cycle code), changes by (questionnaire, question), infos by questionnaire
     (tuple of :class:`WeightingInfo`, one per cycle) and the cycle's margins.
     ``unweighted`` is the plain frequency table (questionnaire, question, cycle code, value,
-    count), used as is where there is nothing to rake on."""
-    from .results import Change, Figures, _suppressed  # the shared result types
+    count), used as is where there is nothing to rake on; ``warnings`` maps (questionnaire,
+    question) to its comparability warning."""
 
     cycles = [cycle] + ([baseline] if baseline is not None else [])
     figures, changes, infos = {}, {}, {}
@@ -320,18 +204,19 @@ def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n,
                 rows = freq[freq["question"] == question.id]
                 answered = int(rows.loc[rows["value"].notna(), "count"].sum())
                 if answered < min_n:
-                    figures[(qid, question.id, c.code)] = _suppressed(min_n)
+                    figures[(qid, question.id, c.code)] = suppressed_figures(min_n)
                     continue
                 if question.type == "rating":
                     lo, hi = question.scale.min, question.scale.max
                     index = _mean(rows, lambda v, lo=lo, hi=hi: (float(v) - lo) * 100.0 / (hi - lo), level)
-                    pct = _mean(rows, lambda v, hi=hi: 100.0 if v >= hi - 1 else 0.0, level)
+                    threshold = analysis.satisfied_threshold(hi, TOP_BOXES)
                 else:
                     index = None
-                    pct = _mean(rows, lambda v: 100.0 * float(v), level)
+                    threshold = analysis.satisfied_threshold(1, 1)  # "yes", the top box of 0-1
+                pct = _mean(rows, lambda v, t=threshold: 100.0 if v >= t else 0.0, level)
                 stats[(qid, question.id, c.code)] = (index, pct, question.type)
 
-                def clip(ci):
+                def clip(ci: tuple[float, float]) -> tuple[float, float]:
                     return (max(0.0, float(ci[0])), min(100.0, float(ci[1])))
 
                 figures[(qid, question.id, c.code)] = Figures(
@@ -345,10 +230,9 @@ def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n,
         infos[qid] = tuple(infos[qid])
     if baseline is None:
         return figures, changes, infos, margins_of(cycle)
-    alpha = 1.0 - level
+    rows = []  # (questionnaire, question id, kind, index change, percent change)
     for qid in ids:
         for kind in ("rating", "yes_no"):
-            rows = []
             for question in per_cycle[(qid, cycle.code)].questions:
                 if question.type != kind:
                     continue
@@ -357,35 +241,26 @@ def weighted_results(ids, cycle, baseline, filters, per_cycle, questions, min_n,
                 if a is None or b is None:
                     continue
                 old = per_cycle[(qid, baseline.code)]
-                warning = ""
-                if question.id in old:
-                    before = old.question(question.id)
-                    if before.type != question.type:
-                        continue
-                    messages = []
-                    if kind == "rating" and (before.scale.min, before.scale.max) != (question.scale.min, question.scale.max):
-                        messages.append(f"scale changed from {before.scale.min}-{before.scale.max} to "
-                                        f"{question.scale.min}-{question.scale.max}")
-                    if before.text != question.text:
-                        messages.append("question wording changed between the two cycles")
-                    warning = "; ".join(messages)
+                if question.id in old and old.question(question.id).type != question.type:
+                    continue
                 d_index = analysis.diff_means_ci_from_results(a[0], b[0], level) if kind == "rating" else None
                 d_pct = analysis.diff_means_ci_from_results(a[1], b[1], level)
-                primary = d_index if kind == "rating" else d_pct
-                rows.append((question.id, d_index, d_pct, primary, warning))
-            if not rows:
-                continue
-            adjusted = analysis.adjust_pvalues(np.array([r[3].pvalue for r in rows]), "holm")
-            for (question_id, d_index, d_pct, primary, warning), p_adj in zip(rows, adjusted):
-                if p_adj < alpha and primary.estimate != 0:
-                    verdict = "improved" if primary.estimate > 0 else "declined"
-                else:
-                    verdict = "no significant change"
-                changes[(qid, question_id)] = Change(
-                    index_diff=d_index.estimate if d_index else None,
-                    index_diff_ci=tuple(map(float, d_index.confidence_interval())) if d_index else None,
-                    pct_diff=d_pct.estimate, pct_diff_ci=tuple(map(float, d_pct.confidence_interval())),
-                    p_value=primary.pvalue, p_adjusted=float(p_adj), verdict=verdict,
-                    comparable=not warning, warning=warning,
-                )
+                rows.append((qid, question.id, kind, d_index, d_pct))
+    if not rows:
+        return figures, changes, infos, margins_of(cycle)
+    # the verdict follows the index for rating questions, the percentage for yes/no ones;
+    # Holm within each questionnaire, rating and yes/no questions apart (as unweighted)
+    primary = [d_index if kind == "rating" else d_pct for _, _, kind, d_index, d_pct in rows]
+    judged = analysis.judge_changes([p.estimate for p in primary], [p.pvalue for p in primary],
+                                    family=[(qid, kind) for qid, _, kind, _, _ in rows],
+                                    adjust="holm", confidence_level=level)
+    for i, (qid, question_id, kind, d_index, d_pct) in enumerate(rows):
+        warning = (warnings or {}).get((qid, question_id), "")
+        changes[(qid, question_id)] = Change(
+            index_diff=d_index.estimate if d_index else None,
+            index_diff_ci=tuple(map(float, d_index.confidence_interval())) if d_index else None,
+            pct_diff=d_pct.estimate, pct_diff_ci=tuple(map(float, d_pct.confidence_interval())),
+            p_value=finite(judged.p_value[i]), p_adjusted=finite(judged.p_adjusted[i]),
+            verdict=str(judged.verdict[i]), comparable=not warning, warning=warning,
+        )
     return figures, changes, infos, margins_of(cycle)
