@@ -28,7 +28,7 @@ import questionnaires as qn
 
 from ..extensions import db
 from ..models import Cycle, Kiosk
-from . import catalogue
+from . import catalogue, cycles
 from .kiosks import submitter_for
 from .submissions import Outcome, Submitter, record_response
 
@@ -79,11 +79,6 @@ def import_file(data: bytes, *, questionnaire: str | None = None, cycle: str | N
 
 # --- a kiosk's queue file ---------------------------------------------------------------------
 
-def _open_cycle_code() -> str | None:
-    codes = db.session.execute(db.select(Cycle.code).where(Cycle.state == "open")).scalars().all()
-    return codes[0] if len(codes) == 1 else None
-
-
 def import_queue(data: bytes, *, questionnaire: str | None = None, cycle: str | None = None,
                  channel: str | None = None, kiosk_id: int | None = None) -> ImportReport:
     """Submit a kiosk's saved queue as that kiosk (even if it was revoked since: the file was
@@ -106,7 +101,8 @@ def import_queue(data: bytes, *, questionnaire: str | None = None, cycle: str | 
     if channel not in (None, "kiosk"):
         report.notes.append(f"--channel {channel} ignored: a kiosk's responses keep the kiosk channel")
     if cycle is not None:
-        current = _open_cycle_code()
+        row = cycles.open_cycle()
+        current = row.code if row is not None else None
         if cycle != current:
             raise ImportProblem([
                 f"kiosk responses go to the open cycle ({current or 'none is open'}), not {cycle!r}"
