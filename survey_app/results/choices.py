@@ -47,9 +47,10 @@ def resolve_cycles(cycle: str | None = None, baseline: str | None = None, *,
             raise ResultsError("cycle", "no cycle has responses yet")
         current = ordered[-1]
     else:
-        current = get_cycle(cycle)
-        if current is None:
+        found = get_cycle(cycle)
+        if found is None:
             raise ResultsError("cycle", f"unknown cycle {cycle!r}")
+        current = found
     if baseline is None:
         if not default_baseline:
             return current, None
@@ -67,4 +68,5 @@ def resolve_cycles(cycle: str | None = None, baseline: str | None = None, *,
 def sites() -> list[str]:
     """Sites (kiosk locations, counters) that have responses, for the filter (cached)."""
     return cached("sites", (), lambda: [s for s in db.session.execute(
-        select(Response.site).where(Response.site.is_not(None)).distinct().order_by(Response.site)).scalars()])
+        select(Response.site).where(Response.site.is_not(None)).distinct().order_by(Response.site)).scalars()
+        if s is not None])

@@ -21,7 +21,14 @@ from ..extensions import db
 from ..models import CHANNELS, Cycle, Questionnaire
 from .cache import cached
 from .choices import resolve_cycles
-from .definitions import comparability, definition_for, load_catalogue, measured_questions, version_warnings
+from .definitions import (
+    comparability,
+    definition_for,
+    load_catalogue,
+    measured_questions,
+    question_scale,
+    version_warnings,
+)
 from .model import (
     CONFIDENCE_LEVEL,
     WEIGHTINGS,
@@ -70,7 +77,8 @@ def _target(info: CommitmentInfo, questions: Sequence[QuestionResult]) -> Target
 
     estimate, ci = read(q.cycle)
     base_estimate, _ = read(q.baseline)
-    status = analysis.target_status(*(ci or (None, None)), value) if estimate is not None else None
+    low, high = ci or (None, None)
+    status = analysis.target_status(low, high, value) if estimate is not None else None
     return Target(info.target_indicator, value, q.id, estimate, ci, status,
                   None if estimate is None else estimate - value, base_estimate)
 
@@ -136,7 +144,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         definition = per_cycle[(qid, cycle.code)]
         qrs = []
         for question in measured_questions(definition):
-            scale = (question.scale.min, question.scale.max) if question.type == "rating" else (0, 1)
+            scale = question_scale(question)
             cyc = figures.get((qid, question.id, cycle.code)) or suppressed_figures(min_n)
             base = None
             if baseline is not None:

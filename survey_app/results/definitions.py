@@ -63,6 +63,13 @@ def definition_for(cat: Catalogue, version_ids: Sequence[int]) -> qn.Questionnai
     return cat.versions[used[0]] if used else cat.current
 
 
+def question_scale(question: qn.Question) -> tuple[int, int]:
+    """The scale a question's figures are read on: its rating scale, 0-1 for yes/no."""
+    if question.type == "rating" and question.scale is not None:
+        return question.scale.min, question.scale.max
+    return 0, 1
+
+
 def measured_questions(definition: qn.Questionnaire,
                        types: tuple[str, ...] = ("rating", "yes_no")) -> list[qn.Question]:
     """The questions that have figures (rating and yes/no by default)."""

@@ -10,7 +10,6 @@ is the one part that reads respondent rows (a systematic sample beyond
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import analysis
@@ -21,9 +20,9 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Answer, Response
 from .cache import cached
-from .choices import cycles_with_answers, get_cycle
+from .choices import cycles_with_answers, resolve_cycles
 from .commitments import questionnaire_results
-from .definitions import definition_for, load_catalogue
+from .definitions import definition_for, load_catalogue, question_scale
 from .model import (
     CONFIDENCE_LEVEL,
     TOP_BOXES,
@@ -41,8 +40,8 @@ from .unweighted import analysis_table, figures_from_summary
 COMMENT_LIMIT = 200
 
 
-def _categories(question: qn.Question, lang_free: bool = True) -> tuple[tuple[Any, qn.Text | None], ...]:
-    if question.type == "rating":
+def _categories(question: qn.Question) -> tuple[tuple[Any, qn.Text | None], ...]:
+    if question.type == "rating" and question.scale is not None:
         return tuple((v, question.scale.labels.get(v)) for v in question.scale.values)
     if question.type == "yes_no":
         return ((1, qn.Text("Oui", "Yes")), (0, qn.Text("Non", "No")))
@@ -58,7 +57,7 @@ def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.D
         cats = _categories(question)
         if question.type in ("rating", "yes_no"):
             mine = freq[(freq["cycle_id"] == cycle_id) & (freq["question"] == question.id)]
-            by_value = {}
+            by_value: dict[int, int] = {}
             n_na = 0
             for value, count in zip(mine["value"], mine["count"]):
                 if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -122,7 +121,7 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
     if table.empty:
         return {}
     defs = pd.DataFrame(
-        [(questionnaire_id, q.id, c, q.scale.min, q.scale.max) for q in definition.questions
+        [(questionnaire_id, q.id, c, *question_scale(q)) for q in definition.questions
          if q.type == "rating" for c in code_of.values()],
         columns=["questionnaire", "question", "cycle", "scale_min", "scale_max"])
     summary = analysis.summarize(table, keys=["questionnaire", "question"], definitions=defs,
@@ -183,9 +182,9 @@ def _importance(result: CommitmentResult, drivers: analysis.DriverResult | None)
         return None
     performance = {}
     for driver in drivers.table.index:
-        q = next((t for t in result.rating_questions if t.id == driver), None)
-        if q is not None and not q.cycle.suppressed:
-            performance[driver] = q.cycle.index
+        rated = next((t for t in result.rating_questions if t.id == driver), None)
+        if rated is not None and not rated.cycle.suppressed:
+            performance[driver] = rated.cycle.index
     if len(performance) < 2:
         return None
     frame = analysis.importance_performance(
@@ -202,8 +201,7 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
 
     def compute() -> Detail:
         min_n = result.min_cell_size
-        current = get_cycle(result.cycle)
-        base = get_cycle(result.baseline) if result.baseline else None
+        current, base = resolve_cycles(result.cycle, result.baseline, default_baseline=False)
         cat = load_catalogue([questionnaire_id])[questionnaire_id]
         cycle_ids = [current.id] + ([base.id] if base else [])
         counts = response_counts([questionnaire_id], cycle_ids, filters)
@@ -214,7 +212,7 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
         texts = (text_counts(questionnaire_id, cycle_ids, choice_ids, filters) if choice_ids
                  else pd.DataFrame(columns=["cycle_id", "question", "text", "is_na", "count"]))
         distributions = _distributions(definition, freq, texts, current.id, result.responses, min_n)
-        baseline_distributions = ()
+        baseline_distributions: tuple[Distribution, ...] = ()
         if base is not None:
             baseline_distributions = _distributions(definition_for(cat, versions[base.id]), freq, texts,
                                                     base.id, result.responses_baseline or 0, min_n)

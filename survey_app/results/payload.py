@@ -53,7 +53,7 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
                 item["change"]["comparability_warning"] = c.warning
         item["text"] = q.text.to_dict()
         questions.append(item)
-    payload = {
+    payload: dict[str, Any] = {
         "questionnaire": result.questionnaire_id,
         "cycle": result.cycle,
         "baseline": result.baseline,

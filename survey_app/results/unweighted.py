@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import questionnaires as qn
 
-from .definitions import measured_questions
+from .definitions import measured_questions, question_scale
 from .model import TOP_BOXES, Change, Figures, finite, interval, suppressed_figures
 
 
@@ -40,7 +40,7 @@ def definitions_frame(per_cycle: Mapping[tuple[str, str], qn.Questionnaire], kin
     rows = []
     for (qid, code), definition in per_cycle.items():
         for question in measured_questions(definition, (kind,)):
-            lo, hi = (question.scale.min, question.scale.max) if kind == "rating" else (0, 1)
+            lo, hi = question_scale(question)
             rows.append((qid, question.id, code, lo, hi))
     return pd.DataFrame(rows, columns=["questionnaire", "question", "cycle", "scale_min", "scale_max"])
 

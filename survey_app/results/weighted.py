@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Answer, Cycle, Response
 from ..services.margins import margins_of
+from .definitions import question_scale
 from .model import TOP_BOXES, Change, Figures, Filters, WeightingInfo, finite, suppressed_figures
 from .tables import filtered
 
@@ -138,6 +139,20 @@ def _mean(rows: pd.DataFrame, transform: Callable[[Any], float], level: float) -
     return analysis.mean_ci_from_counts(table, confidence_level=level)
 
 
+def _index_points(lo: int, hi: int) -> Callable[[Any], float]:
+    """An answer on the ``lo..hi`` scale as satisfaction-index points (0-100)."""
+    return lambda v: (float(v) - lo) * 100.0 / (hi - lo)
+
+
+def _satisfied_points(threshold: float) -> Callable[[Any], float]:
+    """100 for an answer counted as satisfied (at or above ``threshold``), else 0."""
+    return lambda v: 100.0 if v >= threshold else 0.0
+
+
+def _floats(ci: Sequence[float]) -> tuple[float, float]:
+    return float(ci[0]), float(ci[1])
+
+
 def _quality(estimate: float, se: float) -> str | None:
     if not (math.isfinite(estimate) and math.isfinite(se)):
         return None
@@ -158,10 +173,13 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
     question) to its comparability warning."""
 
     cycles = [cycle] + ([baseline] if baseline is not None else [])
-    figures, changes, infos = {}, {}, {}
-    stats = {}  # (qid, question, code) -> (index MeanResult | None, pct MeanResult, kind)
+    figures: dict[tuple[str, str, str], Figures] = {}
+    changes: dict[tuple[str, str], Change] = {}
+    infos: dict[str, tuple[WeightingInfo, ...]] = {}
+    # (qid, question, code) -> (index MeanResult | None, pct MeanResult, kind)
+    stats: dict[tuple[str, str, str], tuple[analysis.MeanResult | None, analysis.MeanResult, str]] = {}
     for qid in ids:
-        infos[qid] = []
+        cycle_infos: list[WeightingInfo] = []
         for c in cycles:
             definition = per_cycle[(qid, c.code)]
             margins = margins_of(c)
@@ -170,7 +188,7 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
                 margins, source = margins_of(cycle), cycle.code
             measured = [q for q in definition.questions if q.type in ("rating", "yes_no")]
             variables = _usable(definition, margins) if margins else []
-            weights, info = {}, None
+            weights: dict[tuple, float] = {}
             if not margins:
                 info = WeightingInfo(c.code, (), 0, 0, None, None, None, problem="no margins")
             elif not variables:
@@ -187,7 +205,7 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
                         weights, info = {}, WeightingInfo(c.code, tuple(variables), int(cells["count"].sum()), 0,
                                                           None, None, None, problem=f"failed: {exc}")
                     info = WeightingInfo(**{**info.__dict__, "cycle": c.code, "margins_from": source})
-            infos[qid].append(info)
+            cycle_infos.append(info)
             if not measured:
                 continue
             if not variables and unweighted is not None:
@@ -207,13 +225,13 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
                     figures[(qid, question.id, c.code)] = suppressed_figures(min_n)
                     continue
                 if question.type == "rating":
-                    lo, hi = question.scale.min, question.scale.max
-                    index = _mean(rows, lambda v, lo=lo, hi=hi: (float(v) - lo) * 100.0 / (hi - lo), level)
+                    lo, hi = question_scale(question)
+                    index = _mean(rows, _index_points(lo, hi), level)
                     threshold = analysis.satisfied_threshold(hi, TOP_BOXES)
                 else:
                     index = None
                     threshold = analysis.satisfied_threshold(1, 1)  # "yes", the top box of 0-1
-                pct = _mean(rows, lambda v, t=threshold: 100.0 if v >= t else 0.0, level)
+                pct = _mean(rows, _satisfied_points(threshold), level)
                 stats[(qid, question.id, c.code)] = (index, pct, question.type)
 
                 def clip(ci: tuple[float, float]) -> tuple[float, float]:
@@ -227,7 +245,7 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
                     mean=(lo + index.mean * (hi - lo) / 100.0) if index else None,
                     quality=_quality(index.mean, index.se) if index else _quality(pct.mean, pct.se),
                 )
-        infos[qid] = tuple(infos[qid])
+        infos[qid] = tuple(cycle_infos)
     if baseline is None:
         return figures, changes, infos, margins_of(cycle)
     rows = []  # (questionnaire, question id, kind, index change, percent change)
@@ -243,7 +261,8 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
                 old = per_cycle[(qid, baseline.code)]
                 if question.id in old and old.question(question.id).type != question.type:
                     continue
-                d_index = analysis.diff_means_ci_from_results(a[0], b[0], level) if kind == "rating" else None
+                d_index = (analysis.diff_means_ci_from_results(a[0], b[0], level)
+                           if kind == "rating" and a[0] is not None and b[0] is not None else None)
                 d_pct = analysis.diff_means_ci_from_results(a[1], b[1], level)
                 rows.append((qid, question.id, kind, d_index, d_pct))
     if not rows:
@@ -258,8 +277,8 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
         warning = (warnings or {}).get((qid, question_id), "")
         changes[(qid, question_id)] = Change(
             index_diff=d_index.estimate if d_index else None,
-            index_diff_ci=tuple(map(float, d_index.confidence_interval())) if d_index else None,
-            pct_diff=d_pct.estimate, pct_diff_ci=tuple(map(float, d_pct.confidence_interval())),
+            index_diff_ci=_floats(d_index.confidence_interval()) if d_index else None,
+            pct_diff=d_pct.estimate, pct_diff_ci=_floats(d_pct.confidence_interval()),
             p_value=finite(judged.p_value[i]), p_adjusted=finite(judged.p_adjusted[i]),
             verdict=str(judged.verdict[i]), comparable=not warning, warning=warning,
         )
