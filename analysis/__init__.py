@@ -78,7 +78,7 @@ Needing respondent rows (not exact from per-question counts): ``composite_index`
 """
 from ._common import NA_MARKER, ConfidenceInterval
 from .bootstrap import BootstrapResult, bootstrap_ci
-from .comparison import TARGET_STATUSES, VERDICTS, compare_cycles, summarize
+from .comparison import compare_cycles, summarize
 from .disclosure import (
     QUALITY_LABELS,
     STATCAN_CV_THRESHOLDS,
@@ -102,6 +102,7 @@ from .indices import (
     percent_satisfied_from_counts,
     satisfaction_index,
     satisfaction_index_from_counts,
+    satisfied_threshold,
 )
 from .means import (
     MeanResult,
@@ -125,6 +126,7 @@ from .proportions import (
     proportion_ci,
 )
 from .reliability import AlphaResult, alpha_by_dimension, cronbach_alpha, feldt_ci
+from .verdicts import TARGET_STATUSES, VERDICTS, ChangeJudgement, judge_changes, target_status
 from .weighting import RakeResult, rake
 
 __all__ = [
@@ -152,6 +154,7 @@ __all__ = [
     "percent_satisfied",
     "percent_satisfied_from_counts",
     "PercentResult",
+    "satisfied_threshold",
     "nps",
     "nps_from_counts",
     "NPSResult",
@@ -170,6 +173,9 @@ __all__ = [
     "frequency_table",
     "summarize",
     "compare_cycles",
+    "judge_changes",
+    "ChangeJudgement",
+    "target_status",
     "VERDICTS",
     "TARGET_STATUSES",
     # reliability and drivers

@@ -103,22 +103,22 @@ def cycles_margins(code: str, path: Path | None, clear: bool):
     PATH is a CSV file of lines variable,category,value (shares, percentages or
     population counts), or a JSON object {variable: {category: value}}.
     """
-    from .services import weighting
+    from .services import margins as margins_service
 
     try:
         if clear:
-            weighting.set_margins(code, None, actor="cli")
+            margins_service.set_margins(code, None, actor="cli")
         elif path is not None:
             text = path.read_text(encoding="utf-8")
-            margins = (weighting.validate_margins(json.loads(text)) if text.lstrip().startswith("{")
-                       else weighting.parse_margins_text(text))
-            weighting.set_margins(code, margins, actor="cli")
+            margins = (margins_service.validate_margins(json.loads(text)) if text.lstrip().startswith("{")
+                       else margins_service.parse_margins_text(text))
+            margins_service.set_margins(code, margins, actor="cli")
         cycle = cycles.get_cycle(code)
         if cycle is None:
             raise click.ClickException(f"unknown cycle {code!r}")
-    except (weighting.MarginsError, ValueError) as exc:
+    except (margins_service.MarginsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    text = weighting.margins_text(weighting.margins_of(cycle))
+    text = margins_service.margins_text(margins_service.margins_of(cycle))
     click.echo(text.rstrip("\n") if text else f"cycle {code} has no margins")
 
 
@@ -385,7 +385,7 @@ def demo_command(if_empty: bool):
 def report_command(cycle, baseline, fmt, output, lang, weighting):
     """Write the accountability report (the same as the results pages' download)."""
     from . import report as report_module
-    from .services import results
+    from . import results
 
     baseline = None if baseline == "none" else baseline
     # Rendering uses templates and catalogues as a page would: give it a request context.

@@ -123,7 +123,7 @@ class Cycle(db.Model):
     # When an admin made the results public (state "published").
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Population margins for weighting, {variable: {category: share or total}}; a variable is
-    # "language" or the id of a choice question (e.g. "age_group"). See services/weighting.py.
+    # "language" or the id of a choice question (e.g. "age_group"). See services/margins.py.
     population_margins: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 

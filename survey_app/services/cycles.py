@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ..database import write_transaction
 from ..extensions import db
@@ -22,6 +23,32 @@ class CycleError(ValueError):
 
 def get_cycle(code: str) -> Cycle | None:
     return db.session.execute(db.select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
+
+
+NO_CYCLE_OPEN = "no cycle is open"
+SEVERAL_CYCLES_OPEN = "several cycles are open: name one"
+
+
+def find_open_cycle() -> tuple[Any, str | None]:
+    """The cycle that responses go to when they name none: ``(row, None)`` with the row's
+    ``id``, ``code``, ``name`` and ``state``, or ``(None, why)`` when no cycle or several
+    cycles are open (then a response must name its cycle).
+
+    A plain Core read on the session's connection: it runs on every submission.
+    """
+    columns = db.select(Cycle.id, Cycle.code, Cycle.name, Cycle.state)
+    found = db.session.connection().execute(columns.where(Cycle.state == "open").limit(2)).all()
+    if not found:
+        return None, NO_CYCLE_OPEN
+    if len(found) > 1:
+        return None, SEVERAL_CYCLES_OPEN
+    return found[0], None
+
+
+def open_cycle() -> Any | None:
+    """The open cycle (a row with ``id``, ``code``, ``name``, ``state``), or None when no
+    cycle or several are open: the one rule for "the open cycle" (see :func:`find_open_cycle`)."""
+    return find_open_cycle()[0]
 
 
 def list_cycles() -> list[Cycle]:

@@ -21,7 +21,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Answer, Cycle, Questionnaire, Response, User
 from . import catalogue
-from .weighting import EXAMPLE_MARGINS
+from .margins import EXAMPLE_MARGINS
 from .users import create_user
 
 DEMO_PASSWORD = "servir-demo-2026"

@@ -36,7 +36,7 @@ from questionnaires.errors import N_
 from ..extensions import db
 from ..i18n import translate
 from ..models import Cycle, Kiosk
-from . import sheets
+from . import cycles, sheets
 from .kiosks import submitter_for
 from .submissions import Outcome, record_response
 
@@ -87,11 +87,6 @@ def is_queue_stream(source: IO[bytes]) -> bool:
 
 # --- a kiosk's queue file ---------------------------------------------------------------------
 
-def _open_cycle_code() -> str | None:
-    codes = db.session.execute(db.select(Cycle.code).where(Cycle.state == "open")).scalars().all()
-    return codes[0] if len(codes) == 1 else None
-
-
 def import_queue(data: bytes, *, questionnaire: str | None = None, cycle: str | None = None,
                  channel: str | None = None, kiosk_id: int | None = None) -> ImportReport:
     """Submit a kiosk's saved queue as that kiosk (even if it was revoked since: the file was
@@ -114,7 +109,8 @@ def import_queue(data: bytes, *, questionnaire: str | None = None, cycle: str | 
     if channel not in (None, "kiosk"):
         report.notes.append(f"--channel {channel} ignored: a kiosk's responses keep the kiosk channel")
     if cycle is not None:
-        current = _open_cycle_code()
+        row = cycles.open_cycle()
+        current = row.code if row is not None else None
         if cycle != current:
             raise ImportProblem([
                 f"kiosk responses go to the open cycle ({current or 'none is open'}), not {cycle!r}"

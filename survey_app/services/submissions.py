@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ..database import write_transaction
 from ..extensions import db
 from ..models import CHANNELS, Answer, Cycle, Response
-from . import catalogue
+from . import catalogue, cycles
 
 LANGUAGES = ("fr", "en")
 # "user": authenticated, but with no right to enter responses (an evaluator).
@@ -121,8 +121,9 @@ def _partial_rules(definition: qn.Questionnaire) -> qn.Questionnaire:
     return relaxed
 
 
-def _open_cycle(code: Any) -> tuple[Any, str | None]:
-    """The cycle a response goes to, as an (id, code, state) row, or an error message.
+def _cycle_for(code: Any) -> tuple[Any, str | None]:
+    """The cycle a response goes to (the one it names, else the open cycle), as an (id,
+    code, ...) row, or an error message.
 
     Plain Core reads on the session's connection, like the inserts: this runs on every
     submission.
@@ -137,12 +138,7 @@ def _open_cycle(code: Any) -> tuple[Any, str | None]:
         if cycle.state != "open":
             return None, f"cycle {code!r} is not open"
         return cycle, None
-    open_cycles = db.session.connection().execute(columns.where(Cycle.state == "open").limit(2)).all()
-    if not open_cycles:
-        return None, "no cycle is open"
-    if len(open_cycles) > 1:
-        return None, "several cycles are open: name one"
-    return open_cycles[0], None
+    return cycles.find_open_cycle()
 
 
 def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | None:
@@ -214,7 +210,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
         )
         if version is None:
             errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
-    cycle, cycle_error = _open_cycle(payload.get("cycle"))
+    cycle, cycle_error = _cycle_for(payload.get("cycle"))
     if cycle_error:
         errors["cycle"] = cycle_error
     answers = payload.get("answers")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 
-from .. import auth
+from .. import auth, results
 from ..extensions import db
-from ..services import catalogue, kiosks, results
+from ..services import catalogue, kiosks
 from ..services.submissions import Outcome, Submitter, record_response
 
 bp = Blueprint("api", __name__)

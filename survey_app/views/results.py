@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from .. import presentation
 from ..auth import request_user, roles_required
 from ..models import CHANNELS
+from .. import results
 from ..services import cycles as cycles_service
-from ..services import results
-from ..services import weighting
+from ..services import margins as margins_service
 
 bp = Blueprint("results", __name__)
 
@@ -40,7 +40,7 @@ def _form_context(overview_cycle: str, baseline: str | None, filters, weighting_
                      "weighting": weighting_choice},
         "channels": CHANNELS,
         "sites": results.sites(),
-        "margins_cycles": {c.code for c in available if weighting.margins_of(c)},
+        "margins_cycles": {c.code for c in available if margins_service.margins_of(c)},
     }
 
 
@@ -106,7 +106,7 @@ def public(code: str):
 @roles_required("admin")
 def admin_cycles():
     return render_template("results/admin_cycles.html", cycles=cycles_service.list_cycles(),
-                           margins_of=weighting.margins_of)
+                           margins_of=margins_service.margins_of)
 
 
 @bp.post("/admin/cycles/<code>/publish")
@@ -131,13 +131,13 @@ def margins(code: str):
     text = request.form.get("margins", "")
     if request.method == "POST":
         try:
-            weighting.set_margins(code, weighting.parse_margins_text(text), actor=request_user().email)
-        except weighting.MarginsError as exc:
+            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=request_user().email)
+        except margins_service.MarginsError as exc:
             error = str(exc)
         else:
             flash(_("Population margins saved for cycle %(code)s.", code=code), "success")
             return redirect(url_for("results.admin_cycles"))
     else:
-        text = weighting.margins_text(weighting.margins_of(cycle))
+        text = margins_service.margins_text(margins_service.margins_of(cycle))
     return render_template("results/admin_margins.html", cycle=cycle, text=text, error=error,
-                           example=weighting.margins_text(weighting.EXAMPLE_MARGINS)), (422 if error else 200)
+                           example=margins_service.margins_text(margins_service.EXAMPLE_MARGINS)), (422 if error else 200)

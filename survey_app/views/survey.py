@@ -10,17 +10,10 @@ from flask_babel import gettext as _
 from ..extensions import csrf
 from ..forms import build_form
 from ..i18n import current_language
-from ..models import Cycle
-from ..extensions import db
-from ..services import catalogue
+from ..services import catalogue, cycles
 from ..services.submissions import Submitter, record_response
 
 bp = Blueprint("survey", __name__)
-
-
-def _open_cycle() -> Cycle | None:
-    cycles = list(db.session.execute(db.select(Cycle).where(Cycle.state == "open")).scalars())
-    return cycles[0] if len(cycles) == 1 else None
 
 
 @bp.get("/")
@@ -34,7 +27,7 @@ def index():
         (unit, list(items))
         for unit, items in groupby(rows, key=lambda row: row.commitment.unit)
     ]
-    return render_template("survey/index.html", units=units, cycle=_open_cycle())
+    return render_template("survey/index.html", units=units, cycle=cycles.open_cycle())
 
 
 def _questionnaire_or_404(questionnaire_id: str):
@@ -51,7 +44,7 @@ def _questionnaire_or_404(questionnaire_id: str):
 @csrf.exempt  # checked below by the form itself, so an expired token keeps the answers
 def answer(questionnaire_id: str):
     row, definition = _questionnaire_or_404(questionnaire_id)
-    cycle = _open_cycle()
+    cycle = cycles.open_cycle()
     if cycle is None:
         return render_template("survey/closed.html", questionnaire=row, definition=definition), 200
     form = build_form(definition)
