@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, presentation
     from .views import results as results_views
+    from .views import admin_commitments, admin_console, admin_cycles, admin_questionnaires
     from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
 
     auth.init_app(app)
@@ -66,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(kiosk.api_bp)
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(admin_console.bp)
+    app.register_blueprint(admin_cycles.bp)
+    app.register_blueprint(admin_commitments.bp)
+    app.register_blueprint(admin_questionnaires.bp)
     errors.init_app(app)
 
     from . import cli
