@@ -102,6 +102,7 @@ def public(code: str):
 
 
 @bp.get("/admin/cycles")
+@roles_required("admin")
 def admin_cycles():
     """The former cycles page: now the console's (views/admin_cycles.py)."""
     return redirect(url_for("admin_cycles.index"), 301)
