@@ -30,8 +30,8 @@ def norm_unit_labels() -> dict[str, str]:
 
 
 def indicator_labels() -> dict[str, str]:
-    return {"pct_satisfied": _("% satisfied"), "index": _("satisfaction index (0–100)"),
-            "pct_met": _("% of cases within the norm")}
+    return {"pct_satisfied": _("percent satisfied"), "index": _("satisfaction index (0–100)"),
+            "pct_met": _("percent of cases within the norm")}
 
 
 class UnitForm(FlaskForm):

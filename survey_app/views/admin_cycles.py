@@ -31,9 +31,9 @@ class CycleForm(FlaskForm):
                                                       message=_l("Letters, digits, dots, dashes and underscores only."))],
                        description=_l("Short and stable, for example 2027 or A26."))
     name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=200)],
-                          description=_l("For example: Cycle 2027 — après le nouveau comptoir."))
+                          description=_l("As citizens read it in French."))
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)],
-                          description=_l("For example: 2027 cycle — after the new counter."))
+                          description=_l("As citizens read it in English."))
     period_start = DateField(_l("Period from"), validators=[Optional()],
                              description=_l("First day of the period this cycle measures."))
     period_end = DateField(_l("Period to"), validators=[Optional()],
