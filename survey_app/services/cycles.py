@@ -87,7 +87,8 @@ def change_state(code: str, action: str, actor: str | None = None, today: dt.dat
             raise CycleError("code", "unknown", f"unknown cycle {code!r}")
         if cycle.state not in sources:
             raise CycleError("state", f"{action}_from_{cycle.state}",
-                             f"cycle {code!r} is {cycle.state}; it cannot become {target} by {action}")
+                             f"cycle {code!r} is {cycle.state}; it cannot become {target} "
+                             f"(only a {' or '.join(sources)} cycle can {action})")
         if action == "open":
             other = db.session.execute(
                 db.select(Cycle.code).where(Cycle.state == "open", Cycle.id != cycle.id)
