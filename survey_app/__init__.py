@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     from . import auth, presentation
     from .views import results as results_views
+    from .views import admin_commitments, admin_console, admin_cycles, admin_questionnaires
     from .views import api, errors, exports, kiosk, kiosk_admin, paper, report, survey
 
     from .views import audit_admin, users_admin
@@ -77,6 +78,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
     app.register_blueprint(paper.bp)
+    app.register_blueprint(admin_console.bp)
+    app.register_blueprint(admin_cycles.bp)
+    app.register_blueprint(admin_commitments.bp)
+    app.register_blueprint(admin_questionnaires.bp)
     errors.init_app(app)
 
     from . import cli

@@ -38,11 +38,17 @@ def questionnaires_check(path: Path | None):
 
 
 @questionnaires_cli.command("sync")
-def questionnaires_sync():
-    """Load every definition file of QUESTIONNAIRES_DIR; a changed file becomes a new version."""
+@click.option("--force", is_flag=True,
+              help="Also replace questionnaires last edited in the web editor by their file.")
+def questionnaires_sync(force: bool):
+    """Load every definition file of QUESTIONNAIRES_DIR; a changed file becomes a new version.
+
+    A questionnaire last edited in the web editor is left as it is when its file differs
+    (exit status 1), unless --force is given.
+    """
     folder = current_app.config["QUESTIONNAIRES_DIR"]
     try:
-        report = catalogue.sync_directory(folder)
+        report = catalogue.sync_directory(folder, force=force)
     except qn.DefinitionError as exc:
         for issue in exc.errors:
             click.echo(str(issue), err=True)
@@ -51,14 +57,20 @@ def questionnaires_sync():
                        ("unchanged", report.unchanged)):
         for questionnaire_id in ids:
             click.echo(f"{label:12} {questionnaire_id}")
+    for questionnaire_id, editor in report.refused:
+        click.echo(f"{'refused':12} {questionnaire_id}: last edited in the web editor"
+                   f"{' by ' + editor if editor else ''}; its file differs and was not loaded"
+                   " (--force replaces the web version by the file)", err=True)
+    if report.refused:
+        sys.exit(1)
 
 
-def _cycle_command(state: str, verb: str):
-    @cycles_cli.command(verb, help=f"Mark cycle CODE as {state}.")
+def _cycle_command(action: str, done: str):
+    @cycles_cli.command(action, help=f"{action.capitalize()} cycle CODE ({done}).")
     @click.argument("code")
     def command(code: str):
         try:
-            cycle = cycles.set_state(code, state)
+            cycle = cycles.change_state(code, action, actor="cli")
         except cycles.CycleError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"cycle {cycle.code} is {cycle.state}")
@@ -68,29 +80,27 @@ def _cycle_command(state: str, verb: str):
 
 @cycles_cli.command("create")
 @click.argument("code")
-@click.option("--name", required=True, help="A human-readable name, e.g. 'Automne 2026'.")
-def cycles_create(code: str, name: str):
+@click.option("--name", required=True, help="The French name, e.g. 'Automne 2026'.")
+@click.option("--name-en", default=None, help="The English name, e.g. 'Fall 2026'.")
+@click.option("--from", "period_start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of the period measured (YYYY-MM-DD).")
+@click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of the period measured (YYYY-MM-DD), on or after --from.")
+def cycles_create(code: str, name: str, name_en: str | None, period_start, period_end):
     """Create a draft cycle."""
     try:
-        cycle = cycles.create_cycle(code, name)
+        cycle = cycles.create_cycle(code, name, name_en,
+                                    period_start.date() if period_start else None,
+                                    period_end.date() if period_end else None, actor="cli")
     except cycles.CycleError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"cycle {cycle.code} created ({cycle.state})")
 
 
-_cycle_command("open", "open")
-_cycle_command("closed", "close")
-
-
-@cycles_cli.command("publish")
-@click.argument("code")
-def cycles_publish(code: str):
-    """Publish closed cycle CODE: its results become public."""
-    try:
-        cycle = cycles.publish_cycle(code, actor="cli")
-    except cycles.CycleError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"cycle {cycle.code} is {cycle.state}")
+_cycle_command("open", "online collection starts; a closed cycle reopens")
+_cycle_command("close", "online collection stops")
+_cycle_command("publish", "its results become public on /public/results/")
+_cycle_command("unpublish", "its results leave the public pages; it is closed again")
 
 
 @cycles_cli.command("margins")
@@ -124,10 +134,12 @@ def cycles_margins(code: str, path: Path | None, clear: bool):
 
 @cycles_cli.command("list")
 def cycles_list():
-    """List cycles with their state and dates."""
+    """List cycles with their state, period and the dates they opened and closed."""
     for cycle in cycles.list_cycles():
+        period = f"{cycle.period_start} to {cycle.period_end}" if cycle.period_start else "no period"
         click.echo(
-            f"{cycle.code:12} {cycle.state:10} {str(cycle.opens_on or ''):10} {str(cycle.closes_on or ''):10} {cycle.name}"
+            f"{cycle.code:12} {cycle.state:10} {period:24} opened {str(cycle.opens_on or '-'):10} "
+            f"closed {str(cycle.closes_on or '-'):10} {cycle.name}"
         )
 
 

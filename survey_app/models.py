@@ -26,6 +26,10 @@ from .extensions import db
 ROLES = ("admin", "staff", "evaluator")
 CHANNELS = ("online", "kiosk", "paper", "phone")
 CYCLE_STATES = ("draft", "open", "closed", "published")
+# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds").
+NORM_UNITS = ("working_days", "days", "hours", "minutes", "seconds")
+# Where a questionnaire version came from: a file of QUESTIONNAIRES_DIR, or the web editor.
+VERSION_SOURCES = ("file", "web")
 
 
 def utcnow() -> dt.datetime:
@@ -42,6 +46,9 @@ class Unit(db.Model):
 
     commitments: Mapped[list[Commitment]] = relationship(back_populates="unit")
 
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_fr
+
 
 class Commitment(db.Model):
     __tablename__ = "commitment"
@@ -55,6 +62,11 @@ class Commitment(db.Model):
     norm_en: Mapped[str | None] = mapped_column(Text)
     target_indicator: Mapped[str | None] = mapped_column(String(30))
     target_value: Mapped[float | None] = mapped_column(Float)
+    # The norm as a number where it is measurable: 10 working_days, 20 seconds.
+    norm_value: Mapped[float | None] = mapped_column(Float)
+    norm_unit: Mapped[str | None] = mapped_column(String(20))
+    # A retired commitment is hidden from citizens; its questionnaires and results stay.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship(back_populates="commitments")
     questionnaires: Mapped[list[Questionnaire]] = relationship(back_populates="commitment")
@@ -64,6 +76,10 @@ class Commitment(db.Model):
 
     def norm(self, lang: str) -> str | None:
         return (self.norm_en if lang == "en" and self.norm_en else self.norm_fr)
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Questionnaire(db.Model):
@@ -77,6 +93,10 @@ class Questionnaire(db.Model):
         ForeignKey("questionnaire_version.id", use_alter=True)
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A version saved in the web editor and waiting to be previewed and published (it
+    # becomes the current version then). No foreign key: SQLite would have to rebuild the
+    # table, which the responses reference.
+    draft_version_id: Mapped[int | None] = mapped_column(Integer)
 
     commitment: Mapped[Commitment] = relationship(back_populates="questionnaires")
     current_version: Mapped[QuestionnaireVersion | None] = relationship(
@@ -97,7 +117,11 @@ class QuestionnaireVersion(db.Model):
     questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The file name for a version loaded from QUESTIONNAIRES_DIR, None from the web editor.
     source: Mapped[str | None] = mapped_column(String(300))
+    source_kind: Mapped[str] = mapped_column(String(10), default="file", server_default="file")
+    # Who saved a version in the web editor (an e-mail address).
+    created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     questionnaire: Mapped[Questionnaire] = relationship(
@@ -115,16 +139,25 @@ class Cycle(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    # The French name (and the fallback when there is no English one).
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(12), default="draft")
+    # When collection actually opened and last closed (set by the state changes).
     opens_on: Mapped[dt.date | None] = mapped_column(Date)
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The period the cycle measures, as planned by the admin (may differ from the above).
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # When an admin made the results public (state "published").
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Population margins for weighting, {variable: {category: share or total}}; a variable is
     # "language" or the id of a choice question (e.g. "age_group"). See services/margins.py.
     population_margins: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def display_name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class Response(db.Model):

@@ -105,20 +105,8 @@ def public(code: str):
 @bp.get("/admin/cycles")
 @roles_required("admin")
 def admin_cycles():
-    return render_template("results/admin_cycles.html", cycles=cycles_service.list_cycles(),
-                           margins_of=margins_service.margins_of)
-
-
-@bp.post("/admin/cycles/<code>/publish")
-@roles_required("admin")
-def publish(code: str):
-    try:
-        cycles_service.publish_cycle(code, actor=request_user().email)
-    except cycles_service.CycleError:
-        flash(_("Only a closed cycle can be published."), "error")
-    else:
-        flash(_("Cycle %(code)s is published: its results are public.", code=code), "success")
-    return redirect(url_for("results.admin_cycles"))
+    """The former cycles page: now the console's (views/admin_cycles.py)."""
+    return redirect(url_for("admin_cycles.index"), 301)
 
 
 @bp.route("/admin/cycles/<code>/margins", methods=["GET", "POST"])

@@ -1,4 +1,8 @@
 """The open cycle: one rule for the survey pages, submissions and kiosk queue imports."""
+import pytest
+
+from survey_app.extensions import db
+from survey_app.models import Cycle
 from survey_app.services import cycles
 
 
@@ -17,10 +21,19 @@ def test_the_one_open_cycle(app, open_cycle):
         assert cycles.find_open_cycle()[1] is None
 
 
-def test_several_open_cycles_mean_none(app, open_cycle, client):
+def test_a_second_cycle_cannot_be_opened(app, open_cycle):
     with app.app_context():
         cycles.create_cycle("2027", "Cycle 2027")
-        cycles.set_state("2027", "open")
+        with pytest.raises(cycles.CycleError, match="close it first"):
+            cycles.set_state("2027", "open")
+
+
+def test_several_open_cycles_mean_none(app, open_cycle, client):
+    """A database from before the one-open-cycle rule may hold two: then none is "the" one."""
+    with app.app_context():
+        cycles.create_cycle("2027", "Cycle 2027")
+        db.session.execute(db.update(Cycle).where(Cycle.code == "2027").values(state="open"))
+        db.session.commit()
         assert cycles.open_cycle() is None
         assert cycles.find_open_cycle() == (None, cycles.SEVERAL_CYCLES_OPEN)
     # the same rule answers a submission that names no cycle
