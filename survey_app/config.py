@@ -1,6 +1,7 @@
 """Configuration read from the environment, with safe defaults for a first run."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,16 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _sites(value: str | None) -> list[str]:
+    """SERVIR_SITES as a JSON list or as names separated by semicolons."""
+    if not value:
+        return []
+    if value.lstrip().startswith("["):
+        parsed = json.loads(value)
+        return [str(name) for name in parsed] if isinstance(parsed, list) else []
+    return [name.strip() for name in value.split(";") if name.strip()]
+
+
 def from_environment(instance_path: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'servir.sqlite3'}"
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3 explicitly.
@@ -46,6 +57,8 @@ def from_environment(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "QUESTIONNAIRES_DIR": os.environ.get("QUESTIONNAIRES_DIR") or str(questionnaires.DEMO_DIR),
+        "BASE_URL": os.environ.get("SERVIR_BASE_URL") or None,
+        "SITES": _sites(os.environ.get("SERVIR_SITES")),
     }
 
 
@@ -77,4 +90,10 @@ DEFAULTS = {
     # (doubling from the first to the second, with jitter).
     "KIOSK_SYNC_BATCH_SIZE": 25,
     "KIOSK_SYNC_BACKOFF_MS": (1000, 300000),
+    # The public address printed on posters and in invitation links (SERVIR_BASE_URL), e.g.
+    # "https://sondage.ville.example"; unset: the address the request came in on.
+    "BASE_URL": None,
+    # Sites a poster or counter card may name besides the kiosks' sites (SERVIR_SITES: a JSON
+    # list, or names separated by semicolons), e.g. ["Hôtel de ville", "Bibliothèque centrale"].
+    "SITES": (),
 }
