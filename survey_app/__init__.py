@@ -50,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, presentation
     from .views import results as results_views
-    from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
+    from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, posters_admin, report, survey
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -66,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(kiosk.api_bp)
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(invitations_admin.bp)
+    app.register_blueprint(posters_admin.bp)
     errors.init_app(app)
 
     from . import cli
