@@ -19,7 +19,7 @@ bp = Blueprint("posters_admin", __name__, url_prefix="/admin/posters")
 
 class PosterForm(FlaskForm):
     questionnaire = SelectField(_l("Questionnaire"), validators=[InputRequired()])
-    site = SelectField(_l("Site"), validate_choice=True,
+    site = SelectField(_l("Site"), validate_choice=True, default="",
                        description=_l("Where it hangs: the responses through its code are counted for this site."))
     lang = RadioField(_l("Language"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
     paper = RadioField(_l("Paper"), default="letter",
