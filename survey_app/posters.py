@@ -120,7 +120,7 @@ def _draw_one(canvas: Canvas, content: PosterContent, x: float, y: float, width:
     cursor = _paragraph(canvas, _("Did we keep our promise? Tell us in two minutes."), styles["ask"],
                         x + margin, cursor - 12 * scale, inner)
     # Below the code: the hint, the address and the footer, measured before the code's size.
-    regular, bold = register_fonts()
+    bold = register_fonts()[1]
     address = short_form(content.url)
     address_size = _fitted(address, bold, 18 * scale, inner)
     footer_lines = 2 if content.site else 1

@@ -6,8 +6,9 @@ come from the routes through ``url_for``, so a link and its route cannot disagre
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from flask import current_app, g, has_request_context, request, url_for
 

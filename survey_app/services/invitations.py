@@ -15,8 +15,9 @@ import datetime as dt
 import io
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, case, func, insert, update
 

@@ -9,8 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from .. import posters
-from ..i18n import current_language, localized
 from ..auth import roles_required
+from ..i18n import current_language, localized
 from ..services import catalogue, sites
 from ..services.posters import PosterError, online_questionnaires, poster_content
 
