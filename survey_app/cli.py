@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
-from .services import audit, catalogue, cycles, demo, imports, kiosks, users
+from .services import audit, catalogue, cycles, demo, imports, invitations, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
@@ -19,6 +19,7 @@ users_cli = AppGroup("users", help="Create, list, disable and enable users; role
 audit_cli = AppGroup("audit", help="Read the audit trail.")
 kiosks_cli = AppGroup("kiosks", help="Create, list and revoke kiosks (tablets at service counters).")
 responses_cli = AppGroup("responses", help="Import responses collected on paper, by phone or on a kiosk.")
+invitations_cli = AppGroup("invitations", help="Make single-use invitation links for a mail merge.")
 
 
 @questionnaires_cli.command("check")
@@ -372,6 +373,63 @@ def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> Non
         sys.exit(1)
 
 
+@invitations_cli.command("create")
+@click.option("--questionnaire", "questionnaire_id", required=True, metavar="ID",
+              help="The questionnaire the invitations open.")
+@click.option("--count", required=True, type=int, help=f"How many invitations (1 to {invitations.MAX_COUNT}).")
+@click.option("--cycle", "cycle_code", metavar="CODE",
+              help="File the responses in this cycle (default: the cycle open when the citizen answers).")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The last day the links work (default: no expiry).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The CSV file to write (columns code,url).")
+@click.option("--base-url", help="The public address in the links (default: SERVIR_BASE_URL).")
+def invitations_create(questionnaire_id, count, cycle_code, expires, output, base_url):
+    """Make COUNT single-use invitations and write their codes and links to a CSV file.
+
+    The codes are in this file only (the database keeps their hashes): keep it safe, and
+    delete it once the mailing is sent.
+    """
+    from .public_urls import NoBaseUrl, outside_request, public_url
+
+    try:
+        with outside_request(base_url):
+            created = invitations.create_batch(questionnaire_id, count, cycle_code,
+                                               expires.date() if expires else None, actor="cli")
+            text = invitations.csv_text(created.codes, lambda code: public_url("survey.invitation", code=code))
+    except (invitations.InvitationError, NoBaseUrl) as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"batch {created.batch_id}: {count} invitations for {questionnaire_id} -> {output}")
+
+
+@click.command("posters")
+@with_appcontext
+@click.option("--questionnaire", "questionnaire_id", required=True, metavar="ID",
+              help="The questionnaire the QR code opens.")
+@click.option("--site", help="The counter or office where it hangs (a kiosk's site or one of SERVIR_SITES).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["poster", "card"]), default="poster", show_default=True,
+              help="A full-page poster, or four counter cards on one sheet.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--base-url", help="The public address in the QR code (default: SERVIR_BASE_URL).")
+def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url):
+    """Write a printable PDF: the commitment, its norm and a QR code to its questionnaire."""
+    from . import posters
+    from .public_urls import NoBaseUrl, outside_request
+    from .services.posters import PosterError, poster_content
+
+    try:
+        with outside_request(base_url):
+            content = poster_content(questionnaire_id, site, lang, paper, fmt)
+            body = posters.render(content, paper, fmt)
+    except (PosterError, NoBaseUrl) as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_bytes(body)
+    click.echo(f"{fmt} for {questionnaire_id} ({content.url}) -> {output}")
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has questionnaires.")
@@ -424,3 +482,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(kiosks_cli)
     app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(invitations_cli)
+    app.cli.add_command(posters_command)

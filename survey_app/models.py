@@ -380,3 +380,40 @@ class PaperSheet(db.Model):
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     entered_by: Mapped[str | None] = mapped_column(String(254))
     entered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class InvitationBatch(db.Model):
+    """A set of single-use invitation links made at once for one questionnaire (a mail merge).
+
+    Only counts are ever reported per batch: which invitation was used is nobody's business.
+    """
+
+    __tablename__ = "invitation_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    # The cycle the responses are filed in; None: the cycle open when the citizen answers.
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"))
+    # The last day the links work (inclusive); None: no expiry.
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+
+    questionnaire: Mapped[Questionnaire] = relationship()
+    cycle: Mapped[Cycle | None] = relationship()
+
+
+class Invitation(db.Model):
+    """One single-use invitation: the sha256 of its code, and the day it was used.
+
+    Kept apart from responses on purpose: no response points here and nothing here points to a
+    response. ``used_on`` is a date, like ``Response.submitted_on``: an exact time would let
+    anyone holding both tables pair an invitation with a response by their order.
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("invitation_batch.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_on: Mapped[dt.date | None] = mapped_column(Date)
