@@ -24,3 +24,24 @@ def apistrat():
 def apiclus1():
     # R survey package's `apiclus1` (one-stage cluster sample of school districts).
     return pd.read_csv(os.path.join(DATA, "apiclus1.csv"))
+
+
+# Written by tests/analysis/data/design_reference.R (R 4.2, survey 4.1-1), which also
+# prints the reference values the test_design_*.py files pin.
+@pytest.fixture(scope="session")
+def apiclus1_design():
+    # apiclus1 with stype, sch.wide, comp.imp, ell, enroll and an artificial `region`
+    # stratification of the 15 districts in which "island" holds a single PSU.
+    return pd.read_csv(os.path.join(DATA, "apiclus1_design.csv"))
+
+
+@pytest.fixture(scope="session")
+def apistrat_design():
+    return pd.read_csv(os.path.join(DATA, "apistrat_design.csv"))
+
+
+@pytest.fixture(scope="session")
+def city_two_cycles():
+    # Generated (set.seed(20241)): two cycles of a city survey, boroughs A-D as strata with
+    # population N, age and sex to rake to census margins, a 1-5 rating.
+    return pd.read_csv(os.path.join(DATA, "city_two_cycles.csv"))
