@@ -21,8 +21,6 @@ from analysis import diff_means_ci_from_results, mean_ci, rake
 RTOL = 1e-10
 POP_TYPES = {"E": 4421, "H": 755, "M": 1018}
 POP_SCHWIDE = {"No": 1072, "Yes": 5122}
-POP_AGE = {"18-34": 30000, "35-64": 48000, "65+": 22000}
-POP_SEX = {"F": 52000, "M": 48000}
 
 
 def close(result, mean, se):
@@ -37,15 +35,6 @@ def rclus1(apiclus1_design):
     # pop.schwide = data.frame(sch.wide = c("No","Yes"), Freq = c(1072, 5122)) (Lumley 2010, s. 7.3)
     c = apiclus1_design
     return rake(c, {"stype": POP_TYPES, "sch.wide": POP_SCHWIDE}, c.pw, tol=1e-14, max_iter=1000)
-
-
-def city_cycle(city, cycle):
-    """One cycle of the generated survey and its raked weights: d <- svydesign(id = ~1,
-    strata = ~borough, fpc = ~N, data = c); r <- rake(d, list(~age, ~sex), list(pop.age,
-    pop.sex), control = tight) with pop.age 30000/48000/22000, pop.sex 52000/48000."""
-    c = city[city.cycle == cycle].reset_index(drop=True)
-    base = (c.groupby("borough").N.first() / c.groupby("borough").size())[c.borough].to_numpy()
-    return c, rake(c, {"age": POP_AGE, "sex": POP_SEX}, base, tol=1e-14, max_iter=1000)
 
 
 # ------------------------------------------------------------------------------ domains
@@ -177,8 +166,8 @@ def test_raked_domain(apiclus1_design, rclus1):
     close(res, 647.44657922841645, 22.808412194097301)
 
 
-def test_raked_stratified_generated_design(city_two_cycles):
-    c, r23 = city_cycle(city_two_cycles, 2023)
+def test_raked_stratified_generated_design(raked_city_cycles):
+    c, r23 = raked_city_cycles[2023]
     # svymean(~rating, r23) -> 3.3829311214789324, SE 0.10925792159840585
     close(mean_ci(c.rating, strata=c.borough, fpc=c.N, calibration=r23), 3.3829311214789324, 0.10925792159840585)
     # svymean(~rating, subset(r23, borough == "C")) -> 3.3857608875259082, SE 0.2006289527398179
@@ -186,9 +175,9 @@ def test_raked_stratified_generated_design(city_two_cycles):
     close(res, 3.3857608875259082, 0.2006289527398179)
 
 
-def test_change_of_raked_means_between_cycles(city_two_cycles):
-    c23, r23 = city_cycle(city_two_cycles, 2023)
-    c24, r24 = city_cycle(city_two_cycles, 2024)
+def test_change_of_raked_means_between_cycles(raked_city_cycles):
+    c23, r23 = raked_city_cycles[2023]
+    c24, r24 = raked_city_cycles[2024]
     a = mean_ci(c24.rating, strata=c24.borough, fpc=c24.N, calibration=r24)
     b = mean_ci(c23.rating, strata=c23.borough, fpc=c23.N, calibration=r23)
     # svymean(~rating, r24) -> 4.1941683466328081, SE 0.099622345598792655
