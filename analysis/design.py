@@ -320,7 +320,9 @@ def design_mean_parts(design: SurveyDesign, y, in_domain):
     ``subset(design, in_domain)``): returns ``(mean, variance, df, influence)``."""
     w = np.where(in_domain, design.weights, 0.0)
     W = float(w.sum())
-    mean = float(np.dot(w, np.where(in_domain, y, 0.0)) / W)
+    # centred on one answer, so that a constant y gives exactly that value and variance 0
+    y0 = float(y[in_domain][0])
+    mean = y0 + float(np.dot(w, np.where(in_domain, y - y0, 0.0)) / W)
     x = w * (np.where(in_domain, y, mean) - mean) / W
     var = float(design.variance(x)[0, 0])
     return mean, var, design.degrees_of_freedom(in_domain), x

@@ -193,8 +193,8 @@ def design_proportion_ci(
     zero = p in (0.0, 1.0) or not var > _ZERO_VARIANCE * p * (1 - p)
     if not zero and res.df < 1:
         raise ValueError(
-            "domain lies in a single PSU with a non-zero variance: the design has no degree "
-            "of freedom for an interval"
+            f"domain has no degree of freedom for an interval: its rows lie in "
+            f"{res.df:g} more PSUs than strata (R's degf), with a non-zero variance"
         )
     if calibration is not None:
         n_rows = size
