@@ -277,7 +277,8 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
     counts : mapping, pandas Series or pandas DataFrame
         Either ``{value: count}`` / a Series indexed by value (a simple random
         sample), or a long DataFrame with columns ``value`` and ``count`` plus
-        optional ``weight``, ``stratum`` and ``cluster``: one row per distinct
+        optional ``weight`` (without it but with ``fpc``: :math:`N_h/n_h`, as
+        :func:`mean_ci`), ``stratum`` and ``cluster``: one row per distinct
         combination, ``count`` respondents sharing it (``GROUP BY stratum, cluster,
         weight, value``). A ``value`` of ``"na"`` counts as not applicable.
     fpc : float or mapping, optional
@@ -312,8 +313,19 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
             k_labels = np.array([None], dtype=object)
         if fpc is not None and np.ndim(fpc) != 0 and not isinstance(fpc, Mapping):
             raise TypeError("fpc of a frequency table must be a scalar or a mapping stratum -> value")
+        w = w_all[keep]
+        if fpc is not None and "weight" not in counts:
+            # no weights: N_h / n_h from the fpc, as mean_ci (and R's svydesign) derive them
+            s_k = s_codes.astype(np.int64)
+            if has_k:
+                psu = pd.unique(pd.Series(list(zip(s_k, k_codes[keep]))))
+                n_h = np.bincount(np.array([h for h, _ in psu], dtype=np.int64), minlength=len(s_labels))
+            else:
+                n_h = np.bincount(s_k, weights=c_all[keep], minlength=len(s_labels))
+            f = sampling_fractions(fpc, s_k, s_labels, n_h.astype(np.float64), keep[keep])
+            w = 1.0 / f[s_k]
         return _design_mean(
-            y_all[keep], w_all[keep], c_all[keep], (s_codes.astype(np.int64), s_labels),
+            y_all[keep], w, c_all[keep], (s_codes.astype(np.int64), s_labels),
             (k_codes[keep], k_labels), fpc, level, n_na, keep[keep],
         )
     vals, cnts, n_na = as_counts(counts)

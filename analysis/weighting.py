@@ -56,7 +56,9 @@ class RakeResult:
     margin_weights : tuple of ndarray
         For each raking variable, the weights just after that variable was matched in
         the last pass. With ``margin_codes`` this is what the calibrated variance needs
-        (``mean_ci(..., calibration=result)``; R's ``rake()`` keeps the same).
+        (``mean_ci(..., calibration=result)``; R's ``rake()`` keeps the same). With
+        ``bounds`` the factors are clipped after each pass, which R's ``rake()`` does not
+        do: the calibrated SE then uses the residuals of the last unclipped steps.
     """
 
     weights: pd.Series = field(repr=False)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import diff_means_ci_from_results, mean_ci, rake
+from analysis import diff_means_ci_from_results, mean_ci, mean_ci_from_counts, rake
 
 RTOL = 1e-10
 POP_TYPES = {"E": 4421, "H": 755, "M": 1018}
@@ -93,6 +93,24 @@ def test_fpc_alone_gives_weights_n_h_over_n_h():
     # svymean(~y, svydesign(id = ~1, strata = ~h, fpc = ~N, data = small)) -> 3.9431818181818183, SE 0.6408814583708824
     close(res, 3.9431818181818183, 0.6408814583708824)
     assert res.mean != pytest.approx(np.mean(y))  # no longer the unweighted 3.58
+
+
+def test_fpc_alone_in_a_frequency_table():
+    table = pd.DataFrame(
+        {"stratum": ["a", "a", "a", "a", "a", "b", "b", "b"], "value": [1, 2, 3, 4, 5, 2, 4, 5],
+         "count": [1, 1, 2, 2, 2, 1, 1, 2]}
+    )
+    res = mean_ci_from_counts(table, fpc={"a": 40, "b": 400})
+    # the `small` data above as a frequency table: 3.9431818181818183, SE 0.6408814583708824
+    close(res, 3.9431818181818183, 0.6408814583708824)
+
+
+def test_fpc_alone_in_a_clustered_frequency_table(apiclus1_design):
+    c = apiclus1_design
+    table = c.groupby(["dnum", "api00"]).size().rename("count").reset_index()
+    table = table.rename(columns={"dnum": "cluster", "api00": "value"})
+    # svymean(~api00, svydesign(id = ~dnum, fpc = ~fpc, data = clus)) -> 644.16939890710387, SE 23.542240693781043
+    close(mean_ci_from_counts(table, fpc=757), 644.16939890710387, 23.542240693781043)
 
 
 def test_fpc_alone_in_a_cluster_design(apiclus1_design):
