@@ -47,6 +47,12 @@ LONELY_PSU_OPTIONS = ("fail", "adjust", "average", "certainty", "remove")
 _RAKING_SWEEPS = 10
 
 
+def _rowsum(codes, x):
+    """Column sums of ``x`` (n x p) by integer group ``codes`` (R's ``rowsum``)."""
+    size = int(codes.max()) + 1
+    return np.column_stack([np.bincount(codes, weights=x[:, j], minlength=size) for j in range(x.shape[1])])
+
+
 def as_labels(arr, name, size):
     """Integer codes and unique labels of a per-row label sequence (``None`` -> one label)."""
     if arr is None:
@@ -198,10 +204,7 @@ class SurveyDesign:
         """
         for _ in range(_RAKING_SWEEPS):
             for codes, psw in self.margins:
-                u = x / psw[:, None]
-                sums = np.zeros((int(codes.max()) + 1, x.shape[1]))
-                np.add.at(sums, codes, u)
-                ave = sums / np.bincount(codes)[:, None]
+                ave = _rowsum(codes, x / psw[:, None]) / np.bincount(codes)[:, None]
                 x = x - psw[:, None] * ave[codes]
         return x
 
@@ -224,9 +227,7 @@ class SurveyDesign:
         if self.margins:
             x = self.calibration_residuals(x)
         p = x.shape[1]
-        n_psu_total = int(self.psu.max()) + 1
-        totals = np.zeros((n_psu_total, p))
-        np.add.at(totals, self.psu, x)
+        totals = _rowsum(self.psu, x)
         H = len(self.n_psu)
         V = np.zeros((p, p))
         ok = 0

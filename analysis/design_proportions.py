@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._common import ConfidenceInterval, check_confidence_level, t_value
+from ._common import ConfidenceInterval, as_values_masked, check_confidence_level, t_value
 from .design import as_domain
 from .means import mean_ci, welch_arrays
 from .proportions import cohen_h
@@ -184,8 +184,9 @@ def design_proportion_ci(
         values, weights, strata, fpc, confidence_level, clusters=clusters,
         calibration=calibration, domain=domain, lonely_psu=lonely_psu,
     )
-    size = len(values)
-    y = np.asarray([v for v in values if v is not None and not (isinstance(v, str) and v == "na")], dtype=np.float64)
+    y, keep = as_values_masked(values, "indicator")
+    size = len(y)
+    y = y[keep]
     if ((y != 0) & (y != 1)).any():
         raise ValueError(f"indicator must hold 0/1 (or booleans), got {y[(y != 0) & (y != 1)][0]!r}")
     p = min(max(res.mean, 0.0), 1.0)

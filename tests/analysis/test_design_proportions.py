@@ -159,10 +159,17 @@ def test_none_satisfied_never_zero_width(method):
     assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 60), rel=1e-12)
 
 
-def test_one_satisfied_in_sixty_logit():
-    res = design_proportion_ci([1] + [0] * 59)
-    lo, hi = res.confidence_interval()
-    assert 0 < lo < 1 / 60 < hi < 0.2  # the issue's [-1.1 %, 3.3 %] Wald interval is gone
+@pytest.mark.parametrize(
+    "method, ref",
+    [
+        # one60 <- svydesign(id = ~1, data = data.frame(y = c(1, rep(0, 59))))
+        # svyciprop(~I(y == 1), one60, method = m): the Wald [-1.1 %, 3.3 %] is gone
+        ("logit", (0.016666666666666427, 0.016666666666666635, 0.0022102256387412284, 0.1147995157133786)),
+        ("beta", (0.016666666666666666, 0.016666666666666635, 0.00039982565388621755, 0.090393556998008662)),
+    ],
+)
+def test_one_satisfied_in_sixty(method, ref):
+    check(design_proportion_ci([1] + [0] * 59, method=method), *ref)
 
 
 def test_change_with_a_zero_variance_cycle_keeps_positive_width():

@@ -129,3 +129,10 @@ out("svychisq rating+cycle rboth F", rs(svychisq(~rating + cycle, rboth, statist
 out("svychisq sch.wide+stype dclus1 F", rs(svychisq(~sch.wide + stype, dclus1, statistic = "F")))
 out("svychisq sch.wide+stype dclus1 Chisq", rs(svychisq(~sch.wide + stype, dclus1, statistic = "Chisq")))
 out("svychisq stype+comp.imp dstrat F", rs(svychisq(~stype + comp.imp, dstrat, statistic = "F")))
+
+# the issue's 1 satisfied out of 60 (simple random sample, no weights)
+one60 <- svydesign(id = ~1, data = data.frame(y = c(1, rep(0, 59))))
+for (meth in c("logit", "beta")) {
+  s <- svyciprop(~I(y == 1), one60, method = meth)
+  out(paste("one in sixty", meth), c(s, sqrt(attr(s, "var")), attr(s, "ci")))
+}
