@@ -32,12 +32,12 @@ from ._common import check_real
 __all__ = [
     "LONELY_PSU_OPTIONS",
     "SurveyDesign",
+    "as_domain",
     "as_labels",
     "as_weights",
-    "as_domain",
-    "sampling_fractions",
     "build_design",
     "design_mean_parts",
+    "sampling_fractions",
 ]
 
 #: R's ``options(survey.lonely.psu = ...)`` values.

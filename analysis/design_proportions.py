@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._common import ConfidenceInterval, as_values_masked, check_confidence_level, t_value
+from ._common import (
+    ConfidenceInterval,
+    as_values_masked,
+    check_confidence_level,
+    t_value,
+)
 from .design import as_domain
 from .means import mean_ci, welch_arrays
 from .proportions import cohen_h

@@ -28,7 +28,6 @@ from ._common import (
     as_counts,
     as_values_masked,
     check_confidence_level,
-    check_real,
     moments,
     require_n,
 )

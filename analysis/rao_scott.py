@@ -124,7 +124,7 @@ def rao_scott_test(
         raise ValueError(f"statistic must be one of {RAO_SCOTT_STATISTICS}, got {statistic!r}")
     r_all = pd.Series(np.asarray(rating, dtype=object))
     size = len(r_all)
-    g_codes, _ = as_labels(group, "group", size)
+    as_labels(group, "group", size)  # checks the length and missing labels
     keep = ~r_all.map(lambda x: x is None or (isinstance(x, str) and x == NA_MARKER)).to_numpy(dtype=bool)
     if calibration is not None and not keep.all():
         raise ValueError(f"rating has {NA_MARKER!r} answers: with calibration, rake the answered rows")
