@@ -74,11 +74,29 @@ Apply the minimum cell size with ``n`` (or ``suppress`` for cross-tabulations).
 
 Needing respondent rows (not exact from per-question counts): ``composite_index``
 (the dimensions' covariance), ``cronbach_alpha``, ``driver_analysis``, ``rake``,
-``bootstrap_ci``, and ``mean_ci`` with clusters given as rows.
+``bootstrap_ci``, ``mean_ci`` with clusters, a calibration or a domain given as rows,
+``design_proportion_ci`` and ``rao_scott_test``.
+
+Design-based estimates (as R's survey package)
+----------------------------------------------
+``mean_ci(values, weights, strata, fpc, clusters=, calibration=rake_result, domain=mask,
+lonely_psu=)`` is R's ``svymean`` on ``subset(rake(design, ...), mask)``;
+``design_proportion_ci(..., method="logit"|"beta"|"mean")`` is ``svyciprop`` (never a
+zero-width interval); ``diff_proportions_ci_from_results`` / ``diff_means_ci_from_results``
+compare two independent cycles; ``rao_scott_test(rating, cycle, ...)`` is
+``svychisq(~rating + cycle, design, statistic="F")``.
 """
 from ._common import NA_MARKER, ConfidenceInterval
 from .bootstrap import BootstrapResult, bootstrap_ci
 from .comparison import compare_cycles, summarize
+from .design import LONELY_PSU_OPTIONS
+from .design_proportions import (
+    DESIGN_PROPORTION_METHODS,
+    DesignProportionResult,
+    ProportionChangeResult,
+    design_proportion_ci,
+    diff_proportions_ci_from_results,
+)
 from .disclosure import (
     QUALITY_LABELS,
     STATCAN_CV_THRESHOLDS,
@@ -125,6 +143,7 @@ from .proportions import (
     diff_proportions_ci,
     proportion_ci,
 )
+from .rao_scott import RAO_SCOTT_STATISTICS, RaoScottResult, rao_scott_test
 from .reliability import AlphaResult, alpha_by_dimension, cronbach_alpha, feldt_ci
 from .verdicts import TARGET_STATUSES, VERDICTS, ChangeJudgement, judge_changes, target_status
 from .weighting import RakeResult, rake
@@ -147,6 +166,16 @@ __all__ = [
     "WelchResult",
     "bootstrap_ci",
     "BootstrapResult",
+    # design-based (R survey): weighted proportions, change, Rao-Scott
+    "design_proportion_ci",
+    "DesignProportionResult",
+    "DESIGN_PROPORTION_METHODS",
+    "diff_proportions_ci_from_results",
+    "ProportionChangeResult",
+    "rao_scott_test",
+    "RaoScottResult",
+    "RAO_SCOTT_STATISTICS",
+    "LONELY_PSU_OPTIONS",
     # indices
     "satisfaction_index",
     "satisfaction_index_from_counts",
