@@ -11,10 +11,15 @@ A pure library (PyYAML, jsonschema and the standard library only)::
 """
 
 from .answers import (
+    ERROR_CODES,
     MULTI_SEPARATOR,
+    RULE_FIELDS,
     Answer,
+    AnswerCheck,
     ValidatedAnswers,
+    answer_rules,
     answer_to_storage,
+    check_answers,
     storage_to_answer,
     validate_answers,
 )
@@ -51,6 +56,7 @@ from .versioning import CHANGE_KINDS, Change, compare_versions
 
 __all__ = [
     "Answer",
+    "AnswerCheck",
     "AnswerError",
     "CHANGE_KINDS",
     "CHANNELS",
@@ -59,11 +65,13 @@ __all__ = [
     "Condition",
     "DEMO_DIR",
     "DefinitionError",
+    "ERROR_CODES",
     "Issue",
     "MULTI_SEPARATOR",
     "NA",
     "Option",
     "QUESTION_TYPES",
+    "RULE_FIELDS",
     "Question",
     "Questionnaire",
     "SCHEMA_PATH",
@@ -72,7 +80,9 @@ __all__ = [
     "Text",
     "Unit",
     "ValidatedAnswers",
+    "answer_rules",
     "answer_to_storage",
+    "check_answers",
     "compare_versions",
     "content_hash",
     "format_path",
