@@ -74,7 +74,9 @@ from survey_app import create_app, migrations_directory
 app = create_app()
 with app.test_client() as client:
     page = client.get("/kiosk/").get_data(as_text=True)
-print(json.dumps({"package": survey_app.__file__, "migrations": str(migrations_directory()),
+    module = client.get("/static/kiosk/screens/question.js")
+    module.close()
+print(json.dumps({"module": module.status_code, "package": survey_app.__file__, "migrations": str(migrations_directory()),
                   "version": survey_app.__version__, "french": "Commencer" in page}))
 """
     found = json.loads(run([installed["python"], "-c", probe], installed["cwd"],
@@ -86,3 +88,4 @@ print(json.dumps({"package": survey_app.__file__, "migrations": str(migrations_d
     setup_cfg.read(ROOT / "setup.cfg")
     assert found["version"] == setup_cfg["metadata"]["version"]
     assert found["french"], "the compiled French catalogue is not in the wheel"
+    assert found["module"] == 200  # static files in subfolders are in the wheel too
