@@ -1,12 +1,12 @@
 """Servir statistics: satisfaction indices, intervals, cycle comparisons, weighting,
 reliability, planning and disclosure control.
 
-A pure library (NumPy, SciPy, pandas, statsmodels; no Flask, no database). Names and
-results follow SciPy: ``confidence_level`` everywhere (default 0.95), ``method=``
-switches, frozen dataclass results with a ``confidence_interval()`` method returning a
-``ConfidenceInterval(low, high)`` named tuple. Bad input (empty data, n = 0, NaN, a
-value off the scale, weights <= 0, mismatched lengths) raises ``ValueError`` or
-``TypeError`` naming the value. Nothing is rounded.
+A pure library (NumPy, SciPy, pandas; no Flask, no database; the tests cross-check it
+against statsmodels). Names and results follow SciPy: ``confidence_level`` everywhere
+(default 0.95), ``method=`` switches, frozen dataclass results with a
+``confidence_interval()`` method returning a ``ConfidenceInterval(low, high)`` named tuple.
+Bad input (empty data, n = 0, NaN, a value off the scale, weights <= 0, mismatched lengths)
+raises ``ValueError`` or ``TypeError`` naming the value. Nothing is rounded.
 
 Scales
 ------

@@ -11,11 +11,16 @@ A pure library (PyYAML, jsonschema and the standard library only)::
 """
 
 from .answers import (
+    ERROR_CODES,
     MULTI_SEPARATOR,
+    RULE_FIELDS,
     Answer,
+    AnswerCheck,
     ValidatedAnswers,
     answer_from_text,
+    answer_rules,
     answer_to_storage,
+    check_answers,
     storage_to_answer,
     validate_answers,
 )
@@ -52,6 +57,7 @@ from .versioning import CHANGE_KINDS, Change, compare_versions
 
 __all__ = [
     "Answer",
+    "AnswerCheck",
     "AnswerError",
     "CHANGE_KINDS",
     "CHANNELS",
@@ -60,12 +66,14 @@ __all__ = [
     "Condition",
     "DEMO_DIR",
     "DefinitionError",
+    "ERROR_CODES",
     "Issue",
     "Message",
     "MULTI_SEPARATOR",
     "NA",
     "Option",
     "QUESTION_TYPES",
+    "RULE_FIELDS",
     "Question",
     "Questionnaire",
     "SCHEMA_PATH",
@@ -75,7 +83,9 @@ __all__ = [
     "Unit",
     "ValidatedAnswers",
     "answer_from_text",
+    "answer_rules",
     "answer_to_storage",
+    "check_answers",
     "compare_versions",
     "content_hash",
     "format_path",

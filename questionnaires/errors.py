@@ -63,9 +63,12 @@ class AnswerError(Exception):
 
     ``errors`` maps a field path to a short English :class:`Message`: the question id for a known
     question (``"overall": "an answer is required"``), ``"answers.<key>"`` for an answer to an
-    unknown question, ``"answers"`` when the answers as a whole are unusable.
+    unknown question, ``"answers"`` when the answers as a whole are unusable. ``codes`` maps the
+    same paths to why, as a code of ``questionnaires.answers.ERROR_CODES`` (``"required"``,
+    ``"range"``, ...).
     """
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], codes: dict[str, str] | None = None):
         self.errors = dict(errors)
+        self.codes = dict(codes or {})
         super().__init__("; ".join(f"{path}: {message}" for path, message in self.errors.items()))
