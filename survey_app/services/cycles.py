@@ -97,7 +97,9 @@ def _holds(cycle, day: dt.date) -> bool:
     if start is None or day < start:
         return False
     end = cycle.period_end if cycle.period_start else cycle.closes_on
-    return end is None and cycle.state == "open" or end is not None and day <= end
+    if end is None:
+        return cycle.state == "open"
+    return day <= end
 
 
 def cycle_for_answer(answered_on: Any = None, named: Any = None,

@@ -40,21 +40,16 @@ function answers(definition) {
 function update(definition) {
   const shown = checkAnswers(definition, answers(definition)).shown;
   const template = form.dataset.progress;
-  let place = 0;
   for (const slot of form.querySelectorAll("[data-question]")) {
     const visible = shown.includes(slot.dataset.question);
     slot.hidden = !visible;
     for (const input of slot.querySelectorAll("input, textarea, select")) input.disabled = !visible;
-    if (!visible) continue;
-    place += 1;
     const number = slot.querySelector(".q-number");
-    if (number) {
-      // Kept answers of an earlier step count in the place, not on this page.
-      const index = shown.indexOf(slot.dataset.question) + 1;
-      number.textContent = template ? template.replace("{x}", index).replace("{y}", shown.length) : `${index}.`;
-    }
+    if (!visible || !number) continue;
+    // The place among every question shown, those answered on an earlier step included.
+    const index = shown.indexOf(slot.dataset.question) + 1;
+    number.textContent = template ? template.replace("{x}", index).replace("{y}", shown.length) : `${index}.`;
   }
-  return place;
 }
 
 if (form && rulesBlock) {
