@@ -72,3 +72,12 @@ def test_the_language_button_keeps_what_was_typed(page, server):
     expect(page.locator("#q_comment")).to_have_value("Gardez-moi")
     expect(page.locator("#q_overall-4")).to_be_checked()
     expect(page.locator("#survey-submit")).to_have_text("Send my answers")
+
+
+def test_enter_in_a_text_box_sends_the_answers_not_the_language_button(page, server, server_app):
+    page.goto(server.url + "/q/comptoir")
+    page.locator('label[for="q_overall-2"]').click()
+    page.fill("#q_wait_minutes", "7")
+    page.locator("#q_wait_minutes").press("Enter")
+    page.wait_for_url("**/merci")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
