@@ -90,8 +90,16 @@ class Answer:
 class ValidatedAnswers(tuple):
     """The answers of one response, in question order: a tuple of :class:`Answer`.
 
-    Hidden questions (``show_if`` not met) and unanswered ones are absent.
+    Hidden questions (``show_if`` not met) and unanswered ones are absent; ``ignored`` lists
+    the ids of the hidden questions that were answered all the same (those answers are not kept).
     """
+
+    ignored: tuple[str, ...] = ()
+
+    def __new__(cls, answers=(), ignored: tuple[str, ...] = ()):
+        self = super().__new__(cls, answers)
+        self.ignored = tuple(ignored)
+        return self
 
     def get(self, question_id: str) -> Answer | None:
         for answer in self:
@@ -207,17 +215,27 @@ class AnswerCheck:
     ``answers`` holds the valid answers of the questions shown, in question order; ``errors``
     maps a field path to a short English message and ``codes`` the same paths to a code of
     ``ERROR_CODES``; ``shown`` lists the ids of the questions shown for these answers, in order
-    (a question whose condition depends on an invalid answer counts as shown).
+    (a question whose condition depends on an invalid answer counts as shown); ``ignored``
+    lists, in question order, the hidden questions that were answered all the same: their
+    answers are dropped, and the API says so in its 201 body.
     """
 
     answers: ValidatedAnswers
     errors: dict[str, str]
     codes: dict[str, str]
     shown: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
         return not self.errors
+
+
+def _answered(value: Any) -> bool:
+    """Whether a value says something (see "No answer" above): what a hidden question may not hold."""
+    if value is None or value == []:
+        return False
+    return not (isinstance(value, str) and not value.strip())
 
 
 def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
@@ -226,7 +244,8 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
     Rules: an unknown question id is an error (``"answers.<id>"``); a value of the wrong type or
     outside the scale, the bounds or the options is an error (key: the question id); ``"na"`` is
     accepted only where ``allow_na``; a required question must be answered when it is shown;
-    an answer to a question whose ``show_if`` does not hold is dropped silently (conditions see
+    an answer to a question whose ``show_if`` does not hold is dropped and listed in
+    ``ignored``, whatever its value (conditions see
     the answers as validated, so a question hidden by a hidden question is hidden too); a
     response must contain at least one answer.
 
@@ -246,6 +265,7 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
     given: dict[str, Any] = {}
     invalid: set[str] = set()
     shown_ids: list[str] = []
+    ignored: list[str] = []
     result: list[Answer] = []
     for question in questionnaire.questions:
         shown: bool | None = True
@@ -253,6 +273,8 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
             # None: the condition depends on an invalid answer, so it cannot be decided.
             shown = None if question.show_if.question in invalid else question.show_if.holds(given)
         if shown is False:
+            if _answered(answers.get(question.id)):
+                ignored.append(question.id)
             continue
         shown_ids.append(question.id)
         try:
@@ -273,7 +295,7 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
     if not errors and not result:
         errors["answers"] = Message(N_("no answer given"))
         codes["answers"] = "no_answer"
-    return AnswerCheck(ValidatedAnswers(result), errors, codes, tuple(shown_ids))
+    return AnswerCheck(ValidatedAnswers(result, ignored), errors, codes, tuple(shown_ids), tuple(ignored))
 
 
 def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ValidatedAnswers:

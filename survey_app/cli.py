@@ -321,7 +321,11 @@ def kiosks_revoke(kiosk_id: int):
 @click.option("--dry-run", is_flag=True, help="Check the CSV and count what would be stored; store nothing.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the messages.")
-def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang):
+@click.option("--answered-on", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="When the sheets were filled in: the CSV goes to the cycle whose period holds "
+                   "that day (also a closed one, until it is published).")
+def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang,
+                     answered_on):
     """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
     Each CSV row names its sheet (column sheet or submission_id), so importing the same file
@@ -335,12 +339,13 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
         if imports.is_queue_stream(source):
             _import_queue(file, source.read(), questionnaire, cycle, channel)
             return
-        if questionnaire is None or cycle is None:
+        if questionnaire is None or (cycle is None and answered_on is None):
             raise click.ClickException(_("a CSV file needs --questionnaire and --cycle"))
         try:
             report = imports.import_csv(source, questionnaire=questionnaire, cycle=cycle,
                                         channel=channel or "paper", language=language,
-                                        skip_invalid=skip_invalid, dry_run=dry_run)
+                                        skip_invalid=skip_invalid, dry_run=dry_run,
+                                        answered_on=answered_on.date() if answered_on else None)
         except imports.ImportProblem as exc:
             for problem in exc.texts():
                 click.echo(f"{file.name}: {problem}")

@@ -173,10 +173,123 @@ REGISTRY: dict[str, FieldType] = {
 }
 
 
+PROGRESS_AFTER = 8
+"""A form of more questions than this says where the citizen is: "Question x of y"."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the online form, for answers given so far (see :func:`next_step`).
+
+    ``kept``: questions answered on earlier pages, carried as hidden fields; ``asked``: the
+    questions this page shows; ``shown``: every question shown for these answers, in order
+    (what the numbering counts); ``number``: 1 for the first page.
+    """
+
+    kept: tuple[str, ...]
+    asked: tuple[str, ...]
+    shown: tuple[str, ...]
+    number: int = 1
+
+    def state(self, question_id: str) -> str:
+        """``asked``, ``kept``, or ``later`` (in the page but hidden: a script may show it)."""
+        return "asked" if question_id in self.asked else "kept" if question_id in self.kept else "later"
+
+
+def first_step(definition: qn.Questionnaire) -> Step:
+    """The first page: the questions shown before any answer (those without a condition)."""
+    shown = qn.check_answers(definition, {}).shown
+    return Step((), shown, shown)
+
+
+def next_step(definition: qn.Questionnaire, answers: dict[str, Any], presented: set[str],
+              number: int) -> tuple[Step | None, qn.AnswerCheck]:
+    """The page that follows one whose questions ``presented`` the citizen has seen, or None
+    when the answers are to be sent (or shown again with their errors).
+
+    The shared rules decide (:func:`questionnaires.check_answers`, as for the API and the
+    kiosk): a question the answers now show that was never presented makes a further page,
+    once the presented ones are answered well.
+    """
+    check = qn.check_answers(definition, answers)
+    pending = tuple(q for q in check.shown if q not in presented)
+    if pending and not presented_errors(check, presented):
+        kept = tuple(q.id for q in definition.questions if q.id in presented)
+        return Step(kept, pending, check.shown, number + 1), check
+    return None, check
+
+
+def presented_errors(check: qn.AnswerCheck, presented: set[str]) -> dict[str, str]:
+    """The verdict's errors about what the citizen has seen (a question of a later page that
+    is required but not yet shown is not an error yet)."""
+    return {path: message for path, message in check.errors.items()
+            if path == "answers" or path.removeprefix("answers.") in presented
+            or path.removeprefix("answers.") not in set(check.shown)}
+
+
+def answer_rules_json(definition: qn.Questionnaire) -> dict[str, Any]:
+    """What the form's script needs to show conditional questions live: each question's rules
+    as the API serves them (the script runs the kiosk's rules.js on them)."""
+    return {"questions": [{"id": q.id, **qn.answer_rules(q)} for q in definition.questions]}
+
+
 class SurveyForm(FlaskForm):
     submission_id = HiddenField()
+    # The questions seen on earlier pages (their answers ride along in hidden fields), those
+    # of this page, its number, and "1" when the page's script showed conditions live.
+    seen = HiddenField()
+    asked = HiddenField()
+    step = HiddenField()
+    live = HiddenField()
 
     questionnaire: qn.Questionnaire
+
+    def _ids(self, field: HiddenField) -> set[str]:
+        known = {q.id for q in self.questionnaire.questions}
+        return {part for part in (field.data or "").split() if part in known}
+
+    def presented(self) -> set[str]:
+        """The questions the citizen has seen: all of them when the script showed them live."""
+        if self.live.data == "1":
+            return {q.id for q in self.questionnaire.questions}
+        # A post without the page's fields (a page cached from before): its first page.
+        return self._ids(self.seen) | self._ids(self.asked) or set(first_step(self.questionnaire).asked)
+
+    def shown(self) -> tuple[str, ...]:
+        """The questions the posted answers show, by the shared rules."""
+        return qn.check_answers(self.questionnaire, self.answers()).shown
+
+    def step_number(self) -> int:
+        return int(self.step.data) if (self.step.data or "").isdigit() else 1
+
+    def posted_step(self, shown: tuple[str, ...]) -> Step:
+        """The page as it was posted, to show again (with errors, or in the other language);
+        ``shown`` the questions the answers show. Live, every shown question is on it."""
+        order = [q.id for q in self.questionnaire.questions]
+        kept, asked = self._ids(self.seen), self._ids(self.asked)
+        if self.live.data == "1" or not asked:
+            asked = set(shown) - kept
+        return Step(tuple(q for q in order if q in kept), tuple(q for q in order if q in asked), shown,
+                    self.step_number())
+
+    def set_step(self, step: Step) -> None:
+        self.seen.data = " ".join(step.kept)
+        self.asked.data = " ".join(step.asked)
+        self.step.data = str(step.number)
+
+    def page(self, step: Step):
+        """(question, bound field, registry entry, state, number) for each question in order;
+        ``number`` is its place among the questions shown ("Question 3 of 12"), or None."""
+        places = {question_id: i for i, question_id in enumerate(step.shown, start=1)}
+        for question, field, kind in self.question_fields():
+            yield question, field, kind, step.state(question.id), places.get(question.id)
+
+    def posted_values(self, question_id: str) -> list[str]:
+        """What the browser posted for a question, as strings: a kept answer's hidden fields."""
+        data = self[FIELD_PREFIX + question_id].data
+        if data in (None, "", []):
+            return []
+        return [str(v) for v in data] if isinstance(data, list) else [str(data)]
 
     def question_fields(self):
         """(question, bound field, registry entry) in the definition's order."""

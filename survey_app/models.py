@@ -354,6 +354,9 @@ class PaperBatch(db.Model):
     label: Mapped[str] = mapped_column(String(120))
     # The language the sheets of this stack are printed in.
     language: Mapped[str] = mapped_column(String(5), default="fr")
+    # The day the sheets were filled in, when the clerk gave it: it files the batch in the
+    # cycle whose period holds it (services/cycles.cycle_for_answer).
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -3,13 +3,17 @@
 The state machine has one home, :data:`TRANSITIONS`: a closed cycle may reopen, a published
 one goes back to closed only by unpublishing (and never reopens), an open one cannot be
 published, and at most one cycle is open at a time (an online response with no cycle named
-goes to *the* open cycle). Every change is audited in the transaction that makes it; the
+goes to *the* open cycle). A response answered earlier (a kiosk that synced late, a paper
+batch) is filed by the date it was answered, by :func:`cycle_for_answer`. Every change is audited in the transaction that makes it; the
 console's pages and the ``cycles`` commands call the same functions.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+from questionnaires import Message
+from questionnaires.errors import N_
 
 from ..database import write_transaction
 from ..extensions import db
@@ -59,6 +63,99 @@ def find_open_cycle() -> tuple[Any, str | None]:
     if len(found) > 1:
         return None, SEVERAL_CYCLES_OPEN
     return found[0], None
+
+
+class Refusal:
+    """Why a response cannot be filed: ``field`` (``answered_on`` or ``cycle``) and a short
+    English :class:`questionnaires.Message` the pages translate."""
+
+    def __init__(self, field: str, message: Message):
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.field!r}, {str(self.message)!r})"
+
+
+# The states in which a cycle still takes responses answered within its period.
+FILING_STATES = ("open", "closed")
+
+
+def parse_answered_on(value: Any) -> dt.date | None:
+    """``answered_on`` as sent (``"YYYY-MM-DD"`` or a date); raises ``ValueError`` otherwise."""
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return dt.date.fromisoformat(value.strip())
+    raise ValueError("not a date")
+
+
+def _holds(cycle, day: dt.date) -> bool:
+    """Whether the cycle's period holds ``day``: the period the admin set, else the days the
+    cycle was actually open (still running when it has not closed)."""
+    start = cycle.period_start or cycle.opens_on
+    if start is None or day < start:
+        return False
+    end = cycle.period_end if cycle.period_start else cycle.closes_on
+    if end is None:
+        return cycle.state == "open"
+    return day <= end
+
+
+def cycle_for_answer(answered_on: Any = None, named: Any = None,
+                     today: dt.date | None = None) -> tuple[Any, Refusal | None]:
+    """The cycle a response is filed in, as an ``(id, code, state)`` row, or ``(None, refusal)``.
+
+    The one rule for every channel (API, kiosk batches, paper entry, CSV import): with
+    ``answered_on``, the cycle whose period holds that day, if it is open or closed but not
+    yet published; a published cycle, a day in the future or in no cycle's period is refused,
+    naming ``answered_on``. A cycle ``named`` as well must be that one. Without
+    ``answered_on``: the named cycle if it is open, else the open cycle, as always.
+    """
+    connection = db.session.connection()
+    if answered_on is None:
+        if named is None:
+            row, why = find_open_cycle()
+            return row, None if row is not None else Refusal("cycle", Message(why))
+        if not isinstance(named, str):
+            return None, Refusal("cycle", Message(N_("must be a cycle code")))
+        row = connection.execute(
+            db.select(Cycle.id, Cycle.code, Cycle.state).where(Cycle.code == named)).first()
+        if row is None:
+            return None, Refusal("cycle", Message(N_("unknown cycle %(cycle)s"), cycle=repr(named)))
+        if row.state != "open":
+            return None, Refusal("cycle", Message(N_("cycle %(cycle)s is not open"), cycle=repr(named)))
+        return row, None
+    try:
+        day = parse_answered_on(answered_on)
+    except (TypeError, ValueError):
+        return None, Refusal("answered_on", Message(N_("must be a date written YYYY-MM-DD")))
+    if day > (today or dt.date.today()):
+        return None, Refusal("answered_on", Message(
+            N_("%(date)s is in the future: a response cannot be answered later than today"), date=day.isoformat()))
+    rows = connection.execute(db.select(
+        Cycle.id, Cycle.code, Cycle.state, Cycle.period_start, Cycle.period_end, Cycle.opens_on, Cycle.closes_on,
+    ).order_by(Cycle.id)).all()
+    holding = [row for row in rows if _holds(row, day)]
+    filing = [row for row in holding if row.state in FILING_STATES]
+    if not holding:
+        return None, Refusal("answered_on", Message(
+            N_("no cycle's period holds %(date)s"), date=day.isoformat()))
+    if not filing:
+        cycle = holding[0]
+        if cycle.state == "published":
+            return None, Refusal("answered_on", Message(
+                N_("%(date)s falls in cycle %(cycle)s, whose results are published: it takes no more responses"),
+                date=day.isoformat(), cycle=repr(cycle.code)))
+        return None, Refusal("answered_on", Message(
+            N_("%(date)s falls in cycle %(cycle)s, which is not open yet"), date=day.isoformat(), cycle=repr(cycle.code)))
+    # Overlapping periods: the open cycle first, then the latest one.
+    cycle = sorted(filing, key=lambda row: (row.state == "open", row.id))[-1]
+    if named is not None and named != cycle.code:
+        return None, Refusal("answered_on", Message(
+            N_("%(date)s falls in cycle %(cycle)s, not %(named)s"), date=day.isoformat(),
+            cycle=repr(cycle.code), named=repr(named)))
+    return cycle, None
 
 
 def open_cycle() -> Cycle | None:

@@ -9,7 +9,8 @@ known sheet with other answers is a conflict (the first is kept).
 CSV layout (README, "Paper and phone responses"): a header row, then one row per sheet; UTF-8
 (with or without BOM) or Windows-1252; ``,`` or ``;`` between cells. Columns: ``sheet`` (the
 number written on the sheet) or ``submission_id`` (a UUID), optionally ``language`` (fr or
-en), then question ids; a cell is read by :func:`questionnaires.answer_from_text` (a rating
+en) and ``answered_on`` (the day the sheet was filled in, YYYY-MM-DD: it must fall in the
+cycle the file is imported into, see :func:`cycles.cycle_for_answer`), then question ids; a cell is read by :func:`questionnaires.answer_from_text` (a rating
 as digits, yes/no as oui/non, a choice as its value or number, ``na`` for "don't know", an
 empty cell for no answer). The export's layout is accepted too: one 0/1 column
 ``<question>__<option>`` per option of a multi-choice question, and its descriptive columns
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -42,7 +44,7 @@ from .submissions import Outcome, record_response
 
 QUEUE_FORMAT = "servir-kiosk-queue"
 IGNORED_COLUMNS = {"response", "cycle", "channel", "site", "month", "version"}
-SHEET, SUBMISSION_ID, LANGUAGE = "sheet", "submission_id", "language"
+SHEET, SUBMISSION_ID, LANGUAGE, ANSWERED_ON = "sheet", "submission_id", "language", "answered_on"
 CHECKED = {"1", "x", "X", "oui", "yes"}
 CHUNK_ROWS = 2000
 
@@ -204,6 +206,7 @@ class _Layout:
     sheet: int | None
     submission_id: int | None
     language: int | None
+    answered_on: int | None
     questions: tuple[tuple[int, qn.Question], ...]
     options: tuple[tuple[int, str, str], ...]  # (index, question id, option value)
 
@@ -227,7 +230,7 @@ def _layout(header: list[str], definition: qn.Questionnaire) -> _Layout:
             problems.append(qn.Message(N_("column %(column)s appears twice"), column=name))
         seen.add(name)
         if name and name not in by_id and name not in option_columns and name not in IGNORED_COLUMNS \
-                and name not in (SHEET, SUBMISSION_ID, LANGUAGE):
+                and name not in (SHEET, SUBMISSION_ID, LANGUAGE, ANSWERED_ON):
             problems.append(qn.Message(N_("unknown column %(column)s (not a question of %(questionnaire)s)"),
                                        column=repr(name), questionnaire=definition.id))
     if problems:
@@ -235,7 +238,7 @@ def _layout(header: list[str], definition: qn.Questionnaire) -> _Layout:
     index = {name: i for i, name in enumerate(names)}
     return _Layout(
         width=len(names), sheet=index.get(SHEET), submission_id=index.get(SUBMISSION_ID),
-        language=index.get(LANGUAGE),
+        language=index.get(LANGUAGE), answered_on=index.get(ANSWERED_ON),
         questions=tuple((i, by_id[name]) for i, name in enumerate(names) if name in by_id),
         options=tuple((i, *option_columns[name]) for i, name in enumerate(names) if name in option_columns),
     )
@@ -278,8 +281,22 @@ def _row_identity(layout: _Layout, target: sheets.Target, cells: list[str], line
     return None
 
 
+class _Days(dict):
+    """Why each ``answered_on`` cell cannot go to the file's cycle (None: it can), asked of
+    :func:`cycles.cycle_for_answer` once per distinct day."""
+
+    def __init__(self, target: sheets.Target):
+        super().__init__()
+        self.target = target
+
+    def __missing__(self, text: str):
+        _cycle, refusal = cycles.cycle_for_answer(text, self.target.cycle_code)
+        self[text] = refusal.message if refusal is not None else None
+        return self[text]
+
+
 def _read_row(layout: _Layout, target: sheets.Target, cells: list[str], line: int,
-              language: str) -> tuple[sheets.Sheet | None, list[Problem]]:
+              language: str, days: _Days) -> tuple[sheets.Sheet | None, list[Problem]]:
     problems: list[Problem] = []
     if len(cells) < layout.width:
         cells = cells + [""] * (layout.width - len(cells))
@@ -298,6 +315,9 @@ def _read_row(layout: _Layout, target: sheets.Target, cells: list[str], line: in
     row_language = row_language or language
     if row_language not in sheets.LANGUAGES:
         problems.append(Problem(line, LANGUAGE, qn.Message(N_("must be fr or en"))))
+    day = cells[layout.answered_on].strip() if layout.answered_on is not None else ""
+    if day and days[day] is not None:
+        problems.append(Problem(line, ANSWERED_ON, days[day]))
     try:
         sheet = sheets.prepare(target, answers, submission_id=submission_id or "", language=row_language)
     except qn.AnswerError as exc:
@@ -313,11 +333,12 @@ def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: s
     try:
         _line, header = next(records, (1, []))
         layout = _layout(header, target.definition)
+        days = _Days(target)
         chunk = []
         for line, cells in records:
             if not any(cell.strip() for cell in cells):
                 continue
-            chunk.append((line, *_read_row(layout, target, cells, line, language)))
+            chunk.append((line, *_read_row(layout, target, cells, line, language, days)))
             if len(chunk) >= CHUNK_ROWS:
                 yield chunk
                 chunk = []
@@ -344,19 +365,22 @@ def _tally(report: CsvReport, chunk, outcomes) -> None:
             report.problems.append(_conflict(line))
 
 
-def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str, channel: str = "paper",
-               language: str = "fr", skip_invalid: bool = False, dry_run: bool = False) -> CsvReport:
+def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, channel: str = "paper",
+               language: str = "fr", skip_invalid: bool = False, dry_run: bool = False,
+               answered_on: dt.date | None = None) -> CsvReport:
     """Import a CSV of sheets from a seekable binary file.
 
     All or nothing by default: every row is checked first, and one invalid row means nothing
     is stored (the report lists every problem). With ``skip_invalid`` the valid rows are
-    stored and the others listed. ``dry_run`` checks everything and stores nothing. Raises
+    stored and the others listed. ``dry_run`` checks everything and stores nothing.
+    ``answered_on`` is the batch's date: the file goes to the cycle whose period holds it
+    (a closed cycle too, until it is published), as every channel's late responses. Raises
     :class:`ImportProblem` when the file as a whole cannot be read (target, encoding, header).
     """
     if language not in sheets.LANGUAGES:
         raise ImportProblem([qn.Message(N_("the language of the rows must be fr or en"))])
     try:
-        target = sheets.target_for(questionnaire, cycle, channel)
+        target = sheets.target_for(questionnaire, cycle, channel, answered_on)
     except sheets.SheetError as exc:
         raise ImportProblem([exc.message]) from exc
     encoding = detect_encoding(source)

@@ -1,7 +1,8 @@
 """Paper entry by staff: batches of sheets, one sheet at a time, and the optional double entry.
 
-A clerk opens a batch (questionnaire, open cycle, a label such as "Lot 2026-11-30 Ahuntsic")
-and keys its sheets in. A first entry stores the sheet as a paper response through
+A clerk opens a batch (questionnaire, cycle, a label such as "Lot 2026-11-30 Ahuntsic", and
+optionally the day the sheets were filled in, which files a late batch in the cycle whose
+period holds it) and keys its sheets in. A first entry stores the sheet as a paper response through
 :mod:`.sheets` (the same identity and rules as the CSV import), together with its line in the
 batch, in one transaction. A sheet already entered is refused and linked to. In verification
 mode a second clerk re-enters a sample: nothing is stored as a response, the re-entry is kept
@@ -19,7 +20,7 @@ from questionnaires.errors import N_
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Answer, Cycle, PaperBatch, PaperSheet, Questionnaire, Response
-from . import catalogue, sheets
+from . import catalogue, cycles, sheets
 
 MODES = ("entry", "verification")
 LABEL_MAX = 120
@@ -41,7 +42,10 @@ def paper_questionnaires() -> list[Questionnaire]:
 
 
 def open_cycles() -> list[Cycle]:
-    return list(db.session.execute(db.select(Cycle).where(Cycle.state == "open").order_by(Cycle.code)).scalars())
+    """The cycles sheets may go to: the open one, and the closed ones not yet published (these
+    only with the batch's date, see :func:`cycles.cycle_for_answer`)."""
+    return list(db.session.execute(db.select(Cycle).where(Cycle.state.in_(cycles.FILING_STATES))
+                                   .order_by(Cycle.state != "open", Cycle.code)).scalars())
 
 
 def recent_batches(limit: int = 20) -> list[PaperBatch]:
@@ -55,12 +59,12 @@ def get_batch(batch_id: int) -> PaperBatch | None:
 
 def target_of(batch: PaperBatch) -> sheets.Target:
     """Where the batch's sheets go; raises :class:`sheets.SheetError` (e.g. the cycle closed)."""
-    return sheets.target_for(batch.questionnaire_id, batch.cycle.code, "paper")
+    return sheets.target_for(batch.questionnaire_id, batch.cycle.code, "paper", batch.answered_on)
 
 
-def open_batch(questionnaire_id: str, cycle_code: str, label: str, language: str = "fr",
-               actor: str | None = None) -> PaperBatch:
-    """The batch of that label, created when new."""
+def open_batch(questionnaire_id: str, cycle_code: str | None, label: str, language: str = "fr",
+               actor: str | None = None, answered_on: dt.date | None = None) -> PaperBatch:
+    """The batch of that label, created when new (an existing batch keeps its date)."""
     label = " ".join((label or "").split())
     errors: dict[str, Any] = {}
     if not label:
@@ -70,9 +74,9 @@ def open_batch(questionnaire_id: str, cycle_code: str, label: str, language: str
     if language not in sheets.LANGUAGES:
         errors["language"] = qn.Message(N_("must be fr or en"))
     try:
-        target = sheets.target_for(questionnaire_id, cycle_code, "paper")
+        target = sheets.target_for(questionnaire_id, cycle_code, "paper", answered_on)
     except sheets.SheetError as exc:
-        errors["cycle" if "cycle" in exc.message.template else "questionnaire"] = exc.message
+        errors[exc.field or "questionnaire"] = exc.message
     if errors:
         raise PaperError(errors)
     with write_transaction():
@@ -81,7 +85,7 @@ def open_batch(questionnaire_id: str, cycle_code: str, label: str, language: str
             PaperBatch.label == label)).scalar_one_or_none()
         if batch is None:
             batch = PaperBatch(questionnaire_id=questionnaire_id, cycle_id=target.cycle_id, label=label,
-                               language=language, created_by=actor)
+                               language=language, answered_on=answered_on, created_by=actor)
             db.session.add(batch)
     return batch
 

@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Answer, Cycle, Response
-from . import catalogue
+from ..models import Answer, Response
+from . import catalogue, cycles
 
 NAMESPACE = uuid.UUID("5b0d7f4e-1c0a-4e55-9a51-6a1f2b7c3d90")
 SHEET_CHANNELS = ("paper", "phone")
@@ -39,9 +39,11 @@ STORED, ALREADY, CONFLICT = "stored", "already", "conflict"
 class SheetError(ValueError):
     """Sheets cannot go where they were sent; ``message`` is a translatable :class:`qn.Message`."""
 
-    def __init__(self, message: qn.Message):
+    def __init__(self, message: qn.Message, field: str | None = None):
         super().__init__(str(message))
         self.message = message
+        # What was wrong when it is not the questionnaire: "cycle" or "answered_on".
+        self.field = field
 
 
 def normalize_sheet(text: Any) -> str:
@@ -65,7 +67,8 @@ def sheet_submission_id(questionnaire_id: str, cycle_code: str, channel: str, sh
 
 @dataclass(frozen=True)
 class Target:
-    """Where sheets go: a published questionnaire's current version, an open cycle, a channel."""
+    """Where sheets go: a published questionnaire's current version, a cycle that takes them
+    (the open one, or the one whose period holds the batch's date), a channel."""
 
     questionnaire_id: str
     version_id: int
@@ -76,8 +79,14 @@ class Target:
     channel: str
 
 
-def target_for(questionnaire_id: str, cycle_code: str, channel: str) -> Target:
-    """Check where sheets are sent; raises :class:`SheetError` naming what is wrong."""
+def target_for(questionnaire_id: str, cycle_code: str | None, channel: str,
+               answered_on: dt.date | None = None) -> Target:
+    """Check where sheets are sent; raises :class:`SheetError` naming what is wrong.
+
+    The cycle follows :func:`cycles.cycle_for_answer`: with the batch's date ``answered_on``,
+    the cycle whose period holds it (a closed one too, until it is published); without, the
+    named cycle if it is open (or the open cycle when none is named).
+    """
     if channel not in SHEET_CHANNELS:
         raise SheetError(qn.Message(N_("the channel must be paper or phone, not %(channel)s"), channel=repr(channel)))
     current = catalogue.current_version_ref(questionnaire_id)
@@ -88,11 +97,9 @@ def target_for(questionnaire_id: str, cycle_code: str, channel: str) -> Target:
     if channel not in definition.channels:
         raise SheetError(qn.Message(N_("questionnaire %(questionnaire)s is not offered on the %(channel)s channel"),
                                     questionnaire=repr(questionnaire_id), channel=channel))
-    cycle = db.session.execute(db.select(Cycle).where(Cycle.code == cycle_code)).scalar_one_or_none()
-    if cycle is None:
-        raise SheetError(qn.Message(N_("unknown cycle %(cycle)s"), cycle=repr(cycle_code)))
-    if cycle.state != "open":
-        raise SheetError(qn.Message(N_("cycle %(cycle)s is not open"), cycle=repr(cycle_code)))
+    cycle, refusal = cycles.cycle_for_answer(answered_on, cycle_code)
+    if refusal is not None:
+        raise SheetError(refusal.message, refusal.field)
     return Target(questionnaire_id, current.id, current.content_hash, definition, cycle.id, cycle.code, channel)
 
 

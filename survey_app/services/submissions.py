@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import CHANNELS, Answer, Cycle, Response
+from ..models import CHANNELS, Answer, Response
 from . import catalogue, cycles, invitations
 
 LANGUAGES = ("fr", "en")
@@ -50,6 +50,8 @@ class Outcome:
     receipt: str | None = None
     error: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # Answers to questions whose show_if did not hold: not stored, listed in the 201 body.
+    ignored: tuple[str, ...] | None = None
 
     @property
     def stored(self) -> bool:
@@ -57,7 +59,10 @@ class Outcome:
 
     def body(self) -> dict[str, Any]:
         if self.stored:
-            return {"submission_id": self.submission_id, "receipt": self.receipt}
+            body = {"submission_id": self.submission_id, "receipt": self.receipt}
+            if self.ignored is not None:
+                body["ignored"] = list(self.ignored)
+            return body
         body: dict[str, Any] = {"error": self.error}
         if self.errors:
             body["errors"] = self.errors
@@ -73,6 +78,8 @@ def payload_hash(payload: dict[str, Any]) -> str:
     if payload.get("partial") is True:
         # Only when set, so that the fingerprints of complete responses never change.
         canonical["partial"] = True
+    if payload.get("answered_on") is not None:
+        canonical["answered_on"] = payload["answered_on"]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -95,9 +102,9 @@ def _existing(questionnaire_id: str, submission_id: str) -> Response | None:
     ).scalar_one_or_none()
 
 
-def _replay_outcome(existing: Response, digest: str) -> Outcome:
+def _replay_outcome(existing: Response, digest: str, ignored: tuple[str, ...] | None = None) -> Outcome:
     if existing.payload_hash == digest:
-        return Outcome(200, existing.submission_id, existing.public_id)
+        return Outcome(200, existing.submission_id, existing.public_id, ignored=ignored)
     return Outcome(
         409,
         existing.submission_id,
@@ -120,26 +127,6 @@ def _partial_rules(definition: qn.Questionnaire) -> qn.Questionnaire:
             questions=tuple(dataclasses.replace(q, required=False) for q in definition.questions),
         )
     return relaxed
-
-
-def _cycle_for(code: Any) -> tuple[Any, str | None]:
-    """The cycle a response goes to (the one it names, else the open cycle), as an (id,
-    code, ...) row, or an error message.
-
-    Plain Core reads on the session's connection, like the inserts: this runs on every
-    submission.
-    """
-    columns = db.select(Cycle.id, Cycle.code, Cycle.state)
-    if code is not None:
-        if not isinstance(code, str):
-            return None, "must be a cycle code"
-        cycle = db.session.connection().execute(columns.where(Cycle.code == code)).first()
-        if cycle is None:
-            return None, f"unknown cycle {code!r}"
-        if cycle.state != "open":
-            return None, f"cycle {code!r} is not open"
-        return cycle, None
-    return cycles.find_open_cycle()
 
 
 def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | None:
@@ -228,9 +215,11 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         )
         if version is None:
             errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
-    cycle, cycle_error = _cycle_for(payload.get("cycle"))
-    if cycle_error:
-        errors["cycle"] = cycle_error
+    # Filed by the day it was answered when the client says (a kiosk syncing late), else the
+    # open cycle: services/cycles.py holds the rule for every channel.
+    cycle, refusal = cycles.cycle_for_answer(payload.get("answered_on"), payload.get("cycle"))
+    if refusal is not None:
+        errors[refusal.field] = str(refusal.message)
     answers = payload.get("answers")
     validated = None
     if not isinstance(answers, dict):
@@ -294,14 +283,14 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         existing = _existing(questionnaire_id, submission_id)
         if existing is None:  # some other constraint: a bug, not a replay
             raise
-        return _replay_outcome(existing, digest)
+        return _replay_outcome(existing, digest, validated.ignored)
     except _InvitationSpent:
         existing = _existing(questionnaire_id, submission_id)
         if existing is not None:  # the same form sent twice: the first one used the invitation
             return _replay_outcome(existing, digest)
         return Outcome(410, submission_id, error="This invitation was already used or has expired.",
                        errors={"invitation": "already used or expired"})
-    return Outcome(201, submission_id, receipt)
+    return Outcome(201, submission_id, receipt, ignored=validated.ignored)
 
 
 def _answer_rows(questionnaire_id, cycle_id, definition, validated) -> list[dict[str, Any]]:

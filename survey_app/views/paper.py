@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import Optional
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import request_user, roles_required
@@ -30,6 +31,12 @@ def _questionnaire_choices(rows) -> list[SelectChoice]:
             for row in rows]
 
 
+def _answered_on_field() -> DateField:
+    return DateField(_l("Date the sheets were filled in (optional)"), validators=[Optional()],
+                     description=_l("For a late batch: the sheets go to the cycle whose period holds "
+                                    "this date, even if it has closed, until its results are published."))
+
+
 def _cycle_choices() -> list[SelectChoice]:
     return [SelectChoice(cycle.code, f"{cycle.code} — {cycle.name}") for cycle in paper.open_cycles()]
 
@@ -39,6 +46,7 @@ class BatchForm(FlaskForm):
     cycle = SelectField(_l("Cycle"), validate_choice=True)
     label = StringField(_l("Batch label"), description=_l("For example: Lot 2026-11-30 Ahuntsic. "
                                                          "Type an existing label to go on with that batch."))
+    answered_on = _answered_on_field()
     language = RadioField(_l("Language of the sheets"), default="fr",
                           choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
     mode = RadioField(_l("Mode"), default="entry",
@@ -52,6 +60,7 @@ class ImportForm(FlaskForm):
                                     "cells separated by , or ;."))
     questionnaire = SelectField(_l("Questionnaire"), validate_choice=True)
     cycle = SelectField(_l("Cycle"), validate_choice=True)
+    answered_on = _answered_on_field()
     channel = RadioField(_l("Channel"), default="paper",
                          choices=[SelectChoice("paper", _l("Paper")), SelectChoice("phone", _l("Phone"))])
     skip_invalid = BooleanField(_l("Store the valid rows even if others are invalid"))
@@ -71,7 +80,7 @@ def index():
     if form.validate_on_submit():
         try:
             batch = paper.open_batch(form.questionnaire.data, form.cycle.data, form.label.data,
-                                     form.language.data, actor=_actor())
+                                     form.language.data, actor=_actor(), answered_on=form.answered_on.data)
         except paper.PaperError as exc:
             for key, message in exc.errors.items():
                 field = getattr(form, key, form.label)
@@ -158,7 +167,8 @@ def upload():
         try:
             report = imports.import_csv(form.file.data.stream, questionnaire=form.questionnaire.data,
                                         cycle=form.cycle.data, channel=form.channel.data,
-                                        skip_invalid=form.skip_invalid.data, dry_run=form.dry_run.data)
+                                        skip_invalid=form.skip_invalid.data, dry_run=form.dry_run.data,
+                                        answered_on=form.answered_on.data)
         except imports.ImportProblem as exc:
             problems = exc.texts()
             status = 422

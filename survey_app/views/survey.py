@@ -1,15 +1,22 @@
-"""The citizens' online survey: home page, one page per questionnaire, thank-you page."""
+"""The citizens' online survey: home page, one page per questionnaire, thank-you page.
+
+A conditional question (``show_if``) is shown only when its condition holds: live, by a
+script (static/js/conditions.js), or without one on a short further page once the questions
+it depends on are answered; the answers of earlier pages ride along in hidden fields. The
+language buttons of a form page post the answers typed so far, so switching keeps them.
+"""
 from __future__ import annotations
 
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 
 from ..extensions import csrf
-from ..forms import build_form
-from ..i18n import current_language
+from ..forms import PROGRESS_AFTER, answer_rules_json, build_form, first_step, next_step, presented_errors
+from ..i18n import current_language, supported
 from ..services import catalogue, cycles, invitations, sites
 from ..services.submissions import Submitter, record_response
 
@@ -88,52 +95,76 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                ticket: invitations.Ticket | None = None, code: str | None = None):
     if cycle is None:
         return render_template("survey/closed.html", questionnaire=row, definition=definition), 200
+    switch = request.form.get("switch_lang") if request.method == "POST" else None
+    if switch in supported():
+        # The header's language button posted the answers so far: the same page, in the other
+        # language, nothing checked or stored.
+        session["lang"] = switch
+        refresh()
     form = build_form(definition)
     notice = None
     status = 200
+    step = first_step(definition)
     if request.method == "GET":
         form.submission_id.data = str(uuid.uuid4())
+    elif switch in supported():
+        step = form.posted_step(form.shown())
     elif not form.validate():  # only the CSRF token and the hidden id can fail here
         notice = _("Your session expired before you sent your answers. They are kept below: "
                    "please send them again.")
+        step = form.posted_step(form.shown())
         status = 400
     else:
         answers = form.answers()
-        outcome = record_response(
-            {
-                "submission_id": form.submission_id.data,
-                "questionnaire": row.id,
-                "version": row.current_version.content_hash,
-                "cycle": cycle.code,
-                "channel": "online",
-                "language": current_language(),
-                "answers": answers,
-            },
-            submitter,
-            invitation=ticket,
-        )
-        if outcome.stored or outcome.status == 409:
-            # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
-            return redirect(url_for(".thanks", questionnaire_id=row.id,
-                                    again=1 if outcome.status == 409 else None))
-        if outcome.status == 410:  # used by another tab, or expired while the form was open
-            try:
-                invitations.ticket_for(code)
-                reason = "used"
-            except invitations.InvitationGone as gone:
-                reason = gone.reason
-            return _invitation_gone(reason)
-        if outcome.status == 400:  # a tampered or missing hidden id: start a fresh one
-            form.submission_id.data = str(uuid.uuid4())
-            notice = _("Something went wrong with this form. Please send your answers again.")
-        else:
-            form.attach_errors(outcome.errors, answers)
+        presented = form.presented()
+        following, check = next_step(definition, answers, presented, form.step_number())
+        # A further page holds the conditional questions these answers call for.
+        step = following or form.posted_step(check.shown)
+        errors = presented_errors(check, presented) if following is None else {}
+        if following is not None:
+            status = 200
+        elif errors:
+            form.attach_errors(errors, answers)
             notice = _("Some answers need your attention. Nothing was recorded yet.")
-        status = 422
+            status = 422
+        else:
+            outcome = record_response(
+                {
+                    "submission_id": form.submission_id.data,
+                    "questionnaire": row.id,
+                    "version": row.current_version.content_hash,
+                    "cycle": cycle.code,
+                    "channel": "online",
+                    "language": current_language(),
+                    "answers": answers,
+                },
+                submitter,
+                invitation=ticket,
+            )
+            if outcome.stored or outcome.status == 409:
+                # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
+                return redirect(url_for(".thanks", questionnaire_id=row.id,
+                                        again=1 if outcome.status == 409 else None))
+            if outcome.status == 410:  # used by another tab, or expired while the form was open
+                try:
+                    invitations.ticket_for(code)
+                    reason = "used"
+                except invitations.InvitationGone as gone:
+                    reason = gone.reason
+                return _invitation_gone(reason)
+            if outcome.status == 400:  # a tampered or missing hidden id: start a fresh one
+                form.submission_id.data = str(uuid.uuid4())
+                notice = _("Something went wrong with this form. Please send your answers again.")
+            else:
+                form.attach_errors(outcome.errors, answers)
+                notice = _("Some answers need your attention. Nothing was recorded yet.")
+            status = 422
+    form.set_step(step)
     return (
         render_template(
             "survey/form.html", form=form, questionnaire=row, definition=definition,
-            cycle=cycle, notice=notice, action=action,
+            cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
+            progress=len(definition.questions) > PROGRESS_AFTER,
         ),
         status,
     )

@@ -15,6 +15,7 @@ for (const { name, answers, expected } of CASES.cases) {
     assert.equal(verdict.valid, expected.valid);
     assert.deepEqual(verdict.errors, expected.errors);
     assert.deepEqual(verdict.shown, expected.shown);
+    assert.deepEqual(verdict.ignored, expected.ignored);
     if (expected.valid) {
       assert.deepEqual(verdict.answers, expected.answers);
       assert.deepEqual(Object.keys(verdict.answers), Object.keys(expected.answers));

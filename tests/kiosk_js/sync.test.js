@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
-import { queueRecord, reopened } from "../../survey_app/static/kiosk/store.js";
+import { localDate, queueRecord, reopened } from "../../survey_app/static/kiosk/store.js";
 import { Api, NetworkError, Syncer, backoffDelay, settleBatch } from "../../survey_app/static/kiosk/sync.js";
 
 // The queue part of Store, in memory: the same records, oldest first.
@@ -165,4 +165,10 @@ test("the fetch wrapper sends the bearer token and treats an unreadable success 
   const refused = new Api({}, () => null, async () => ({ status: 422, ok: false, json: async () => ({ error: "bad" }) }));
   assert.deepEqual(await refused.request("GET", "/y"), { status: 422, data: { error: "bad" } });
   await assert.rejects(new Api({}, () => null, async () => { throw new TypeError("offline"); }).request("GET", "/z"), NetworkError);
+});
+
+test("a response's answered_on is the tablet's local day, without a time", () => {
+  assert.equal(localDate(new Date(2026, 0, 5, 23, 59, 30)), "2026-01-05");
+  assert.equal(localDate(new Date(2026, 11, 31, 0, 0, 1)), "2026-12-31");
+  assert.match(localDate(), /^\d{4}-\d{2}-\d{2}$/);
 });

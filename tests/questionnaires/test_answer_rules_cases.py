@@ -36,6 +36,8 @@ def test_answer_rule_case(case):
     assert set(check.errors) == set(expected["errors"])
     assert set(check.codes.values()) <= set(qn.ERROR_CODES)
     assert list(check.shown) == expected["shown"]
+    assert list(check.ignored) == expected["ignored"]
+    assert list(check.answers.ignored) == expected["ignored"]
     if check.valid:
         assert check.answers.as_dict() == expected["answers"]
         assert list(check.answers.as_dict()) == list(expected["answers"])  # question order

@@ -98,13 +98,20 @@ export function checkAnswer(question, value, { shown = true } = {}) {
   }
 }
 
+// Whether a value says something: null, blank text and [] are no answer (answers._answered).
+function answered(value) {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  return !(typeof value === "string" && !value.trim());
+}
+
 // questionnaires.check_answers: {valid, errors: {field: code}, answers: {kept, normalized},
-// shown: [question ids]}. Conditions see the answers as validated, so a question hidden by a
+// shown: [question ids], ignored: [hidden questions answered all the same, not kept]}. Conditions see the answers as validated, so a question hidden by a
 // hidden question is hidden too; a condition on an invalid answer cannot be decided: the
 // question counts as shown but is not required.
 export function checkAnswers(definition, answers) {
   if (!answers || typeof answers !== "object" || Array.isArray(answers)) {
-    return { valid: false, errors: { answers: "type" }, answers: {}, shown: [] };
+    return { valid: false, errors: { answers: "type" }, answers: {}, shown: [], ignored: [] };
   }
   const errors = {};
   const ids = new Set(definition.questions.map((q) => q.id));
@@ -114,12 +121,16 @@ export function checkAnswers(definition, answers) {
   const given = {};
   const invalid = new Set();
   const shown = [];
+  const ignored = [];
   for (const question of definition.questions) {
     let visible = true;
     if (question.show_if) {
       visible = invalid.has(question.show_if.question) ? null : conditionHolds(question.show_if, given);
     }
-    if (visible === false) continue;
+    if (visible === false) {
+      if (answered(answers[question.id])) ignored.push(question.id);
+      continue;
+    }
     shown.push(question.id);
     let value;
     try {
@@ -138,7 +149,7 @@ export function checkAnswers(definition, answers) {
   }
   if (Object.keys(errors).length === 0 && Object.keys(given).length === 0) errors.answers = "no_answer";
   const valid = Object.keys(errors).length === 0;
-  return { valid, errors, answers: valid ? given : {}, shown };
+  return { valid, errors, answers: valid ? given : {}, shown, ignored };
 }
 
 // The questions shown for these answers, in order (the kiosk shows one per page).

@@ -6,6 +6,14 @@
 const DB_NAME = "servir-kiosk";
 const DB_VERSION = 1;
 
+// The tablet's local calendar day, YYYY-MM-DD: a response's answered_on, which files it in the
+// cycle it was answered in however late it syncs. Local, not UTC: a response finished at 9 pm
+// in Montréal belongs to that day. Only the day: no exact time leaves the kiosk.
+export function localDate(now = new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
 // A new queue record for a finished response: pending, never tried.
 export function queueRecord(payload, queuedAt) {
   return { submission_id: payload.submission_id, payload, queued_at: queuedAt, attempts: 0, state: "pending", error: null };

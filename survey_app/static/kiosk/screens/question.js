@@ -8,6 +8,7 @@ import { idle } from "../idle.js";
 import { problem, renderQuestion } from "../questions.js";
 import { cleanAnswers, visibleQuestions } from "../rules.js";
 import { enterFullscreen, every, later, main, show } from "../screen.js";
+import { localDate } from "../store.js";
 import { showWelcome } from "./welcome.js";
 
 // The response being answered: {submission_id, questionnaire, version, answers, page, started_at}.
@@ -165,6 +166,9 @@ async function enqueueDraft(partial) {
     channel: "kiosk",
     language: lang(),
     answers,
+    // The day it was finished (or left): a kiosk that syncs a week late files it in that
+    // day's cycle, not in the one open when the network came back.
+    answered_on: localDate(),
   };
   if (partial) payload.partial = true;
   await device.store.enqueue([payload]);
