@@ -139,9 +139,13 @@ def test_overview_filters_and_methods_note(evaluator, answers):
     index = analysis.satisfaction_index([int(v) for v in en["value"]], scale=(1, 5)).estimate
     assert f"{fr(index)}</span>" in html
     # responses by channel in the methods note
+    online = answers[(answers["question"] == "overall") & (answers["cycle"] == CYCLE) & (answers["channel"] == "online")]
     kiosk = answers[(answers["question"] == "overall") & (answers["cycle"] == CYCLE) & (answers["channel"] == "kiosk")]
     assert "Répondants par mode de collecte" in html
-    assert f"<td>{len(kiosk)}</td>" in page(evaluator, f"/results/?cycle={CYCLE}&baseline={BASELINE}")
+    unfiltered = page(evaluator, f"/results/?cycle={CYCLE}&baseline={BASELINE}")
+    assert f"<td>{len(online)}</td>" in unfiltered
+    # kiosk and phone are withheld together: all - online - kiosk would give the phone (issue 11)
+    assert f"<td>{len(kiosk)}</td>" not in unfiltered and "<td>—</td>" in unfiltered
 
 
 def test_overview_without_baseline(evaluator, answers):
