@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,17 +29,17 @@ import pandas as pd
 from ._common import check_count
 
 __all__ = [
-    "SuppressionResult",
-    "suppress",
-    "coefficient_of_variation",
-    "quality_flag",
-    "STATCAN_CV_THRESHOLDS",
     "QUALITY_LABELS",
-    "protect_cells",
-    "protected_views",
+    "STATCAN_CV_THRESHOLDS",
+    "SUPPRESSED_CODE",
+    "SuppressionResult",
+    "coefficient_of_variation",
     "k_anonymize",
     "mask_contact_details",
-    "SUPPRESSED_CODE",
+    "protect_cells",
+    "protected_views",
+    "quality_flag",
+    "suppress",
 ]
 
 #: Upper CV bounds (percent, exclusive) of quality letters A-E; F above the last one.

@@ -21,8 +21,8 @@ import uuid
 
 import numpy as np
 import pytest
-import questionnaires as qn
 
+import questionnaires as qn
 from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import CHANNELS, Answer, Cycle, Response
@@ -184,7 +184,7 @@ def test_comments_belong_to_one_group_and_hide_contact_details(app, evaluator):
     people = plant(app)
     seen = []
     for view in every_view():
-        html = evaluator.get(f"/results/comptoir", query_string={"cycle": CYCLE, **view}).get_data(as_text=True)
+        html = evaluator.get("/results/comptoir", query_string={"cycle": CYCLE, **view}).get_data(as_text=True)
         comments = set(re.findall(r"Commentaire n° (\d+)", html))
         seen.append(comments)
         for contact in ("jeanne.tremblay@example.com", "555-0199", "1234 rue Sainte-Catherine",
