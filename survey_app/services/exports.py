@@ -16,7 +16,7 @@ questions). The export is microdata for analysts, protected in every format:
 
 The city's statistical unit may take an unprotected export (``protected=False``, admins
 only, audited by the view): the same columns without generalisation or suppression, still
-without submission ids, still by month and in a random order.
+without submission ids, by month, in a random order and with contact details masked.
 
 Text typed by citizens is neutralised against formula injection (OWASP's CSV injection
 advice): a cell that starts with ``= + - @``, a tab or a carriage return gets a leading
@@ -47,8 +47,6 @@ SUPPRESSED = "suppressed"
 GENERALISED = "other"
 NA_CODE = -9  # numeric code for "don't know / not applicable" in .sav (declared missing)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: Quasi-identifiers read from the response, least important first (suppressed first).
-RESPONSE_IDENTIFIERS = ("site", "month", "language", "channel")
 #: Choice questions that describe the respondent (also: the cycle's weighting variables).
 DEMOGRAPHIC_QUESTIONS = ("age_group", "district", "borough", "arrondissement", "gender", "sex",
                          "income", "household", "education")
@@ -83,6 +81,7 @@ class ResponseExport:
     min_n: int
     local_suppressions: dict[str, int] = field(default_factory=dict)  # column -> values suppressed
     protected: bool = True
+    quasi_identifiers: tuple[str, ...] = ()  # the columns made k-anonymous, least important first
 
 
 def neutralize(value: Any) -> Any:
@@ -285,8 +284,8 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
     rows = list(by_response.values())
     secrets.SystemRandom().shuffle(rows)  # no order that follows submission
     local: dict[str, int] = {}
-    if protected and rows:
-        keys = [k for k in _quasi_identifiers(ordered, cycle) if k in names]
+    keys = [k for k in _quasi_identifiers(ordered, cycle) if k in names] if protected else []
+    if keys and rows:
         frame = pd.DataFrame([[row.get(k) for k in keys] for row in rows], columns=keys)
         frame, local = k_anonymize(frame, keys, k=min_n, code=SUPPRESSED)
         for row, values in zip(rows, frame.itertuples(index=False, name=None)):
@@ -297,7 +296,7 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
     table = [[row.get(name) for name in names] for row in rows]
     return ResponseExport(questionnaire_id, title, cycle.code, columns, table, len(responses),
                           False, {k: sorted(v) for k, v in generalised.items() if v}, min_n,
-                          {k: v for k, v in local.items() if v}, protected)
+                          {k: v for k, v in local.items() if v}, protected, tuple(keys))
 
 
 def to_csv(export: ResponseExport) -> str:
@@ -361,7 +360,8 @@ def protection_notes(export: ResponseExport, lang: str) -> list[tuple[str, str]]
             return [("*", gettext("Unprotected export for the city's statistical unit: no generalisation, "
                                   "no suppression. Do not publish or pass on."))]
         notes = [("*", gettext("Rows in random order; quasi-identifiers: %(names)s; every combination "
-                               "holds at least %(k)d rows.", names=", ".join(RESPONSE_IDENTIFIERS), k=export.min_n))]
+                               "holds at least %(k)d rows.", names=", ".join(export.quasi_identifiers),
+                               k=export.min_n))]
         for variable, values in export.suppressed.items():
             notes.append((variable, gettext("%(count)d values generalised to “%(code)s”.", count=len(values),
                                             code=GENERALISED)))
