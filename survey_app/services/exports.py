@@ -379,6 +379,18 @@ def _withheld_note(export: ResponseExport, lang: str) -> str:
         )
 
 
+def _document_lines(text: str, limit: int = 80) -> list[str]:
+    """``text`` in lines of at most ``limit`` UTF-8 bytes (an SPSS document's records)."""
+    lines = []
+    for line in textwrap.wrap(text, 60):
+        while len(line.encode()) > limit:
+            cut = limit // 4  # a character takes at most four bytes
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
 def to_sav(export: ResponseExport, lang: str) -> bytes:
     """An SPSS file with variable labels, value labels and "na" declared as user-missing."""
     import pandas as pd
@@ -415,9 +427,9 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
             variable_value_labels=value_labels,
             missing_ranges=missing,
             variable_measure={c.name: c.measure for c in export.columns},
-            # SPSS documents are lines of at most 80 characters
-            note=_withheld_note(export, lang) if export.withheld else textwrap.wrap(
-                " ".join(f"{name}: {note}" for name, note in protection_notes(export, lang)), 80),
+            # SPSS documents are lines of at most 80 bytes (accents take two in UTF-8)
+            note=_withheld_note(export, lang) if export.withheld else _document_lines(
+                " ".join(f"{name}: {note}" for name, note in protection_notes(export, lang))),
         )
         with open(path, "rb") as handle:
             return handle.read()
