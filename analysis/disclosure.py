@@ -1,17 +1,26 @@
-"""Disclosure control and publication quality: cell suppression and CV quality flags.
+"""Disclosure control and publication quality: cell suppression, the protected views of a
+set of responses, k-anonymity of microdata, masking of contact details, CV quality flags.
 
 References
 ----------
 .. [1] Hundepool A, et al. (2012). *Statistical Disclosure Control*, Wiley, ch. 4
    (primary and secondary/complementary cell suppression in magnitude and
    frequency tables).
+.. [3] Sweeney L (2002). k-anonymity: a model for protecting privacy. *International
+   Journal of Uncertainty, Fuzziness and Knowledge-Based Systems* 10(5), 557-570;
+   Templ M, Kowarik A, Meindl B (2015). Statistical disclosure control for micro-data
+   using the R package sdcMicro, *Journal of Statistical Software* 67(4)
+   (``localSuppression``: the least important key variable is suppressed first).
 .. [2] Statistics Canada. Data quality indicators of survey estimates: A excellent
    (CV < 5 %), B very good (5-10 %), C good (10-15 %), D acceptable (15-25 %),
    E use with caution (25-35 %), F too unreliable to be published (>= 35 %).
 """
 from __future__ import annotations
 
-import math
+import functools
+import itertools
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,12 +29,17 @@ import pandas as pd
 from ._common import check_count
 
 __all__ = [
-    "SuppressionResult",
-    "suppress",
-    "coefficient_of_variation",
-    "quality_flag",
-    "STATCAN_CV_THRESHOLDS",
     "QUALITY_LABELS",
+    "STATCAN_CV_THRESHOLDS",
+    "SUPPRESSED_CODE",
+    "SuppressionResult",
+    "coefficient_of_variation",
+    "k_anonymize",
+    "mask_contact_details",
+    "protect_cells",
+    "protected_views",
+    "quality_flag",
+    "suppress",
 ]
 
 #: Upper CV bounds (percent, exclusive) of quality letters A-E; F above the last one.
@@ -243,3 +257,343 @@ def suppress(table, min_n=10, *, suppress_zeros=False):
     else:
         out = (published, mk(mask), mk(primary), mk(mask & ~primary))
     return SuppressionResult(*out, suppressed_totals=tuple(totals), min_n=min_n)
+
+
+# --------------------------------------------------------------------------- protected views
+
+
+@functools.lru_cache(maxsize=64)
+def _signed_combinations(size: int, depth: int) -> np.ndarray:
+    """Every vector of coefficients in {-1, 0, 1} over ``size`` lines with 1 to ``depth``
+    non-zero entries, the first non-zero one positive (a combination and its negation
+    pin down the same group)."""
+    rows = []
+    for k in range(1, min(depth, size) + 1):
+        for combo in itertools.combinations(range(size), k):
+            for signs in itertools.product((1, -1), repeat=k - 1):
+                row = np.zeros(size, dtype=np.int8)
+                row[combo[0]] = 1
+                row[list(combo[1:])] = signs
+                rows.append(row)
+    return np.array(rows, dtype=np.int8).reshape(-1, size)
+
+
+def _violations(values: np.ndarray, vectors: np.ndarray, min_n: int, depth: int) -> list[np.ndarray]:
+    """Combinations of up to ``depth`` published lines (rows of ``vectors``: the hidden
+    cells each line's published sum covers) whose result is a 0/1 set of hidden cells
+    holding between 1 and ``min_n - 1`` units; each as the indices of the lines involved."""
+    if vectors.shape[0] == 0:
+        return []
+    coefficients = _signed_combinations(vectors.shape[0], depth)
+    out = []
+    for block in range(0, coefficients.shape[0], 4096):
+        c = coefficients[block:block + 4096]
+        combined = c.astype(np.float64) @ vectors
+        for sign in (1.0, -1.0):
+            w = sign * combined
+            group = np.all((w == 0) | (w == 1), axis=1)
+            units = w @ values
+            bad = group & (units > 0) & (units < min_n)
+            out.extend(np.flatnonzero(c[i]) for i in np.flatnonzero(bad))
+    return out
+
+
+def _protect(values: np.ndarray, lines: Sequence[np.ndarray], min_n: int, forced: np.ndarray | None,
+             depth: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`protect_cells`, also returning the violations no hidden cell can mend (the
+    lines involved have nothing left to hide: one of their sums must be withheld)."""
+    mask = values < min_n
+    if forced is not None:
+        mask |= forced
+    for _ in range(values.size + 1):
+        vectors = np.array([np.isin(np.arange(values.size), line[mask[line]]) for line in lines],
+                           dtype=np.float64).reshape(len(lines), values.size)
+        stuck = []
+        changed = False
+        for combo in _violations(values, vectors, min_n, depth):
+            cells = np.unique(np.concatenate([lines[j] for j in combo]))
+            open_cells = cells[~mask[cells] & (values[cells] > 0)]
+            if open_cells.size:
+                mask[open_cells[np.argmin(values[open_cells])]] = True
+                changed = True
+                break
+            stuck.append(combo)
+        if not changed:
+            exposed = _exposed(values, mask, lines, min_n)
+            if exposed is not None:
+                for line in lines:
+                    if exposed in line:
+                        open_cells = line[~mask[line] & (values[line] > 0)]
+                        if open_cells.size:
+                            mask[open_cells[np.argmin(values[open_cells])]] = True
+                            changed = True
+                            break
+        if not changed:
+            return mask, stuck
+    return mask, []
+
+
+def protect_cells(values, lines: Sequence[Sequence[int]], min_n: int = 10, *, forced=None,
+                  depth: int = 3) -> np.ndarray:
+    r"""Which cells to hide so that no small group can be derived from published sums.
+
+    Parameters
+    ----------
+    values : array of whole numbers >= 0
+        Units (responses, answers) per cell; cells are published one by one unless hidden.
+    lines : sequence of index sequences
+        Sets of cells whose sum is published (a table's total, row and column totals).
+    min_n : int
+        Smallest group that may be published.
+    forced : array of bool, optional
+        Cells that are never published (values not offered), hidden from the start.
+    depth : int
+        Combinations of up to this many lines are audited.
+
+    Returns
+    -------
+    numpy.ndarray of bool, True where hidden.
+
+    Notes
+    -----
+    Primary suppression hides every cell below ``min_n`` (an empty cell too: it is not
+    offered, and holds nobody). Then, as complementary suppression [1]_ but for groups
+    rather than single cells: a published line minus its published cells gives the sum of
+    its hidden cells, so that sum must be 0 or at least ``min_n``; the same holds for the
+    sums and differences of up to ``depth`` lines (a 0/1 combination of hidden cells is a
+    group). Each violation hides the smallest positive published cell of the lines
+    involved, until none is left; finally no hidden cell below ``min_n`` may be
+    exactly determined by the lines (the rank audit of :func:`suppress`).
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    min_n = check_count(min_n, "min_n", allow_zero=False)
+    forced = None if forced is None else np.asarray(forced, dtype=bool).ravel()
+    lines = [np.asarray(line, dtype=np.int64) for line in lines if len(line)]
+    return _protect(values, lines, min_n, forced, depth)[0]
+
+
+def _exposed(values: np.ndarray, mask: np.ndarray, lines: Sequence[np.ndarray], min_n: int) -> int | None:
+    """A hidden cell of 1 to ``min_n - 1`` units that the published lines determine
+    exactly, or None (a determined cell of ``min_n`` or more is a publishable group)."""
+    cells = [c for c in np.flatnonzero(mask) if 0 < values[c] < min_n]
+    if not cells or not lines:
+        return None
+    position = {c: j for j, c in enumerate(np.flatnonzero(mask))}
+    A = np.zeros((len(lines), len(position)))
+    for i, line in enumerate(lines):
+        for c in line:
+            if c in position:
+                A[i, position[c]] = 1.0
+    rank = np.linalg.matrix_rank(A)
+    for c in cells:
+        e = np.zeros((1, len(position)))
+        e[0, position[c]] = 1.0
+        if np.linalg.matrix_rank(np.vstack([A, e])) == rank:
+            return int(c)
+    return None
+
+
+View = tuple  # ((dimension, value), ...) in the order of the dimensions; () is everyone
+
+
+def _attempt(cells: Mapping[tuple, int], dimensions: Sequence[str], min_n: int, hidden: set,
+             depth: int) -> tuple[set, tuple | None]:
+    """One pass of :func:`protected_views`: the views, or a one-filter view that must be
+    withheld before the pass can succeed."""
+    published = {()}
+    keys = list(cells)
+    units = np.array([cells[k] for k in keys], dtype=np.float64)
+    values = {d: sorted({k[i] for k in keys}, key=lambda v: (v is None, str(v))) for i, d in enumerate(dimensions)}
+    for i, d in enumerate(dimensions):
+        margin: dict = {}
+        for key, n in cells.items():
+            margin[key[i]] = margin.get(key[i], 0) + n
+        labels = values[d]
+        counts = np.array([margin[v] for v in labels], dtype=np.float64)
+        forced = np.array([v is None or ((d, v),) in hidden for v in labels])
+        mask, _ = _protect(counts, [np.arange(len(labels))], min_n, forced, 1)
+        published.update(((d, v),) for v, m in zip(labels, mask) if not m)
+    # every one-filter view and the total over the full cross-classification: no
+    # combination of up to `depth + 1` of them may isolate a small group
+    singles = sorted((v for v in published if len(v) == 1), key=str)
+    lines = [np.arange(len(keys))] + [
+        np.array([a for a, k in enumerate(keys) if k[dimensions.index(v[0][0])] == v[0][1]]) for v in singles]
+    vectors = np.array([np.isin(np.arange(len(keys)), line) for line in lines], dtype=np.float64)
+    for combo in _violations(units, vectors, min_n, depth + 1):
+        involved = [singles[j - 1] for j in combo if j > 0]
+        if involved:
+            return published, min(involved, key=lambda v: float(units[lines[singles.index(v) + 1]].sum()))
+    for (i, d1), (j, d2) in itertools.combinations(enumerate(dimensions), 2):
+        rows, cols = values[d1], values[d2]
+        table = np.zeros((len(rows), len(cols)))
+        r_at = {v: k for k, v in enumerate(rows)}
+        c_at = {v: k for k, v in enumerate(cols)}
+        for key, n in cells.items():
+            table[r_at[key[i]], c_at[key[j]]] += n
+        forced = np.zeros(table.shape, dtype=bool)
+        for r, rv in enumerate(rows):
+            for c, cv in enumerate(cols):
+                forced[r, c] = (((d1, rv),) not in published or ((d2, cv),) not in published
+                                or ((d1, rv), (d2, cv)) in hidden)
+        C = len(cols)
+        line_views: list = [()]
+        lines = [np.arange(table.size)]
+        for r, rv in enumerate(rows):
+            if ((d1, rv),) in published:
+                line_views.append(((d1, rv),))
+                lines.append(np.array([r * C + c for c in range(C)]))
+        for c, cv in enumerate(cols):
+            if ((d2, cv),) in published:
+                line_views.append(((d2, cv),))
+                lines.append(np.array([r * C + c for r in range(len(rows))]))
+        mask, stuck = _protect(table.ravel(), lines, min_n, forced.ravel(), depth)
+        for combo in stuck:
+            involved = [line_views[k] for k in combo if line_views[k]]
+            if involved:
+                return published, min(involved, key=lambda v: float(table.ravel()[lines[line_views.index(v)]].sum()))
+        mask = mask.reshape(table.shape)
+        published.update(((d1, rows[r]), (d2, cols[c])) for r, c in zip(*np.nonzero(~mask)))
+    return published, None
+
+
+def protected_views(cells: Mapping[tuple, int], dimensions: Sequence[str], min_n: int = 10, *,
+                    hidden: frozenset | set | None = None, depth: int = 3) -> frozenset:
+    """The views (all, one filter, two filters) that may be published for a set of units.
+
+    Parameters
+    ----------
+    cells : mapping
+        ``(value of dimension 1, value of dimension 2, ...) -> units``; a value of None
+        (e.g. no site) is never offered as a filter.
+    dimensions : names of the dimensions, in the order of the cells' keys.
+    min_n : smallest group that may be published.
+    hidden : views that are never published whatever their size (those refused at a
+        coarser level: the responses' pattern when protecting one question's answers).
+    depth : combinations of up to this many lines of a table are audited (one more for
+        the one-filter views over the full cross-classification).
+
+    Returns
+    -------
+    frozenset of views: ``()`` for everyone, ``((d, v),)`` for one filter,
+    ``((d1, v1), (d2, v2))`` for two (dimensions in the order given).
+
+    Notes
+    -----
+    Decided once for the whole set of views: a value of a dimension is offered when the
+    one-way table of that dimension passes :func:`protect_cells` (its total published) and
+    no combination of one-filter views of several dimensions isolates a small group; a
+    pair of values when the two-way table of two dimensions passes it with its offered
+    rows, offered columns and total as the published lines. Values not offered are hidden
+    in every table; when a violation cannot be mended by hiding a cell, the smallest
+    one-filter view involved is withheld and the pattern recomputed. Every view then holds
+    at least ``min_n`` units, and no audited combination of views isolates fewer.
+    """
+    hidden = set(hidden or ())
+    if int(sum(cells.values())) < min_n or () in hidden:
+        return frozenset()
+    for _ in range(len(cells) * len(dimensions) + 2):
+        published, stuck = _attempt(cells, dimensions, min_n, hidden, depth)
+        if stuck is None:
+            return frozenset(published)
+        hidden.add(stuck)
+    return frozenset({()})
+
+
+# --------------------------------------------------------------------------- microdata
+
+#: The code that replaces a quasi-identifier's value by local suppression.
+SUPPRESSED_CODE = "<10"
+
+
+def k_anonymize(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int = 10,
+                code: str = SUPPRESSED_CODE) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Local suppression until every combination of quasi-identifiers holds ``k`` rows.
+
+    Parameters
+    ----------
+    frame : one row per respondent.
+    quasi_identifiers : columns an outsider could know, least important first: the first
+        is suppressed first (sdcMicro's ``localSuppression`` with an importance order [3]_).
+    k : smallest class size.
+    code : the value written instead of a suppressed one; it is a category of its own
+        (stricter than sdcMicro's wildcard: a suppressed value matches only itself).
+
+    Returns
+    -------
+    (frame, suppressed) : a copy of the frame, and per quasi-identifier how many values
+    were suppressed. Rows still in a class below ``k`` once every quasi-identifier is
+    suppressed are merged with the smallest other classes (their values suppressed too);
+    when the whole frame holds fewer than ``k`` rows nothing can protect it and every
+    quasi-identifier is suppressed.
+    """
+    k = check_count(k, "k", allow_zero=False)
+    out = frame.copy()
+    qis = [q for q in quasi_identifiers if q in out.columns]
+    counts = {q: 0 for q in qis}
+    if not qis or out.empty:
+        return out, counts
+    for q in qis:
+        out[q] = out[q].astype(object).where(out[q].notna(), "")
+
+    def small() -> np.ndarray:
+        sizes = out.groupby(qis, sort=False)[qis[0]].transform("size")
+        return (sizes < k).to_numpy()
+
+    for q in qis:
+        rows = small() & (out[q] != code).to_numpy()
+        if not rows.any():
+            break
+        counts[q] += int(rows.sum())
+        out.loc[rows, q] = code
+    rows = small()
+    while rows.any():
+        # the all-suppressed class is still too small: suppress the smallest other class
+        sizes = out.groupby(qis, sort=False)[qis[0]].transform("size").to_numpy()
+        others = ~rows & (sizes > 0)
+        others &= ~np.all(out[qis].to_numpy() == code, axis=1)
+        if not others.any():
+            break
+        smallest = sizes[others].min()
+        target = others & (sizes == smallest)
+        first = np.flatnonzero(target)[0]
+        same = np.all(out[qis].to_numpy() == out[qis].to_numpy()[first], axis=1)
+        for q in qis:
+            counts[q] += int((same & (out[q] != code).to_numpy()).sum())
+            out.loc[same, q] = code
+        rows = small()
+    return out, counts
+
+
+# --------------------------------------------------------------------------- contact details
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_PHONE = re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)"
+                    r"|(?<!\w)\d{3}[\s.-]\d{4}(?!\w)")
+_STREET_WORDS = (r"rue|boul(?:evard)?\.?|boul\.|bd|av(?:enue)?\.?|ave\.?|chemin|ch\.|route|rang|place|"
+                 r"côte|cote|montée|montee|promenade|ruelle|carré|square|impasse|allée|allee|"
+                 r"street|st\.?|road|rd\.?|drive|dr\.?|lane|ln\.?|court|ct\.?|crescent|way|terrace|"
+                 r"highway|parkway|circle|trail")
+# "1234 rue Sainte-Catherine", "12, boul. René-Lévesque", "45 Main Street", "apt 3, 7 av. du Parc"
+_ADDRESS = re.compile(
+    r"(?<!\w)\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?,?\s+"
+    r"(?:(?:" + _STREET_WORDS + r")\s+[\w'’.-]+(?:[ \t]+(?!\d)[\w'’.-]+){0,3}"
+    r"|(?:[A-ZÀ-Ý][\w'’.-]*[ \t]+){1,3}(?:" + _STREET_WORDS + r")(?!\w))",
+    re.IGNORECASE | re.UNICODE)
+_POSTAL = re.compile(r"(?<!\w)[A-Z]\d[A-Z][ -]?\d[A-Z]\d(?!\w)", re.IGNORECASE)
+#: What replaces a detected email, phone number or civic address.
+MASK = "[…]"
+
+
+def mask_contact_details(text: str | None) -> str | None:
+    """``text`` with emails, phone numbers, civic addresses and postal codes masked.
+
+    A simple detector by regular expressions, in French and English forms ("1234 rue
+    Sainte-Catherine", "12, boul. René-Lévesque", "45 Main Street", "418 555-0199",
+    "(514) 555-0123", "H2X 1Y4"): it errs on the side of masking; names alone are not
+    detected.
+    """
+    if not text:
+        return text
+    for pattern in (_EMAIL, _ADDRESS, _PHONE, _POSTAL):
+        text = pattern.sub(MASK, text)
+    return text

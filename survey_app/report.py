@@ -212,8 +212,14 @@ def methods_lines(report: Report) -> list[str]:
                    "otherwise “no significant change”."))
     lines.append(_("Target: met when the whole interval is at or above the target, not met when it is "
                    "entirely below, inconclusive otherwise."))
-    lines.append(_("Disclosure control: figures based on fewer than %(n)s answers are suppressed, and so are "
-                   "open comments when fewer than %(n)s people responded.", n=m.min_cell_size))
+    lines.append(_("Disclosure control: no figure describes fewer than %(n)s respondents. A filter value with "
+                   "fewer than %(n)s responses is not offered, and further values or pairs of filters are "
+                   "withheld (complementary suppression, decided once per cycle and questionnaire) so that no "
+                   "difference between views isolates fewer than %(n)s respondents; each question's answers are "
+                   "protected the same way, and views with three filters are not published. Open comments appear"
+                   " only in the unfiltered view, with email addresses, phone numbers and civic addresses "
+                   "masked. What it costs: %(hidden)s of the %(possible)s views of this cycle are withheld.",
+                   n=m.min_cell_size, hidden=m.views_withheld[0], possible=m.views_withheld[1]))
     for code, count in m.responses.items():
         channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items())
         lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,

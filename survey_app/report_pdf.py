@@ -149,9 +149,11 @@ def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
         sentence = _target_sentence(result)
         if sentence:
             story.append(_p(sentence, styles["body"]))
-        story.append(_p(_("%(count)d responses in %(cycle)s", count=result.responses, cycle=result.cycle)
-                        + (" · " + _("%(count)d in %(cycle)s", count=result.responses_baseline or 0,
-                                     cycle=result.baseline) if result.baseline else ""), styles["note"]))
+        story.append(_p((_("Number of responses withheld to protect respondents.") if result.responses is None
+                         else _("%(count)d responses in %(cycle)s", count=result.responses, cycle=result.cycle))
+                        + (" · " + _("%(count)d in %(cycle)s", count=result.responses_baseline,
+                                     cycle=result.baseline)
+                           if result.baseline and result.responses_baseline is not None else ""), styles["note"]))
         widths = [WIDTH * w for w in (0.18, 0.06, 0.15, 0.15, 0.1, 0.16, 0.08, 0.12)]
         story.append(KeepTogether([_table(columns, section.rows, styles, widths)]))
         drawing = _chart(section.chart)

@@ -17,6 +17,7 @@ Modules (each imports only those above it)
 ``commitments``  one commitment's results, and the overview grouped by unit
 ``detail``       the drill-down (distributions, trend, comments, drivers)
 ``payload``      the JSON body of the results API
+``protection``   the views that may be published (disclosure control against differencing)
 
 Public interface
 ----------------
@@ -87,10 +88,14 @@ Conventions
 * A change between two versions of a question is reported from
   :func:`questionnaires.compare_versions` only (the commitment's warnings and each change's
   ``comparable`` / ``warning``).
-* Disclosure control: a question with fewer than ``MIN_CELL_SIZE`` answers (other than
-  "not applicable") in a cycle is published as suppressed -- no n, no figure -- and takes
-  no part in a change or in the multiplicity family. Open comments are shown only when
-  the cell (questionnaire, cycle, filters) holds at least ``MIN_CELL_SIZE`` responses.
+* Disclosure control (:mod:`.protection`): the views of a questionnaire in a cycle that may
+  be published are decided once, by complementary suppression of groups over the filter
+  dimensions, so that no difference of views isolates fewer than ``MIN_CELL_SIZE``
+  responses or answers. A question withheld in a view is published as suppressed -- no n,
+  no figure -- and takes no part in a change or in the multiplicity family; a withheld
+  view has ``responses`` None. Filter values not offered are listed by
+  ``offered_values(cycle, dimension, questionnaire_id=None)``. Open comments are shown only
+  in the unfiltered view of at least ``MIN_CELL_SIZE`` responses, contact details masked.
 """
 from __future__ import annotations
 
@@ -120,6 +125,7 @@ from .model import (
     WeightingInfo,
 )
 from .payload import api_payload
+from .protection import offered_values
 from .tables import frequency_table, respondent_ratings
 
 __all__ = [
@@ -146,6 +152,7 @@ __all__ = [
     "cycles_with_answers",
     "get_cycle",
     "sites",
+    "offered_values",
     "frequency_table",
     "respondent_ratings",
     "questionnaire_results",

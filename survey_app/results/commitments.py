@@ -45,6 +45,7 @@ from .model import (
     WeightingInfo,
     suppressed_figures,
 )
+from .protection import REASON, protections, published_rows
 from .tables import counts_and_frequencies, response_counts
 from .unweighted import analysis_table, definitions_frame, unweighted_results
 from .weighted import weighted_results
@@ -102,6 +103,9 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         answered = set(everyone["questionnaire"])
         ids = [q for q in ids if cats[q].published or q in answered]
     freq["cycle"] = freq.pop("cycle_id").map(code_of)
+    # disclosure control first: what a view may not show never reaches the statistics
+    guard = protections(ids, code_of)
+    freq = published_rows(freq, guard, filters)
 
     versions_used: dict[tuple[str, str], list[int]] = {}
     for (qid, code), group in counts.groupby(["questionnaire", "cycle"]):
@@ -137,6 +141,10 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
                                       min_n, level, warnings)
             figures.update(f)
             changes.update(c)
+    hidden = {key for key in figures if not guard[(key[0], key[2])].published(filters, key[1])}
+    for key in hidden:
+        figures[key] = replace(suppressed_figures(min_n), reason=REASON)
+        changes.pop((key[0], key[1]), None)
 
     results = []
     for qid in ids:
@@ -155,8 +163,13 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
                 change=changes.get((qid, question.id)),
             ))
         mine = counts[counts["questionnaire"] == qid]
+        # a view the protection withholds tells no count (an empty one holds nobody to protect)
         n_cycle = int(mine.loc[mine["cycle"] == cycle.code, "count"].sum())
+        if n_cycle and not guard[(qid, cycle.code)].published(filters):
+            n_cycle = None
         n_base = int(mine.loc[mine["cycle"] == baseline.code, "count"].sum()) if baseline else None
+        if n_base and not guard[(qid, baseline.code)].published(filters):
+            n_base = None
         notes = version_warnings(
             cat, versions_used.get((qid, baseline.code), []) if baseline else [],
             versions_used.get((qid, cycle.code), []), cycle.code, baseline.code if baseline else None)
@@ -172,9 +185,19 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
     by_channel: dict[str, dict[str, int]] = {}
     responses: dict[str, int] = {}
     for code in code_of.values():
-        mine = counts[counts["cycle"] == code]
-        responses[code] = int(mine["count"].sum())
-        by_channel[code] = {ch: int(mine.loc[mine["channel"] == ch, "count"].sum()) for ch in CHANNELS}
+        # sums over the questionnaires whose view is published; a channel only where its
+        # view is (a sum of groups each of 0 or at least the threshold)
+        responses[code] = sum(r.responses or 0 for r in results) if code == cycle.code else sum(
+            r.responses_baseline or 0 for r in results)
+        by_channel[code] = {}
+        for ch in CHANNELS:
+            if filters.channel not in (None, ch):
+                continue
+            narrower = replace(filters, channel=ch)
+            shown = [qid for qid in ids if guard[(qid, code)].published(narrower)]
+            mine = counts[(counts["cycle"] == code) & (counts["channel"] == ch) & counts["questionnaire"].isin(shown)]
+            if shown:
+                by_channel[code][ch] = int(mine["count"].sum())
     weighted = weighting == "raked"
     methods = Methods(
         confidence_level=level,
@@ -189,6 +212,8 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         by_channel=by_channel,
         warnings=tuple((r.questionnaire_id, *w) for r in results for w in r.warnings),
         margins=margins,
+        views_withheld=(sum(guard[(q, cycle.code)].hidden for q in ids),
+                        sum(guard[(q, cycle.code)].possible for q in ids)),
     )
     return results, methods
 

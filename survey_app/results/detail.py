@@ -2,20 +2,26 @@
 the trend of every rating question across all cycles, open comments, and the
 importance-performance and driver analyses.
 
-Distributions and trends come from the same frequency tables as the figures; comments are
-shown only when the cell holds at least the minimum cell size of responses; driver analysis
-is the one part that reads respondent rows (a systematic sample beyond
+Distributions and trends come from the same frequency tables as the figures and show only
+what :mod:`.protection` publishes in the view; comments are shown only in the unfiltered
+view of at least the minimum cell size (so each comment belongs to one group, which no two
+views can split), with contact details masked, in an order that does not follow submission;
+driver analysis is the one part that reads respondent rows (a systematic sample beyond
 :data:`DRIVER_SAMPLE`).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from typing import Any
 
 import analysis
 import pandas as pd
 import questionnaires as qn
-from sqlalchemy import func, select
+from analysis.disclosure import mask_contact_details
+from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Answer, Response
@@ -33,7 +39,8 @@ from .model import (
     Filters,
     TrendPoint,
 )
-from .tables import filtered, frequency_rows, respondent_ratings, response_counts, text_counts
+from .protection import Protection, protection
+from .tables import frequency_rows, respondent_ratings, response_counts, text_counts
 from .unweighted import analysis_table, figures_from_summary
 
 
@@ -49,7 +56,7 @@ def _categories(question: qn.Question) -> tuple[tuple[Any, qn.Text | None], ...]
 
 
 def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.DataFrame,
-                   cycle_id: int, responses: int, min_n: int) -> tuple[Distribution, ...]:
+                   cycle_id: int, guard: Protection, filters: Filters, min_n: int) -> tuple[Distribution, ...]:
     out = []
     for question in definition.questions:
         if question.type not in ("rating", "yes_no", "choice", "multi_choice"):
@@ -79,31 +86,37 @@ def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.D
                 for value in chosen:
                     tally[value] = tally.get(value, 0) + int(count)
             counts = tuple(tally.get(v, 0) for v, _ in cats)
-        suppressed = n < min_n
+        suppressed = n < min_n or not guard.published(filters, question.id)
         out.append(Distribution(question.id, question.type, question.text, cats,
                                 None if suppressed else counts, None if suppressed else n,
                                 None if suppressed else n_na, suppressed))
     return tuple(out)
 
 
-def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int, responses: int,
-              filters: Filters | None, min_n: int) -> tuple[Comments, ...]:
+def _shuffle_key(answer_id: int) -> bytes:
+    """A keyed hash of an answer's id: an order no one outside can relate to submission."""
+    secret = str(current_app.config.get("SECRET_KEY") or "").encode()
+    return hmac.new(secret, f"comment:{answer_id}".encode(), hashlib.sha256).digest()
+
+
+def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int, guard: Protection,
+              filters: Filters | None) -> tuple[Comments, ...]:
     out = []
     for question in definition.questions:
         if question.type != "text":
             continue
-        if responses < min_n:
+        # only the unfiltered view: two overlapping views could otherwise isolate a small group
+        if (filters is not None and filters.active) or not guard.published(None, question.id):
             out.append(Comments(question.id, question.text, None, (), suppressed=True))
             continue
-        base = (select(Answer.text_value, Response.language)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
-                       Answer.question_id == question.id, Answer.text_value.is_not(None)))
-        base = filtered(base, filters, joined=True)
-        total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-        items = db.session.execute(base.order_by(Answer.id.desc()).limit(COMMENT_LIMIT)).all()
-        out.append(Comments(question.id, question.text, int(total),
-                            tuple((lang, text) for text, lang in items if text and text.strip())))
+        rows = db.session.execute(
+            select(Answer.id, Answer.text_value, Response.language)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
+                   Answer.question_id == question.id, Answer.text_value.is_not(None))).all()
+        rows = sorted((r for r in rows if r.text_value and r.text_value.strip()), key=lambda r: _shuffle_key(r.id))
+        out.append(Comments(question.id, question.text, len(rows),
+                            tuple((r.language, mask_contact_details(r.text_value)) for r in rows[:COMMENT_LIMIT])))
     return tuple(out)
 
 
@@ -126,8 +139,9 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
         columns=["questionnaire", "question", "cycle", "scale_min", "scale_max"])
     summary = analysis.summarize(table, keys=["questionnaire", "question"], definitions=defs,
                                  top=TOP_BOXES, confidence_level=CONFIDENCE_LEVEL)
+    guard = {c.code: protection(questionnaire_id, c.id) for c in cycles}
     figures = {(r["question"], r["cycle"]): figures_from_summary(r, "rating", min_n)
-               for r in summary.to_dict("records")}
+               for r in summary.to_dict("records") if guard[r["cycle"]].published(filters, r["question"])}
     trend = {}
     for question in definition.questions:
         if question.type != "rating":
@@ -211,13 +225,17 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
         choice_ids = [q.id for q in definition.questions if q.type in ("choice", "multi_choice")]
         texts = (text_counts(questionnaire_id, cycle_ids, choice_ids, filters) if choice_ids
                  else pd.DataFrame(columns=["cycle_id", "question", "text", "is_na", "count"]))
-        distributions = _distributions(definition, freq, texts, current.id, result.responses, min_n)
+        guard = protection(questionnaire_id, current.id)
+        distributions = _distributions(definition, freq, texts, current.id, guard, filters, min_n)
         baseline_distributions: tuple[Distribution, ...] = ()
         if base is not None:
             baseline_distributions = _distributions(definition_for(cat, versions[base.id]), freq, texts,
-                                                    base.id, result.responses_baseline or 0, min_n)
-        comments = _comments(definition, questionnaire_id, current.id, result.responses, filters, min_n)
-        drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n, result.responses)
+                                                    base.id, protection(questionnaire_id, base.id), filters, min_n)
+        comments = _comments(definition, questionnaire_id, current.id, guard, filters)
+        if result.responses is None:
+            drivers, note = None, "protected view"
+        else:
+            drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n, result.responses)
         importance = _importance(result, drivers)
         trend = _trend(questionnaire_id, definition, filters, min_n)
         return Detail(result, distributions, baseline_distributions, trend, comments, importance,

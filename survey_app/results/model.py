@@ -161,7 +161,7 @@ class CommitmentResult:
     baseline: str | None
     filters: Filters
     weighting: str
-    responses: int  # responses in the cycle (after filters)
+    responses: int | None  # responses in the cycle (after filters); None: view withheld
     responses_baseline: int | None
     questions: tuple[QuestionResult, ...]
     headline: QuestionResult | None  # the overall rating question
@@ -209,6 +209,8 @@ class Methods:
     by_channel: dict[str, dict[str, int]]  # cycle code -> channel -> responses
     warnings: tuple[tuple[str, str | None, str, str], ...]  # (questionnaire id, *CommitmentResult.warnings)
     margins: dict[str, dict[str, float]] | None = None  # the cycle's population margins, when weighted
+    # disclosure control's cost in the cycle: (views withheld, views holding someone)
+    views_withheld: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
     ``pct_satisfied``, ``pct_satisfied_ci``; with a baseline, ``baseline`` (the same
     figures) and ``change`` (``index_diff``, ``index_diff_ci``, ``pct_diff``,
     ``pct_diff_ci``, ``p_value``, ``p_adjusted``, ``verdict``; null when either cycle is
-    suppressed). A suppressed question has ``suppressed: true`` and no figures.
+    suppressed). A suppressed question has ``suppressed: true`` and no figures; a view the
+    protection withholds has ``suppressed: true`` and no ``responses``.
     """
     questions = []
     for q in result.rating_questions:
@@ -58,11 +59,15 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
         "cycle": result.cycle,
         "baseline": result.baseline,
         "questions": questions,
-        "responses": result.responses,
         "weighting": result.weighting,
         "confidence_level": result.confidence_level,
         "min_cell_size": result.min_cell_size,
     }
+    if result.responses is None:
+        # a withheld view tells no count
+        payload["suppressed"] = True
+    else:
+        payload["responses"] = result.responses
     if result.filters.active:
         payload["filters"] = result.filters.as_dict()
     if result.warnings:

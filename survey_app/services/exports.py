@@ -1,12 +1,22 @@
 """Raw-response exports: CSV, XLSX (a sheet per questionnaire plus a codebook) and SPSS .sav.
 
 One row per response, one column per question (a 0/1 column per option for multi-choice
-questions). The anonymity rules apply to every format:
+questions). The export is microdata for analysts, protected in every format:
 
 * a questionnaire with fewer than ``min_n`` responses in the cycle exports no rows at all;
-* a site, channel or language shared by fewer than ``min_n`` responses is replaced by
-  ``suppressed``, so a rare combination cannot single a citizen out;
-* the submission date is given by month only, and no receipt or submission id is exported.
+* the quasi-identifiers (channel, site, language, month, and the demographic answers such
+  as age group and borough) are first generalised to the results' protected views (a
+  channel, site or language not offered as a filter becomes ``other``), then locally
+  suppressed (``suppressed``, least important variable first, as sdcMicro) until every
+  combination of them holds at least ``min_n`` rows (k-anonymity);
+* rows come in a random order (a secure shuffle), numbered after it; the submission date
+  is given by month only; no receipt or submission id is exported; email addresses,
+  phone numbers and civic addresses typed into text answers are masked;
+* the codebook says what was generalised and how many values were suppressed.
+
+The city's statistical unit may take an unprotected export (``protected=False``, admins
+only, audited by the view): the same columns without generalisation or suppression, still
+without submission ids, by month, in a random order and with contact details masked.
 
 Text typed by citizens is neutralised against formula injection (OWASP's CSV injection
 advice): a cell that starts with ``= + - @``, a tab or a carriage return gets a leading
@@ -18,12 +28,15 @@ import csv
 import io
 import os
 import re
+import secrets
 import tempfile
-from collections import Counter
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import pandas as pd
 import questionnaires as qn
+from analysis.disclosure import k_anonymize, mask_contact_details
 from flask_babel import force_locale, gettext
 
 from ..extensions import db
@@ -31,9 +44,12 @@ from ..models import Answer, Cycle, Questionnaire, QuestionnaireVersion, Respons
 from . import catalogue
 
 SUPPRESSED = "suppressed"
+GENERALISED = "other"
 NA_CODE = -9  # numeric code for "don't know / not applicable" in .sav (declared missing)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-QUASI_IDENTIFIERS = ("channel", "language", "site")
+#: Choice questions that describe the respondent (also: the cycle's weighting variables).
+DEMOGRAPHIC_QUESTIONS = ("age_group", "district", "borough", "arrondissement", "gender", "sex",
+                         "income", "household", "education")
 
 
 class ExportError(LookupError):
@@ -61,8 +77,11 @@ class ResponseExport:
     rows: list[list[Any]]
     responses: int  # responses in the cycle, including withheld ones
     withheld: bool  # True when below the minimum size: no rows are exported
-    suppressed: dict[str, list[str]]  # column -> values replaced by "suppressed"
+    suppressed: dict[str, list[str]]  # column -> values generalised to "other"
     min_n: int
+    local_suppressions: dict[str, int] = field(default_factory=dict)  # column -> values suppressed
+    protected: bool = True
+    quasi_identifiers: tuple[str, ...] = ()  # the columns made k-anonymous, least important first
 
 
 def neutralize(value: Any) -> Any:
@@ -182,8 +201,19 @@ def _cell(question: qn.Question, numeric, text, is_na) -> dict[str, Any]:
     return {name: text}
 
 
-def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> ResponseExport:
+def _quasi_identifiers(ordered: list[qn.Question], cycle: Cycle) -> list[str]:
+    """The export's quasi-identifier columns, least important first."""
+    margins = getattr(cycle, "population_margins", None) or {}
+    demographic = [_variable(q.id) for q in ordered if q.type == "choice"
+                   and (q.id in DEMOGRAPHIC_QUESTIONS or q.id in margins)]
+    return ["site", "month", *demographic, "language", "channel"]
+
+
+def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
+                    protected: bool = True) -> ResponseExport:
     """Every response of a questionnaire in a cycle, ready for any of the formats."""
+    from ..results.protection import protection  # the results' protected views
+
     questionnaire = db.session.get(Questionnaire, questionnaire_id)
     cycle = db.session.execute(db.select(Cycle).where(Cycle.code == cycle_code)).scalar_one_or_none()
     if questionnaire is None:
@@ -209,26 +239,30 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> Respo
         db.select(Response.id, Response.channel, Response.language, Response.site,
                   Response.submitted_on, Response.version_id, Response.partial)
         .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle.id)
-        .order_by(Response.id)
     ).all()
     title = _bilingual(definitions[0].title) if definitions else {"fr": questionnaire_id, "en": questionnaire_id}
-    if len(responses) < min_n:
+    if protected and len(responses) < min_n:
         return ResponseExport(questionnaire_id, title, cycle.code, columns, [], len(responses),
                               True, {}, min_n)
 
-    rare = {
-        name: sorted({str(v) for v, n in Counter(getattr(r, name) for r in responses).items()
-                      if v is not None and n < min_n})
-        for name in QUASI_IDENTIFIERS
-    }
+    guard = protection(questionnaire_id, cycle.id) if protected else None
+    generalised: dict[str, set[str]] = {name: set() for name in ("channel", "site", "language")}
+
+    def general(name: str, value: str | None) -> str | None:
+        if guard is None or (value is None and name == "site"):
+            return value
+        if value in guard.offered(name):
+            return value
+        generalised[name].add(str(value))
+        return GENERALISED
+
     by_response: dict[int, dict[str, Any]] = {}
-    for i, r in enumerate(responses, start=1):
+    for r in responses:
         by_response[r.id] = {
-            "response": i,
             "cycle": cycle.code,
-            "channel": SUPPRESSED if r.channel in rare["channel"] else r.channel,
-            "language": SUPPRESSED if r.language in rare["language"] else r.language,
-            "site": SUPPRESSED if (r.site or "") in rare["site"] else r.site,
+            "channel": general("channel", r.channel),
+            "language": general("language", r.language),
+            "site": general("site", r.site),
             "month": r.submitted_on.strftime("%Y-%m"),
             "version": hashes.get(r.version_id),
             "partial": int(bool(r.partial)),
@@ -243,11 +277,26 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> Respo
         question = questions.get(question_id)
         row = by_response.get(response_id)
         if question is not None and row is not None:
+            if question.type == "text":
+                text = mask_contact_details(text)
             row.update(_cell(question, numeric, text, is_na))
     names = [c.name for c in columns]
-    rows = [[row.get(name) for name in names] for row in by_response.values()]
-    return ResponseExport(questionnaire_id, title, cycle.code, columns, rows, len(responses),
-                          False, {k: v for k, v in rare.items() if v}, min_n)
+    rows = list(by_response.values())
+    secrets.SystemRandom().shuffle(rows)  # no order that follows submission
+    local: dict[str, int] = {}
+    keys = [k for k in _quasi_identifiers(ordered, cycle) if k in names] if protected else []
+    if keys and rows:
+        frame = pd.DataFrame([[row.get(k) for k in keys] for row in rows], columns=keys)
+        frame, local = k_anonymize(frame, keys, k=min_n, code=SUPPRESSED)
+        for row, values in zip(rows, frame.itertuples(index=False, name=None)):
+            for key, value in zip(keys, values):
+                row[key] = None if value == "" else value
+    for i, row in enumerate(rows, start=1):
+        row["response"] = i
+    table = [[row.get(name) for name in names] for row in rows]
+    return ResponseExport(questionnaire_id, title, cycle.code, columns, table, len(responses),
+                          False, {k: sorted(v) for k, v in generalised.items() if v}, min_n,
+                          {k: v for k, v in local.items() if v}, protected, tuple(keys))
 
 
 def to_csv(export: ResponseExport) -> str:
@@ -289,9 +338,37 @@ def to_xlsx(exports: Iterable[ResponseExport], lang: str) -> bytes:
             values = "; ".join(f"{k} = {v[lang]}" for k, v in column.value_labels.items())
             codebook.append([export.questionnaire_id, column.name, neutralize(column.label[lang]),
                              column.measure, neutralize(values)])
+    with force_locale(lang):
+        title = gettext("protection")
+    for export in exports:
+        for variable, note in protection_notes(export, lang):
+            codebook.append([export.questionnaire_id, variable, title, "", neutralize(note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+GENERALISED_LABEL = N_("other: a value below the minimum cell size, or withheld with it, in the results")
+SUPPRESSED_LABEL = N_("suppressed: value removed so that every combination of these variables holds at "
+                      "least the minimum cell size of rows")
+
+
+def protection_notes(export: ResponseExport, lang: str) -> list[tuple[str, str]]:
+    """(variable, sentence) pairs saying what protection changed in an export."""
+    with force_locale(lang):
+        if not export.protected:
+            return [("*", gettext("Unprotected export for the city's statistical unit: no generalisation, "
+                                  "no suppression. Do not publish or pass on."))]
+        notes = [("*", gettext("Rows in random order; quasi-identifiers: %(names)s; every combination "
+                               "holds at least %(k)d rows.", names=", ".join(export.quasi_identifiers),
+                               k=export.min_n))]
+        for variable, values in export.suppressed.items():
+            notes.append((variable, gettext("%(count)d values generalised to “%(code)s”.", count=len(values),
+                                            code=GENERALISED)))
+        for variable, count in export.local_suppressions.items():
+            notes.append((variable, gettext("%(count)d values suppressed (“%(code)s”).", count=count,
+                                            code=SUPPRESSED)))
+    return notes
 
 
 def _withheld_note(export: ResponseExport, lang: str) -> str:
@@ -300,6 +377,18 @@ def _withheld_note(export: ResponseExport, lang: str) -> str:
             "Fewer than %(count)d responses in this cycle: rows withheld to protect respondents’ anonymity.",
             count=export.min_n,
         )
+
+
+def _document_lines(text: str, limit: int = 80) -> list[str]:
+    """``text`` in lines of at most ``limit`` UTF-8 bytes (an SPSS document's records)."""
+    lines = []
+    for line in textwrap.wrap(text, 60):
+        while len(line.encode()) > limit:
+            cut = limit // 4  # a character takes at most four bytes
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
 
 
 def to_sav(export: ResponseExport, lang: str) -> bytes:
@@ -320,6 +409,14 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
         c.name: {(float(k) if c.numeric else str(k)): v[lang] for k, v in c.value_labels.items()}
         for c in export.columns if c.value_labels
     }
+    if export.protected:
+        # the codes protection wrote, labelled where they may appear
+        touched = set(export.suppressed) | set(export.local_suppressions)
+        for column in export.columns:
+            if column.name in touched and not column.numeric:
+                labels = value_labels.setdefault(column.name, {})
+                labels[GENERALISED] = _both(GENERALISED_LABEL)[lang]
+                labels[SUPPRESSED] = _both(SUPPRESSED_LABEL)[lang]
     missing = {c.name: [float(NA_CODE)] for c in export.columns if c.numeric and NA_CODE in c.value_labels}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "export.sav")
@@ -330,7 +427,9 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
             variable_value_labels=value_labels,
             missing_ranges=missing,
             variable_measure={c.name: c.measure for c in export.columns},
-            note=_withheld_note(export, lang) if export.withheld else None,
+            # SPSS documents are lines of at most 80 bytes (accents take two in UTF-8)
+            note=_withheld_note(export, lang) if export.withheld else _document_lines(
+                " ".join(f"{name}: {note}" for name, note in protection_notes(export, lang))),
         )
         with open(path, "rb") as handle:
             return handle.read()

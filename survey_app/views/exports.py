@@ -1,4 +1,5 @@
-"""Downloads of raw responses for evaluators: CSV (also in the API), XLSX and SPSS."""
+"""Downloads of raw responses for evaluators: CSV (also in the API), XLSX and SPSS, protected
+as microdata; and the unprotected export of the city's statistical unit (admins, audited)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -28,13 +29,14 @@ def _download(body: str | bytes, filename: str, fmt: str, withheld: bool, **what
     return response
 
 
-def _export_or_error(questionnaire_id: str, cycle: str | None, api: bool):
+def _export_or_error(questionnaire_id: str, cycle: str | None, api: bool, protected: bool = True):
     if not cycle:
         if api:
             return None, (jsonify(error="The cycle is required.", errors={"cycle": "is required"}), 400)
         abort(400)
     try:
-        return exports.response_export(questionnaire_id, cycle, current_app.config["MIN_CELL_SIZE"]), None
+        return exports.response_export(questionnaire_id, cycle, current_app.config["MIN_CELL_SIZE"],
+                                       protected=protected), None
     except exports.ExportError as exc:
         field, _sep, message = str(exc).partition(": ")
         if api:
@@ -67,6 +69,26 @@ def download(questionnaire_id: str, fmt: str):
         body = exports.to_sav(export, lang)
     return _download(body, f"servir-{questionnaire_id}-{export.cycle_code}.{fmt}", fmt, export.withheld,
                      questionnaire=questionnaire_id, cycle=export.cycle_code)
+
+
+@bp.get("/admin/exports/<questionnaire_id>.<fmt>")
+@roles_required("admin")
+def unprotected(questionnaire_id: str, fmt: str):
+    """The unprotected export for the city's statistical unit: every value as stored (no
+    generalisation, no suppression), audited as such."""
+    if fmt not in MEDIA_TYPES:
+        abort(404)
+    export, _error = _export_or_error(questionnaire_id, request.args.get("cycle"), api=False, protected=False)
+    lang = current_language()
+    body = (exports.to_csv(export) if fmt == "csv" else exports.to_xlsx([export], lang) if fmt == "xlsx"
+            else exports.to_sav(export, lang))
+    audit.record_now("export.unprotected", actor(), format=fmt, questionnaire=questionnaire_id,
+                     cycle=export.cycle_code)
+    response = Response(body, mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="servir-{questionnaire_id}-{export.cycle_code}-unprotected.{fmt}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/exports/all.xlsx")

@@ -32,14 +32,18 @@ def _query():
             baseline != "none", filters, weighting_choice)
 
 
-def _form_context(overview_cycle: str, baseline: str | None, filters, weighting_choice: str) -> dict:
+def _form_context(overview_cycle: str, baseline: str | None, filters, weighting_choice: str,
+                  questionnaire_id: str | None = None) -> dict:
     available = results.cycles_with_answers()
+    # only the filter values the protection offers (plus the one asked, so the form shows it)
+    channels = results.offered_values(overview_cycle, "channel", questionnaire_id)
+    sites = results.offered_values(overview_cycle, "site", questionnaire_id)
     return {
         "cycle_choices": available,
         "selected": {"cycle": overview_cycle, "baseline": baseline or "none", **filters.as_dict(),
                      "weighting": weighting_choice},
-        "channels": CHANNELS,
-        "sites": results.sites(),
+        "channels": [c for c in CHANNELS if c in channels or c == filters.channel],
+        "sites": sorted(set(sites) | ({filters.site} if filters.site else set())),
         "margins_cycles": {c.code for c in available if margins_service.margins_of(c)},
     }
 
@@ -72,7 +76,7 @@ def detail(questionnaire_id: str):
         abort(404 if exc.field in ("questionnaire", "cycle") else 400)
     return render_template(
         "results/detail.html", data=data, result=data.result, charts=presentation.detail_charts(data),
-        **_form_context(data.result.cycle, data.result.baseline, filters, weighting_choice))
+        **_form_context(data.result.cycle, data.result.baseline, filters, weighting_choice, questionnaire_id))
 
 
 # ------------------------------------------------------------------------ public results

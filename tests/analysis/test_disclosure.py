@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from analysis import QUALITY_LABELS, coefficient_of_variation, quality_flag, suppress
-from analysis.disclosure import _determined
+from analysis.disclosure import _determined, k_anonymize, mask_contact_details, protect_cells, protected_views
 
 
 def exposed_cells(mask: np.ndarray) -> list:
@@ -105,3 +105,75 @@ def test_cv():
         coefficient_of_variation(1.0, -1.0)
     with pytest.raises(ValueError):
         quality_flag(float("nan"))
+
+
+# ----------------------------------------------------------------- protection against differencing
+
+
+DIMS = ("channel", "site", "language")
+
+
+def test_a_small_value_takes_the_next_smallest_with_it():
+    # 9 alone: total - 50 - 40 - 20 = 9; so 20 is hidden too and the hidden ones hold 29
+    mask = protect_cells([50, 40, 20, 9], [range(4)], 10)
+    assert list(mask) == [False, False, True, True]
+
+
+def test_two_small_values_that_sum_below_the_threshold_take_a_third():
+    mask = protect_cells([50, 40, 3, 4], [range(4)], 10)
+    assert list(mask) == [False, True, True, True]
+
+
+def test_a_site_equal_to_a_channel_cannot_unmask_the_others():
+    # the case: every kiosk answer is at one site, phone has 4, so all - online - site = phone
+    cells = {("online", None, "fr"): 50, ("online", None, "en"): 10, ("kiosk", "C", "fr"): 20,
+             ("kiosk", "C", "en"): 5, ("phone", None, "fr"): 4}
+    views = protected_views(cells, DIMS, 10)
+    assert (("channel", "phone"),) not in views and (("channel", "kiosk"),) not in views
+    assert (("site", "C"),) not in views
+    assert () in views and (("channel", "online"),) in views
+
+
+def test_a_pair_of_filters_is_protected_within_its_line():
+    cells = {("online", None, "fr"): 200, ("kiosk", "A", "fr"): 30, ("kiosk", "A", "en"): 3,
+             ("kiosk", "B", "fr"): 40, ("online", None, "en"): 50}
+    views = protected_views(cells, DIMS, 10)
+    assert (("site", "A"),) in views
+    # site A in English has 3: A - (A, fr) would give them, so (A, fr) is withheld too
+    assert (("site", "A"), ("language", "en")) not in views
+    assert (("site", "A"), ("language", "fr")) not in views
+    assert all(len(v) < 3 for v in views)
+
+
+def test_fewer_than_the_threshold_publishes_nothing():
+    assert protected_views({("online", None, "fr"): 9}, DIMS, 10) == frozenset()
+
+
+def test_k_anonymity_suppresses_the_least_important_variable_first():
+    frame = pd.DataFrame({"site": ["A"] * 12 + ["B"] * 3 + ["C"] * 8, "channel": ["kiosk"] * 23})
+    out, counts = k_anonymize(frame, ["site", "channel"], k=10)
+    assert counts == {"site": 11, "channel": 0}
+    assert out.groupby(["site", "channel"]).size().min() >= 10
+    assert (out["channel"] == "kiosk").all() and list(out["site"]).count("A") == 12
+
+
+def test_k_anonymity_merges_a_class_still_too_small():
+    frame = pd.DataFrame({"site": ["A"] * 12 + ["B"] * 3, "channel": ["kiosk"] * 12 + ["phone"] * 3})
+    out, _ = k_anonymize(frame, ["site", "channel"], k=10)
+    assert out.groupby(["site", "channel"]).size().min() >= 10
+
+
+@pytest.mark.parametrize("text", [
+    "Écrivez-moi à jean.tremblay@example.com", "au 418 555-0199", "(514) 555-0123",
+    "J’habite au 1234 rue Sainte-Catherine Est", "12, boul. René-Lévesque", "45 Main Street",
+    "code postal H2X 1Y4",
+])
+def test_contact_details_are_masked(text):
+    masked = mask_contact_details(text)
+    assert "[…]" in masked
+    assert not any(ch.isdigit() for ch in masked.replace("[…]", "")) or "@" not in masked
+
+
+def test_ordinary_numbers_are_kept():
+    text = "J’ai attendu 20 minutes au comptoir 3; note 5 sur 5."
+    assert mask_contact_details(text) == text

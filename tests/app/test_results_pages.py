@@ -139,9 +139,15 @@ def test_overview_filters_and_methods_note(evaluator, answers):
     index = analysis.satisfaction_index([int(v) for v in en["value"]], scale=(1, 5)).estimate
     assert f"{fr(index)}</span>" in html
     # responses by channel in the methods note
+    online = answers[(answers["question"] == "overall") & (answers["cycle"] == CYCLE) & (answers["channel"] == "online")]
     kiosk = answers[(answers["question"] == "overall") & (answers["cycle"] == CYCLE) & (answers["channel"] == "kiosk")]
     assert "Répondants par mode de collecte" in html
-    assert f"<td>{len(kiosk)}</td>" in page(evaluator, f"/results/?cycle={CYCLE}&baseline={BASELINE}")
+    unfiltered = page(evaluator, f"/results/?cycle={CYCLE}&baseline={BASELINE}")
+    assert f"<td>{len(online)}</td>" in unfiltered
+    # kiosk and phone are withheld together: all - online - kiosk would give the phone (issue 11)
+    methods = unfiltered[unfiltered.index('id="methods"'):]
+    methods = methods[:methods.index("</table>")]
+    assert f"<td>{len(kiosk)}</td>" not in methods and ">Borne<" not in methods
 
 
 def test_overview_without_baseline(evaluator, answers):
@@ -183,9 +189,12 @@ def test_drill_down_shows_every_question_distributions_trend_and_comments(evalua
 
 def test_comments_are_withheld_below_the_minimum_cell_size(evaluator, answers):
     html = page(evaluator, f"/results/comptoir?cycle={CYCLE}&baseline={BASELINE}&channel=phone")
-    assert "Les commentaires ne sont pas affichés" in html
+    assert "Les commentaires ne sont affichés que sans filtre" in html
     for comment in results_data.COMMENTS:
         assert comment not in html
+    # nor in a large filtered view: two overlapping views would isolate a group (issue 11)
+    html = page(evaluator, f"/results/comptoir?cycle={CYCLE}&baseline={BASELINE}&channel=online")
+    assert "Les commentaires ne sont affichés que sans filtre" in html
 
 
 def test_unknown_questionnaire_is_404(evaluator, answers):

@@ -1,0 +1,137 @@
+"""Disclosure control that holds against differencing: which views of a questionnaire's
+responses in a cycle may be published, decided once per (questionnaire, cycle).
+
+A view is everyone, one filter (``channel``, ``site`` or ``language``) or two filters. The
+protected views come from :func:`analysis.disclosure.protected_views` (complementary
+suppression of groups on the one-way and two-way tables of the filter dimensions): a
+filter value below ``MIN_CELL_SIZE`` is not offered, its responses join a group that is
+never offered alone, and a further value is hidden when the hidden ones would together
+hold fewer than the threshold. The pattern is computed for the responses, then for each
+question's answers within the responses' pattern, so a question's n cannot be differenced
+either. Views of three filters are never published. Every page, the API, the report and the
+exports ask this module; none decides alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from analysis.disclosure import protected_views
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Answer, Response
+from .cache import cached
+from .choices import get_cycle
+from .model import Filters
+
+#: The filter dimensions, in the order of a view's key (a later domain joins here).
+DIMENSIONS = ("channel", "site", "language")
+#: The reason a protected view or question gives instead of its figures.
+REASON = "protected: a group below the minimum cell size, or derivable from other views"
+
+
+def view_of(filters: Filters | None) -> tuple:
+    """The key of the view a request's filters select (``()`` for everyone)."""
+    chosen = (filters.as_dict() if filters is not None else {})
+    return tuple((d, chosen[d]) for d in DIMENSIONS if d in chosen)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The publishable views of one questionnaire in one cycle."""
+
+    min_n: int
+    views: frozenset  # views whose responses may be counted and shown
+    questions: Mapping[str, frozenset] = field(default_factory=dict)  # question id -> views
+    hidden: int = 0  # views holding someone that are not published
+    possible: int = 0  # views holding someone (everyone, one filter, two filters)
+
+    def published(self, filters: Filters | None, question_id: str | None = None) -> bool:
+        """Whether the view (and, given, the question in it) may show figures."""
+        view = view_of(filters)
+        if view not in self.views:
+            return False
+        return question_id is None or view in self.questions.get(question_id, frozenset())
+
+    def offered(self, dimension: str) -> list[str]:
+        """The values of a dimension offered as a filter (one-filter views)."""
+        return sorted(v[0][1] for v in self.views if len(v) == 1 and v[0][0] == dimension)
+
+
+def _cells(rows: Iterable) -> dict[tuple, int]:
+    return {(channel, site or None, language): int(n) for channel, site, language, n in rows}
+
+
+def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Mapping[tuple, int]],
+                       min_n: int) -> Protection:
+    """The protection from cell counts: ``(channel, site, language) -> responses`` and,
+    per question, the same keys to answers other than "not applicable"."""
+    views = protected_views(responses, DIMENSIONS, min_n)
+    everything = {()} | {((d, k[i]),) for k in responses for i, d in enumerate(DIMENSIONS) if k[i] is not None}
+    everything |= {((d1, k[i]), (d2, k[j])) for k in responses for i, d1 in enumerate(DIMENSIONS)
+                   for j, d2 in enumerate(DIMENSIONS) if i < j and k[i] is not None and k[j] is not None}
+    hidden = frozenset(everything - views)
+    questions = {qid: protected_views(cells, DIMENSIONS, min_n, hidden=hidden) & views
+                 for qid, cells in answers.items()}
+    return Protection(min_n, views, questions, len(hidden), len(everything))
+
+
+def protection(questionnaire_id: str, cycle_id: int) -> Protection:
+    """The protection of a questionnaire's responses in a cycle (cached on the data)."""
+    min_n = int(current_app.config["MIN_CELL_SIZE"])
+
+    def compute() -> Protection:
+        rows = db.session.execute(
+            select(Response.channel, Response.site, Response.language, func.count())
+            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
+            .group_by(Response.channel, Response.site, Response.language)).all()
+        answered = db.session.execute(
+            select(Answer.question_id, Response.channel, Response.site, Response.language, func.count())
+            .select_from(Response).join(Answer, Answer.response_id == Response.id)
+            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
+                   Answer.is_na.is_(False))
+            .group_by(Answer.question_id, Response.channel, Response.site, Response.language)).all()
+        answers: dict[str, dict[tuple, int]] = {}
+        for qid, channel, site, language, n in answered:
+            cell = (channel, site or None, language)
+            answers.setdefault(qid, {})[cell] = answers.get(qid, {}).get(cell, 0) + int(n)
+        cells: dict[tuple, int] = {}
+        for key, n in _cells(rows).items():
+            cells[key] = cells.get(key, 0) + n
+        return compute_protection(cells, answers, min_n)
+
+    return cached("protection", (questionnaire_id, cycle_id), compute)
+
+
+def offered_values(cycle: str, dimension: str, questionnaire_id: str | None = None) -> list[str]:
+    """Values of a dimension offered as a filter in a cycle: for that questionnaire, or for
+    at least one questionnaire with responses (the overview)."""
+    found = get_cycle(cycle)
+    if found is None:
+        return []
+    if questionnaire_id is not None:
+        ids = [questionnaire_id]
+    else:
+        ids = list(db.session.execute(select(Response.questionnaire_id).where(
+            Response.cycle_id == found.id).distinct()).scalars())
+    values: set[str] = set()
+    for qid in ids:
+        values.update(protection(qid, found.id).offered(dimension))
+    return sorted(values)
+
+
+def protections(questionnaire_ids: Iterable[str], cycle_ids: Mapping[int, str]) -> dict[tuple[str, str], Protection]:
+    """``(questionnaire, cycle code) -> Protection`` for every pair asked."""
+    return {(qid, code): protection(qid, cid) for qid in questionnaire_ids for cid, code in cycle_ids.items()}
+
+
+def published_rows(freq, guard: Mapping[tuple[str, str], Protection], filters: Filters | None):
+    """The rows of a frequency table (``questionnaire, question, cycle`` codes) that the
+    protection lets through: a question not published in the view has no answers."""
+    if freq.empty:
+        return freq
+    keep = [guard[(qid, code)].published(filters, question) if (qid, code) in guard else False
+            for qid, question, code in zip(freq["questionnaire"], freq["question"], freq["cycle"])]
+    return freq[keep]
