@@ -143,6 +143,7 @@ from .proportions import (
     diff_proportions_ci,
     proportion_ci,
 )
+from .quantiles import MedianResult, median_ci, median_ci_from_counts
 from .rao_scott import RAO_SCOTT_STATISTICS, RaoScottResult, rao_scott_test
 from .reliability import AlphaResult, alpha_by_dimension, cronbach_alpha, feldt_ci
 from .verdicts import TARGET_STATUSES, VERDICTS, ChangeJudgement, judge_changes, target_status
@@ -152,6 +153,9 @@ __all__ = [
     # intervals
     "ConfidenceInterval",
     "proportion_ci",
+    "median_ci",
+    "median_ci_from_counts",
+    "MedianResult",
     "diff_proportions_ci",
     "compare_proportions",
     "ProportionComparison",

@@ -21,13 +21,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import questionnaires as qn
+
 from .extensions import db
 
 ROLES = ("admin", "staff", "evaluator")
 CHANNELS = ("online", "kiosk", "paper", "phone")
 CYCLE_STATES = ("draft", "open", "closed", "published")
-# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds").
-NORM_UNITS = ("working_days", "days", "hours", "minutes", "seconds")
+# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds"):
+# one list for commitments and for the number questions that measure a norm.
+NORM_UNITS = qn.NORM_UNITS
 # Where a questionnaire version came from: a file of QUESTIONNAIRES_DIR, or the web editor.
 VERSION_SOURCES = ("file", "web")
 
