@@ -52,8 +52,8 @@ def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.D
                    cycle_id: int, responses: int, min_n: int) -> tuple[Distribution, ...]:
     out = []
     for question in definition.questions:
-        if question.type not in ("rating", "yes_no", "choice", "multi_choice"):
-            continue
+        if question.type not in ("rating", "yes_no", "choice", "multi_choice") or question.importance_of:
+            continue  # importance ratings are shown in the importance-performance view only
         cats = _categories(question)
         if question.type in ("rating", "yes_no"):
             mine = freq[(freq["cycle_id"] == cycle_id) & (freq["question"] == question.id)]
@@ -130,7 +130,7 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
                for r in summary.to_dict("records")}
     trend = {}
     for question in definition.questions:
-        if question.type != "rating":
+        if question.type != "rating" or question.importance_of:
             continue
         points = tuple(TrendPoint(c.code, name_of[c.code], figures[(question.id, c.code)])
                        for c in cycles if (question.id, c.code) in figures)
@@ -168,8 +168,8 @@ def _importance(result: CommitmentResult, drivers: analysis.DriverResult | None)
     """Stated importance-performance when at least two importance questions are published,
     otherwise derived importance (drivers' share of R^2) against performance (index)."""
     stated = {}
-    for q in result.rating_questions:
-        if q.importance_of and not q.cycle.suppressed:
+    for q in result.importance_questions:
+        if not q.cycle.suppressed:
             target = next((t for t in result.rating_questions if t.id == q.importance_of), None)
             if target is not None and not target.cycle.suppressed:
                 stated[target.id] = (q.cycle.index, target.cycle.index)
