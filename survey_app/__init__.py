@@ -69,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     from . import auth, loop, presentation
     from .views import results as results_views
-    from .views import admin_commitments, admin_console, admin_cycles, admin_questionnaires
+    from .views import admin_commitments, admin_console, admin_cycles, admin_programme, admin_questionnaires
     from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, paper, posters_admin, report, survey
 
     from .views import audit_admin, users_admin
@@ -97,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(admin_console.bp)
     app.register_blueprint(admin_cycles.bp)
     app.register_blueprint(admin_commitments.bp)
+    app.register_blueprint(admin_programme.bp)
     app.register_blueprint(admin_questionnaires.bp)
     app.register_blueprint(invitations_admin.bp)
     app.register_blueprint(posters_admin.bp)

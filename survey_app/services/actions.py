@@ -55,13 +55,13 @@ def _check(data: ActionData) -> tuple[Commitment | None, Cycle | None, Unit | No
         problems["commitment"] = qn.Message(N_("unknown commitment %(code)s"), code=repr(data.commitment))
     cycle = db.session.execute(select(Cycle).where(Cycle.code == data.cycle.strip())).scalar_one_or_none()
     if cycle is None:
-        problems["cycle"] = qn.Message(N_("unknown cycle %(code)s"), code=repr(data.cycle))
+        problems["cycle"] = qn.Message(N_("unknown cycle %(cycle)s"), cycle=repr(data.cycle))
     for name in ("title_fr", "title_en"):
         value = _clean(getattr(data, name))
         if name == "title_fr" and not value:
             problems[name] = qn.Message(N_("a French title is required"))
         elif len(value) > TITLE_MAX:
-            problems[name] = qn.Message(N_("must be at most %(max)s characters"), max=TITLE_MAX)
+            problems[name] = qn.Message(N_("must be at most %(count)s characters"), count=TITLE_MAX)
     if data.status not in ACTION_STATUSES:
         problems["status"] = qn.Message(N_("must be one of %(values)s"), values=", ".join(ACTION_STATUSES))
     owner = None

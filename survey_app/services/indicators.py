@@ -98,7 +98,7 @@ def check(cells: dict[str, str], commitments: set[str], cycles: set[str]) -> tup
         problems["commitment"] = qn.Message(N_("unknown commitment %(code)s"), code=repr(code))
     cycle = cells.get("cycle", "").strip()
     if cycle not in cycles:
-        problems["cycle"] = qn.Message(N_("unknown cycle %(code)s"), code=repr(cycle))
+        problems["cycle"] = qn.Message(N_("unknown cycle %(cycle)s"), cycle=repr(cycle))
     met = _count(cells.get("met", ""), positive=False)
     total = _count(cells.get("total", ""), positive=True)
     for name, value in (("met", met), ("total", total)):
@@ -110,7 +110,7 @@ def check(cells: dict[str, str], commitments: set[str], cycles: set[str]) -> tup
     if not source:
         problems["source"] = qn.Message(N_("say where the counts come from (e.g. the permit register)"))
     elif len(source) > SOURCE_MAX:
-        problems["source"] = qn.Message(N_("must be at most %(max)s characters"), max=SOURCE_MAX)
+        problems["source"] = qn.Message(N_("must be at most %(count)s characters"), count=SOURCE_MAX)
     start, end = _date(cells.get("period_start", "")), _date(cells.get("period_end", ""))
     for name, value in (("period_start", start), ("period_end", end)):
         if isinstance(value, qn.Message):
