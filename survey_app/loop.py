@@ -109,11 +109,28 @@ def loop_rows(result: rs.CommitmentResult) -> list[LoopRow]:
     return rows
 
 
+def side_by_side(result: rs.CommitmentResult) -> tuple[str, str, str]:
+    """The overview's three readings of a commitment in the cycle: the norm kept according
+    to operations, the norm kept as citizens report it, and percent satisfied."""
+    op = result.operational
+    operations = _share(op.cycle.share.pct, op.cycle.share.pct_ci) if op is not None else "–"
+    reported = result.citizens_norm()
+    if reported is None:
+        citizens = "–"
+    elif reported[0] == "met":
+        citizens = _figures_share(reported[1])
+    else:
+        citizens = _norm_share(reported[1])
+    head = result.headline
+    return operations, citizens, _figures_share(head.cycle) if head is not None else "–"
+
+
 def action_status(status: str) -> str:
     return str(ACTION_STATUSES.get(status, status))
 
 
 def init_app(app) -> None:
     app.add_template_global(loop_rows, "loop_rows")
+    app.add_template_global(side_by_side, "side_by_side")
     app.add_template_global(action_status, "action_status")
     app.add_template_global(norm_label, "norm_label")

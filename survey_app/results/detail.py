@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Answer, Response
+from ..services.actions import actions_of
 from .cache import cached
 from .choices import cycles_with_answers, resolve_cycles
 from .commitments import questionnaire_results
@@ -221,6 +222,6 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
         importance = _importance(result, drivers)
         trend = _trend(questionnaire_id, definition, filters, min_n)
         return Detail(result, distributions, baseline_distributions, trend, comments, importance,
-                      drivers, note)
+                      drivers, note, tuple(actions_of([result.commitment.code])))
 
     return cached("detail", (questionnaire_id, result.cycle, result.baseline, filters, weighting), compute)

@@ -306,6 +306,8 @@ class Detail:
     importance: pd.DataFrame | None  # analysis.importance_performance, or None
     drivers: Any | None  # analysis.DriverResult, or None
     drivers_note: str | None = None
+    # Every improvement action of the commitment, whatever its cycle (drawn on the trend).
+    all_actions: tuple[Any, ...] = ()
 
 
 def finite(x: Any) -> float | None:
