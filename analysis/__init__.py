@@ -15,6 +15,9 @@ Scales
 * Satisfaction figures (``satisfaction_index``, ``percent_satisfied``, ``nps``,
   ``composite_index``, ``summarize``, ``compare_cycles``) are on 0-100: index points,
   percent, percentage points. Changes are cycle minus baseline.
+* ``median_ci`` (and its frequency-table form ``median_ci_from_counts``) gives the median of a
+  numeric answer (a delay, a wait) in its own unit, with a distribution-free interval from
+  binomial order statistics.
 
 Not applicable answers
 ----------------------

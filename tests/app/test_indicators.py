@@ -141,7 +141,12 @@ def test_actions_in_the_api_the_drill_down_and_the_report(app, client, runner, t
     html = browser.get(f"/results/comptoir?cycle={CYCLE}&baseline={BASELINE}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Deux préposés aux heures de pointe" in html
     assert "<script>alert(1)" not in html
-    assert "Ancienne action" not in html
+    loop = html[html.index('id="detail-loop-title"'):]
+    loop = loop[:loop.index("</section>")]
+    assert "Deux préposés aux heures de pointe" in loop and "Ancienne action" not in loop  # before the baseline
+    trend = html[html.index('id="chart-trend"'):]
+    trend = trend[:trend.index("</figure>")]
+    assert "A1 Ancienne action (2025)" in trend and "A2 &lt;script&gt;" in trend  # every action on the trend
     out = tmp_path / "report.html"
     made = runner.invoke(args=["report", "--cycle", CYCLE, "--baseline", BASELINE, "--output", str(out)])
     assert made.exit_code == 0, made.output
