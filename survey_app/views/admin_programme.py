@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..auth import roles_required
 from ..i18n import current_language, translate
@@ -28,10 +28,10 @@ bp = Blueprint("admin_programme", __name__, url_prefix="/admin")
 class IndicatorForm(FlaskForm):
     commitment = SelectField(_l("Commitment"), validate_choice=True)
     cycle = SelectField(_l("Cycle"), validate_choice=True)
-    met = IntegerField(_l("Cases within the norm"), validators=[DataRequired(), NumberRange(min=0)],
+    met = IntegerField(_l("Cases within the norm"), validators=[InputRequired(), NumberRange(min=0)],
                        description=_l("For example the calls answered within 20 seconds."),
                        render_kw={"inputmode": "numeric"})
-    total = IntegerField(_l("All cases"), validators=[DataRequired(), NumberRange(min=1)],
+    total = IntegerField(_l("All cases"), validators=[InputRequired(), NumberRange(min=1)],
                          description=_l("For example all the calls received."), render_kw={"inputmode": "numeric"})
     source = StringField(_l("Source of the counts"), validators=[DataRequired(), Length(max=300)],
                          description=_l("For example: permit register, switchboard statistics."))

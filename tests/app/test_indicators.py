@@ -153,6 +153,11 @@ def test_actions_in_the_api_the_drill_down_and_the_report(app, client, runner, t
     report = out.read_text()
     assert "Deux préposés aux heures de pointe" in report and "<script>alert(1)" not in report
     assert "Ce que l’unité a changé" in report
+    pdf = tmp_path / "report.pdf"
+    made = runner.invoke(args=["report", "--cycle", CYCLE, "--baseline", BASELINE, "--format", "pdf",
+                               "--output", str(pdf)])
+    assert made.exit_code == 0, made.output  # the action's markup is escaped for ReportLab too
+    assert pdf.read_bytes().startswith(b"%PDF-")
 
 
 def test_actions_add_refuses_unknown_commitment_and_status(runner, answers):
