@@ -15,6 +15,9 @@ Scales
 * Satisfaction figures (``satisfaction_index``, ``percent_satisfied``, ``nps``,
   ``composite_index``, ``summarize``, ``compare_cycles``) are on 0-100: index points,
   percent, percentage points. Changes are cycle minus baseline.
+* ``median_ci`` (and its frequency-table form ``median_ci_from_counts``) gives the median of a
+  numeric answer (a delay, a wait) in its own unit, with a distribution-free interval from
+  binomial order statistics.
 
 Not applicable answers
 ----------------------
@@ -143,6 +146,7 @@ from .proportions import (
     diff_proportions_ci,
     proportion_ci,
 )
+from .quantiles import MedianResult, median_ci, median_ci_from_counts
 from .rao_scott import RAO_SCOTT_STATISTICS, RaoScottResult, rao_scott_test
 from .reliability import AlphaResult, alpha_by_dimension, cronbach_alpha, feldt_ci
 from .verdicts import TARGET_STATUSES, VERDICTS, ChangeJudgement, judge_changes, target_status
@@ -152,6 +156,9 @@ __all__ = [
     # intervals
     "ConfidenceInterval",
     "proportion_ci",
+    "median_ci",
+    "median_ci_from_counts",
+    "MedianResult",
     "diff_proportions_ci",
     "compare_proportions",
     "ProportionComparison",

@@ -15,6 +15,8 @@ from typing import Any, Mapping
 QUESTION_TYPES = ("rating", "yes_no", "choice", "multi_choice", "number", "text")
 CHANNELS = ("online", "kiosk", "paper", "phone")
 TARGET_INDICATORS = ("pct_satisfied", "index", "pct_met")
+#: Units a norm is measured in (a commitment's norm in the console, a number question's norm).
+NORM_UNITS = ("working_days", "days", "hours", "minutes", "seconds")
 DEFAULT_MAX_LENGTH = 2000
 NA = "na"
 """The answer value meaning "don't know / not applicable" (ne sais pas / ne s'applique pas)."""
@@ -113,6 +115,20 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Norm:
+    """The norm a number question measures: an answer at most ``max`` ``unit`` keeps it."""
+
+    max: int | float
+    unit: str
+
+    def kept_by(self, value: float) -> bool:
+        return value <= self.max
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"max": self.max, "unit": self.unit}
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -128,6 +144,7 @@ class Question:
     max_length: int | None = None
     show_if: Condition | None = None
     importance_of: str | None = None
+    norm: Norm | None = None
 
     @property
     def option_values(self) -> list[str]:
@@ -161,6 +178,8 @@ class Question:
             d["show_if"] = self.show_if.to_dict()
         if self.importance_of is not None:
             d["importance_of"] = self.importance_of
+        if self.norm is not None:
+            d["norm"] = self.norm.to_dict()
         return d
 
 

@@ -35,6 +35,7 @@ from .model import (
     NA,
     Commitment,
     Condition,
+    Norm,
     Option,
     Question,
     Questionnaire,
@@ -285,6 +286,13 @@ def _semantic_issues(data: Any) -> list[tuple[PathT, str]]:
                     out.append((here + (key,), "must be a finite number"))
             if _is_number(lo) and _is_number(hi) and hi <= lo:
                 out.append((here + ("max",), "must be greater than min"))
+            norm = q.get("norm")
+            limit = norm.get("max") if isinstance(norm, dict) else None
+            if _is_number(limit):
+                if isinstance(limit, float) and not math.isfinite(limit):
+                    out.append((here + ("norm", "max"), "must be a finite number"))
+                elif (_is_number(lo) and limit < lo) or (_is_number(hi) and limit > hi):
+                    out.append((here + ("norm", "max"), "must lie between the question's min and max"))
 
     dimension_owner: dict[str, int] = {}
     weighed_by: dict[str, int] = {}
@@ -412,6 +420,7 @@ def _build_question(d: dict) -> Question:
         max_length=d.get("max_length", DEFAULT_MAX_LENGTH) if kind == "text" else None,
         show_if=condition,
         importance_of=d.get("importance_of"),
+        norm=Norm(max=_number(d["norm"]["max"]), unit=d["norm"]["unit"]) if d.get("norm") else None,
     )
 
 

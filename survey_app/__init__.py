@@ -67,9 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     with app.app_context():
         configure_engine(app, db.engine)
 
-    from . import auth, presentation
+    from . import auth, loop, presentation
     from .views import results as results_views
-    from .views import admin_commitments, admin_console, admin_cycles, admin_questionnaires
+    from .views import admin_commitments, admin_console, admin_cycles, admin_programme, admin_questionnaires
     from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, paper, posters_admin, report, survey
 
     from .views import audit_admin, users_admin
@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(results_views.bp)
     app.register_blueprint(report.bp)
     presentation.init_app(app)
+    loop.init_app(app)
     csrf.exempt(api.bp)
     # Kiosks authenticate with their bearer token only: no session, no CSRF form token.
     app.register_blueprint(kiosk.bp)
@@ -96,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(admin_console.bp)
     app.register_blueprint(admin_cycles.bp)
     app.register_blueprint(admin_commitments.bp)
+    app.register_blueprint(admin_programme.bp)
     app.register_blueprint(admin_questionnaires.bp)
     app.register_blueprint(invitations_admin.bp)
     app.register_blueprint(posters_admin.bp)

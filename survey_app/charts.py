@@ -274,9 +274,13 @@ def distribution_chart(rows: Sequence[tuple[str, Sequence[int]]], categories: Se
 
 
 def trend_chart(series: Sequence[tuple[str, Sequence[tuple[str, Estimate]]]], *, lang: str,
-                title: str, ylabel: str) -> str:
-    """Estimates across cycles: ``series`` is ``(label, [(cycle label, estimate), ...])``."""
-    key = ("trend", tuple((s[0], tuple(s[1])) for s in series), lang, title, ylabel)
+                title: str, ylabel: str, actions: Sequence[tuple[str, str]] = ()) -> str:
+    """Estimates across cycles: ``series`` is ``(label, [(cycle label, estimate), ...])``.
+
+    ``actions`` are ``(cycle label, mark)`` pairs: an improvement action filed under a cycle
+    is drawn as a dashed line just before that cycle (between it and the cycle before),
+    labelled with its mark (its number in the table that goes with the chart)."""
+    key = ("trend", tuple((s[0], tuple(s[1])) for s in series), lang, title, ylabel, tuple(actions))
 
     def draw():
         fig = Figure(layout="constrained", figsize=(7.2, 3.8))
@@ -302,9 +306,17 @@ def trend_chart(series: Sequence[tuple[str, Sequence[tuple[str, Estimate]]]], *,
             if xs:
                 ax.errorbar(xs, ys, yerr=[lo, hi], color=palette[j % 7], marker=markers[j % 7], capsize=3,
                             linewidth=1.5, markersize=6, label=_wrap(label, 40))
+        marks: dict[str, list[str]] = {}
+        for cycle, mark in actions:
+            if cycle in cycles:
+                marks.setdefault(cycle, []).append(mark)
+        for cycle, labels in marks.items():
+            x = cycles.index(cycle) - 0.5
+            ax.axvline(x, color=GREY, linestyle="--", linewidth=1)
+            ax.text(x, 98, " " + ", ".join(labels), color=INK, fontsize=8.5, va="top", ha="left")
         ax.set_xticks(range(len(cycles)))
         ax.set_xticklabels(cycles)
-        ax.set_xlim(-0.5, len(cycles) - 0.5)
+        ax.set_xlim(-0.5 - (0.1 if marks else 0), len(cycles) - 0.5)
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(_formatter(lang))
         ax.set_ylabel(ylabel)

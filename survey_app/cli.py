@@ -479,6 +479,9 @@ def report_command(cycle, baseline, fmt, output, lang, weighting):
 
 
 def init_app(app: Flask) -> None:
+    from . import cli_programme
+
+    cli_programme.init_app(app)
     app.cli.add_command(report_command)
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(cycles_cli)

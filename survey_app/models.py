@@ -21,13 +21,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import questionnaires as qn
+
 from .extensions import db
 
 ROLES = ("admin", "staff", "evaluator")
 CHANNELS = ("online", "kiosk", "paper", "phone")
 CYCLE_STATES = ("draft", "open", "closed", "published")
-# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds").
-NORM_UNITS = ("working_days", "days", "hours", "minutes", "seconds")
+# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds"):
+# one list for commitments and for the number questions that measure a norm.
+NORM_UNITS = qn.NORM_UNITS
 # Where a questionnaire version came from: a file of QUESTIONNAIRES_DIR, or the web editor.
 VERSION_SOURCES = ("file", "web")
 
@@ -420,3 +423,73 @@ class Invitation(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("invitation_batch.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+# What an improvement action is at: decided, under way, finished.
+ACTION_STATUSES = ("planned", "in_progress", "done")
+
+
+class OperationalIndicator(db.Model):
+    """How often operations kept a commitment's norm in one cycle: ``met`` cases out of
+    ``total`` (calls answered within 20 s out of all calls), from the unit's own records.
+
+    One row per (commitment, cycle): entering or importing it again replaces it.
+    """
+
+    __tablename__ = "operational_indicator"
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "cycle_id"),
+        CheckConstraint("met >= 0 AND total > 0 AND met <= total", name="counts_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    met: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    # Where the counts come from ("call centre switchboard", "permit register").
+    source: Mapped[str] = mapped_column(String(300))
+    # The period the counts cover; None: the cycle's period.
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(254))
+
+    commitment: Mapped[Commitment] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+
+
+class ImprovementAction(db.Model):
+    """What a unit changed to keep a commitment better, filed under the cycle whose
+    measurement shows its effect (decided after the cycle before, measured by this one)."""
+
+    __tablename__ = "improvement_action"
+    __table_args__ = (
+        CheckConstraint("status IN ('planned', 'in_progress', 'done')", name="status_known"),
+        Index("ix_improvement_action_commitment_cycle", "commitment_id", "cycle_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    title_fr: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    description_fr: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    # The unit that carries the action out; None: the commitment's unit.
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+
+    commitment: Mapped[Commitment] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+    owner_unit: Mapped[Unit | None] = relationship()
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_fr
+
+    def description(self, lang: str) -> str | None:
+        return self.description_en if lang == "en" and self.description_en else self.description_fr

@@ -330,8 +330,15 @@ def detail_charts(detail: rs.Detail) -> list[ChartBlock]:
             by_cycle = {p.cycle: p.figures for p in points}
             table.append((label, *[_fmt_estimate(_estimate(by_cycle.get(c), "index")) for c in cycles]))
         title = _("Satisfaction index across cycles")
-        svg = charts.trend_chart(series, lang=language, title=title, ylabel=_("Satisfaction index (0–100)"))
-        blocks.append(ChartBlock("chart-trend", title, svg, title, (_("Question"), *cycles), tuple(table)))
+        shown = [a for a in detail.all_actions if a.cycle in cycles]
+        marks = [(a.cycle, _("A%(number)s", number=i)) for i, a in enumerate(shown, 1)]
+        svg = charts.trend_chart(series, lang=language, title=title, ylabel=_("Satisfaction index (0–100)"),
+                                 actions=marks)
+        note = None
+        if shown:
+            note = _("Dashed lines: improvement actions, drawn before the cycle that measures them.") + " " + " · ".join(
+                f"{mark} {text_of(a.title)} ({a.cycle})" for (_cycle, mark), a in zip(marks, shown))
+        blocks.append(ChartBlock("chart-trend", title, svg, title, (_("Question"), *cycles), tuple(table), note=note))
     if detail.importance is not None:
         frame = detail.importance
         points = [(names.get(k, k), round(float(r["importance"]), 4), round(float(r["performance"]), 4))

@@ -61,7 +61,7 @@ def question_columns() -> tuple[str, ...]:
 
 def _question_rows(result: rs.CommitmentResult) -> tuple[tuple[str, ...], ...]:
     rows = []
-    for question in result.questions:
+    for question in result.satisfaction_questions:
         label = pr.short_label(question, result.questions)
         figures = question.cycle
         if figures.suppressed:
@@ -140,7 +140,7 @@ def summary_rows(report: Report) -> list[list]:
         for section in report.sections:
             result = section.result
             target = result.target
-            for q in result.questions:
+            for q in result.satisfaction_questions:
                 c, b, ch = q.cycle, q.baseline, q.change
                 ci = lambda x: (x[0], x[1]) if x else (None, None)  # noqa: E731
                 rows.append([

@@ -31,6 +31,7 @@ from reportlab.platypus import (
 from svglib.svglib import svg2rlg
 from xml.sax.saxutils import escape
 
+from . import loop
 from . import presentation as pr
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -111,6 +112,28 @@ def _target_sentence(result) -> str | None:
              indicator=indicator, value=pr.num(target.value, 0), estimate=estimate, status=status)
 
 
+def _loop(result, styles) -> list:
+    """The improvement loop of one commitment: before, what changed, after, significance."""
+    story = [_p(_("The improvement loop"), styles["h2"])]
+    rows = loop.loop_rows(result)
+    if rows:
+        columns = (_("Measure"), _("Before (%(cycle)s)", cycle=result.baseline) if result.baseline else _("Before"),
+                   _("After (%(cycle)s)", cycle=result.cycle), _("Change (points)"), _("Significant?"))
+        cells = [(r.measure, r.before, r.after, r.change, str(pr.VERDICTS.get(r.verdict, "–")) if r.verdict else "–")
+                 for r in rows]
+        widths = [WIDTH * w for w in (0.34, 0.17, 0.17, 0.17, 0.15)]
+        story.append(KeepTogether([_table(columns, cells, styles, widths)]))
+    story.append(_p(_("What the unit changed"), styles["body"]))
+    if result.actions:
+        for action in result.actions:
+            story.append(_p(f"• {pr.text_of(action.title)} — {loop.action_status(action.status)} · "
+                            + _("cycle %(cycle)s", cycle=action.cycle) + f" · {pr.text_of(action.owner_unit)}",
+                            styles["note"]))
+    else:
+        story.append(_p(_("No improvement action recorded between these cycles."), styles["note"]))
+    return story
+
+
 def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
     """The PDF of a :class:`survey_app.report.Report`; ``columns`` head each commitment's
     question table and ``methods`` are the methods note's sentences."""
@@ -154,6 +177,7 @@ def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
                         + (" · " + _("%(count)d in %(cycle)s", count=result.responses_baseline,
                                      cycle=result.baseline)
                            if result.baseline and result.responses_baseline is not None else ""), styles["note"]))
+        story += _loop(result, styles)
         widths = [WIDTH * w for w in (0.18, 0.06, 0.15, 0.15, 0.1, 0.16, 0.08, 0.12)]
         story.append(KeepTogether([_table(columns, section.rows, styles, widths)]))
         drawing = _chart(section.chart)

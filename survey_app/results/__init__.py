@@ -14,6 +14,10 @@ Modules (each imports only those above it)
 ``definitions``  question definitions across versions, and their comparability
 ``unweighted``   figures and changes from the frequency tables
 ``weighted``     figures and changes after raking to population margins
+``norms``        number questions with a norm: median (order statistics), share within the
+                 norm (Wilson), its change (Newcombe); the shares operations report
+``operational``  the commitment's operational indicator and the improvement actions
+                 between the cycles compared
 ``commitments``  one commitment's results, and the overview grouped by unit
 ``detail``       the drill-down (distributions, trend, comments, drivers)
 ``payload``      the JSON body of the results API
@@ -32,7 +36,8 @@ objects), safe to cache, to render in any language and to serialise:
 weighting="none") -> CommitmentResult``
     One commitment (questionnaire): every rating and yes/no question's :class:`Figures`
     for the cycle and the baseline, their :class:`Change`, the headline figure and the
-    attainment of the commitment's target (:class:`Target`).
+    attainment of the commitment's target (:class:`Target`); ``norms`` (number questions
+    with a norm), ``operational`` (the norm as operations kept it) and ``actions``.
 
 ``overview(cycle, baseline=None, *, filters=None, weighting="none") -> Overview``
     Every questionnaire with answers (or in the catalogue), grouped by unit

@@ -20,7 +20,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Cycle, QuestionnaireVersion, Response
+from ..models import Cycle, ImprovementAction, OperationalIndicator, QuestionnaireVersion, Response
 
 T = TypeVar("T")
 
@@ -78,7 +78,14 @@ def fingerprint() -> tuple:
     digest = hashlib.sha256(json.dumps([list(map(_jsonable, c)) for c in cycles],
                                        sort_keys=True, default=str).encode()).hexdigest()
     versions = db.session.execute(select(func.max(QuestionnaireVersion.id))).scalar()
-    current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions,
+    # operational indicators and improvement actions are shown beside the figures (small tables)
+    beside = db.session.execute(select(OperationalIndicator.id, OperationalIndicator.updated_at)
+                                .order_by(OperationalIndicator.id)).all()
+    beside += db.session.execute(select(ImprovementAction.id, ImprovementAction.status, ImprovementAction.title_fr,
+                                        ImprovementAction.title_en, ImprovementAction.cycle_id)
+                                 .order_by(ImprovementAction.id)).all()
+    programme = hashlib.sha256(json.dumps([list(map(_jsonable, r)) for r in beside], default=str).encode()).hexdigest()
+    current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions, programme,
                current_app.config["MIN_CELL_SIZE"])
     if has_request_context():
         g.results_fingerprint = current  # once per request

@@ -46,6 +46,8 @@ from .model import (
     suppressed_figures,
 )
 from .protection import REASON, protections, published_rows
+from .norms import norm_results
+from .operational import actions_between, operational
 from .tables import counts_and_frequencies, response_counts
 from .unweighted import analysis_table, definitions_frame, unweighted_results
 from .weighted import weighted_results
@@ -134,11 +136,12 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
     else:
         margins = None
         figures, changes = {}, {}
+        importance = frozenset(k for k, q in questions.items() if q.importance_of is not None)
         for kind in ("rating", "yes_no"):
             table = analysis_table(freq, questions, (kind,))
             defs = definitions_frame(per_cycle, kind)
             f, c = unweighted_results(table, defs, kind, cycle.code, baseline.code if baseline else None,
-                                      min_n, level, warnings)
+                                      min_n, level, warnings, importance)
             figures.update(f)
             changes.update(c)
     hidden = {key for key in figures if not guard[(key[0], key[2])].published(filters, key[1])}
@@ -170,6 +173,9 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         n_base = int(mine.loc[mine["cycle"] == baseline.code, "count"].sum()) if baseline else None
         if n_base and not guard[(qid, baseline.code)].published(filters):
             n_base = None
+        # Norms from number answers are read unweighted (a median and a share of answers).
+        norms = norm_results(freq, qid, definition, cycle.code, baseline.code if baseline else None,
+                             min_n, level, {k: w for (q, k), w in warnings.items() if q == qid})
         notes = version_warnings(
             cat, versions_used.get((qid, baseline.code), []) if baseline else [],
             versions_used.get((qid, cycle.code), []), cycle.code, baseline.code if baseline else None)
@@ -179,7 +185,9 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
             responses=n_cycle, responses_baseline=n_base, questions=tuple(qrs),
             headline=_headline(qrs, "overall", "rating"), target=_target(cat.commitment, qrs),
             warnings=tuple(notes), min_cell_size=min_n, confidence_level=level,
-            weighting_info=weighting_infos.get(qid, ()),
+            weighting_info=weighting_infos.get(qid, ()), norms=norms,
+            operational=operational(cat.commitment.code, cycle.code, baseline.code if baseline else None, level),
+            actions=actions_between(cat.commitment.code, cycle.code, baseline.code if baseline else None),
         ))
 
     by_channel: dict[str, dict[str, int]] = {}

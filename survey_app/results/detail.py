@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Answer, Response
+from ..services.actions import actions_of
 from .cache import cached
 from .choices import cycles_with_answers, resolve_cycles
 from .commitments import questionnaire_results
@@ -59,8 +60,8 @@ def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.D
                    cycle_id: int, guard: Protection, filters: Filters, min_n: int) -> tuple[Distribution, ...]:
     out = []
     for question in definition.questions:
-        if question.type not in ("rating", "yes_no", "choice", "multi_choice"):
-            continue
+        if question.type not in ("rating", "yes_no", "choice", "multi_choice") or question.importance_of:
+            continue  # importance ratings are shown in the importance-performance view only
         cats = _categories(question)
         if question.type in ("rating", "yes_no"):
             mine = freq[(freq["cycle_id"] == cycle_id) & (freq["question"] == question.id)]
@@ -144,7 +145,7 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
                for r in summary.to_dict("records") if guard[r["cycle"]].published(filters, r["question"])}
     trend = {}
     for question in definition.questions:
-        if question.type != "rating":
+        if question.type != "rating" or question.importance_of:
             continue
         points = tuple(TrendPoint(c.code, name_of[c.code], figures[(question.id, c.code)])
                        for c in cycles if (question.id, c.code) in figures)
@@ -182,8 +183,8 @@ def _importance(result: CommitmentResult, drivers: analysis.DriverResult | None)
     """Stated importance-performance when at least two importance questions are published,
     otherwise derived importance (drivers' share of R^2) against performance (index)."""
     stated = {}
-    for q in result.rating_questions:
-        if q.importance_of and not q.cycle.suppressed:
+    for q in result.importance_questions:
+        if not q.cycle.suppressed:
             target = next((t for t in result.rating_questions if t.id == q.importance_of), None)
             if target is not None and not target.cycle.suppressed:
                 stated[target.id] = (q.cycle.index, target.cycle.index)
@@ -239,6 +240,6 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
         importance = _importance(result, drivers)
         trend = _trend(questionnaire_id, definition, filters, min_n)
         return Detail(result, distributions, baseline_distributions, trend, comments, importance,
-                      drivers, note)
+                      drivers, note, tuple(actions_of([result.commitment.code])))
 
     return cached("detail", (questionnaire_id, result.cycle, result.baseline, filters, weighting), compute)

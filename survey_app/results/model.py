@@ -175,9 +175,43 @@ class CommitmentResult:
     # With weighting="raked": one WeightingInfo per cycle.
     weighting_info: tuple[WeightingInfo, ...] = ()
 
+    # Number questions that declare a norm (:class:`.norms.NormResult`), the operational
+    # indicator of the norm (:class:`.operational.Operational` or None) and the improvement
+    # actions between the baseline and the cycle (:class:`survey_app.services.actions.ActionInfo`).
+    norms: tuple[Any, ...] = ()
+    operational: Any = None
+    actions: tuple[Any, ...] = ()
+
+    @property
+    def satisfaction_questions(self) -> tuple[QuestionResult, ...]:
+        """Rating and yes/no questions, without the importance ratings (those are not
+        satisfaction: they appear only in the importance-performance view)."""
+        return tuple(q for q in self.questions if q.importance_of is None)
+
     @property
     def rating_questions(self) -> tuple[QuestionResult, ...]:
-        return tuple(q for q in self.questions if q.type == "rating")
+        """The satisfaction ratings (importance ratings excluded)."""
+        return tuple(q for q in self.satisfaction_questions if q.type == "rating")
+
+    @property
+    def importance_questions(self) -> tuple[QuestionResult, ...]:
+        return tuple(q for q in self.questions if q.importance_of is not None)
+
+    @property
+    def met_question(self) -> QuestionResult | None:
+        """The yes/no "norm met?" question (dimension ``met``), if any."""
+        return next((q for q in self.questions if q.type == "yes_no" and q.dimension == "met"), None)
+
+    def citizens_norm(self) -> tuple[str, Figures | Any] | None:
+        """The norm kept as citizens report it: ``("met", Figures)`` from the yes/no "norm
+        met?" question when the questionnaire has one, else ``("number", NormFigures)`` from
+        the first number question with a norm; None when neither exists."""
+        met = self.met_question
+        if met is not None:
+            return "met", met.cycle
+        if self.norms:
+            return "number", self.norms[0].cycle
+        return None
 
     def question(self, question_id: str) -> QuestionResult:
         for q in self.questions:
@@ -274,6 +308,8 @@ class Detail:
     importance: pd.DataFrame | None  # analysis.importance_performance, or None
     drivers: Any | None  # analysis.DriverResult, or None
     drivers_note: str | None = None
+    # Every improvement action of the commitment, whatever its cycle (drawn on the trend).
+    all_actions: tuple[Any, ...] = ()
 
 
 def finite(x: Any) -> float | None:

@@ -7,6 +7,54 @@ from __future__ import annotations
 from typing import Any
 
 from .model import CommitmentResult, Figures
+from .norms import NormFigures, Share, ShareChange
+
+
+def _pair(ci: Any) -> list[float] | None:
+    return list(ci) if ci else None
+
+
+def _norm_figures_json(figures: NormFigures) -> dict[str, Any]:
+    if figures.suppressed:
+        return {"suppressed": True}
+    return {"n": figures.n, "median": figures.median, "median_ci": _pair(figures.median_ci),
+            "median_ci_level": figures.median_level, "pct_within_norm": figures.within.pct,
+            "pct_within_norm_ci": _pair(figures.within.pct_ci)}
+
+
+def _share_change_json(change: ShareChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"pct_diff": change.pct_diff, "pct_diff_ci": _pair(change.pct_diff_ci),
+            "p_value": change.p_value, "verdict": change.verdict}
+
+
+def _share_json(share: Share) -> dict[str, Any]:
+    return {"met": share.count, "total": share.n, "pct": share.pct, "pct_ci": _pair(share.pct_ci)}
+
+
+def commitment_json(result: CommitmentResult) -> dict[str, Any]:
+    """``{"code", "title", "norm", "target", "operational"}`` (design.md's "Results additions"):
+    ``operational`` is the norm as operations kept it in the cycle (Wilson), with its
+    ``baseline`` and ``change`` (Newcombe) when the baseline has an indicator, else null."""
+    info = result.commitment
+    op = result.operational
+    operational = None
+    if op is not None:
+        operational = {**_share_json(op.cycle.share), "source": op.cycle.source,
+                       "period": [d.isoformat() if d else None for d in (op.cycle.period_start, op.cycle.period_end)],
+                       "baseline": None, "change": None}
+        if op.baseline is not None:
+            operational["baseline"] = {**_share_json(op.baseline.share), "source": op.baseline.source}
+            operational["change"] = _share_change_json(op.change)
+    return {
+        "code": info.code,
+        "title": info.title.to_dict(),
+        "norm": info.norm.to_dict() if info.norm else None,
+        "target": ({"indicator": info.target_indicator, "value": info.target_value}
+                   if info.target_value is not None else None),
+        "operational": operational,
+    }
 
 
 def _figures_json(figures: Figures) -> dict[str, Any]:
@@ -24,7 +72,12 @@ def _figures_json(figures: Figures) -> dict[str, Any]:
 def api_payload(result: CommitmentResult) -> dict[str, Any]:
     """``{"questionnaire", "cycle", "baseline", "questions": [...]}`` as design.md says.
 
-    One entry per rating question: ``id``, ``n``, ``index``, ``index_ci``,
+    Then one entry per number question that declares a norm: ``n``, ``median``,
+    ``median_ci`` (order statistics), ``pct_within_norm``, ``pct_within_norm_ci`` (Wilson), with
+    a baseline ``baseline`` and ``change`` (``pct_diff``, ``pct_diff_ci`` Newcombe, ``p_value``,
+    ``verdict``); ``commitment`` (:func:`commitment_json`) and ``actions``.
+
+    One entry per rating question (importance ratings excluded): ``id``, ``n``, ``index``, ``index_ci``,
     ``pct_satisfied``, ``pct_satisfied_ci``; with a baseline, ``baseline`` (the same
     figures) and ``change`` (``index_diff``, ``index_diff_ci``, ``pct_diff``,
     ``pct_diff_ci``, ``p_value``, ``p_adjusted``, ``verdict``; null when either cycle is
@@ -54,11 +107,23 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
                 item["change"]["comparability_warning"] = c.warning
         item["text"] = q.text.to_dict()
         questions.append(item)
+    for norm in result.norms:
+        item = {"id": norm.id, "type": "number", "norm": norm.norm.to_dict(), **_norm_figures_json(norm.cycle)}
+        if result.baseline is not None and not norm.cycle.suppressed:
+            item["baseline"] = _norm_figures_json(norm.baseline) if norm.baseline else {"suppressed": True}
+            item["change"] = _share_change_json(norm.change)
+        item["text"] = norm.text.to_dict()
+        questions.append(item)
     payload: dict[str, Any] = {
         "questionnaire": result.questionnaire_id,
         "cycle": result.cycle,
         "baseline": result.baseline,
         "questions": questions,
+        "commitment": commitment_json(result),
+        "actions": [{"title": a.title.to_dict(), "status": a.status, "cycle": a.cycle,
+                     "owner_unit": a.owner_unit.to_dict(),
+                     "description": a.description.to_dict() if a.description else None}
+                    for a in result.actions],
         "weighting": result.weighting,
         "confidence_level": result.confidence_level,
         "min_cell_size": result.min_cell_size,

@@ -82,11 +82,13 @@ def _change_from_row(row: Mapping[str, Any], kind: str, warning: str) -> Change:
 def unweighted_results(table: pd.DataFrame, defs: pd.DataFrame, kind: str, cycle: str,
                        baseline: str | None, min_n: int, level: float,
                        warnings: Mapping[tuple[str, str], str] | None = None,
+                       not_compared: frozenset[tuple[str, str]] = frozenset(),
                        ) -> tuple[dict[tuple[str, str, str], Figures], dict[tuple[str, str], Change]]:
     """Figures per (questionnaire, question, cycle) and changes per (questionnaire, question).
 
     ``warnings`` maps (questionnaire, question) to its comparability warning
-    (:func:`survey_app.results.definitions.comparability`)."""
+    (:func:`survey_app.results.definitions.comparability`); the questions in ``not_compared``
+    (importance ratings: not satisfaction) get figures but no change and stay out of the family."""
     figures: dict[tuple[str, str, str], Figures] = {}
     changes: dict[tuple[str, str], Change] = {}
     if table.empty:
@@ -101,6 +103,7 @@ def unweighted_results(table: pd.DataFrame, defs: pd.DataFrame, kind: str, cycle
         return figures, changes
     publishable = {(q, k) for (q, k, c), f in figures.items() if c == cycle and not f.suppressed} & {
         (q, k) for (q, k, c), f in figures.items() if c == baseline and not f.suppressed}
+    publishable -= not_compared
     if not publishable:
         return figures, changes
     mask = [(q, k) in publishable for q, k in zip(table["questionnaire"], table["question"])]

@@ -19,7 +19,16 @@ import questionnaires as qn
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Answer, Commitment, Cycle, Questionnaire, Response, User
+from ..models import (
+    Answer,
+    Commitment,
+    Cycle,
+    ImprovementAction,
+    OperationalIndicator,
+    Questionnaire,
+    Response,
+    User,
+)
 from . import catalogue
 from .margins import EXAMPLE_MARGINS
 from .users import create_user
@@ -41,6 +50,28 @@ DEMO_NORMS = {
     "C-03": (10, "working_days"),  # permis-simple: "dans un délai de 10 jours ouvrables"
     "C-04": (15, "minutes"),       # attente-comptoir: "en moins de 15 minutes"
 }
+# How often operations kept the measurable norms: (met, total) in the baseline and the cycle.
+DEMO_INDICATORS = {
+    "C-01": ("Statistiques du standard téléphonique 311", (41_260, 58_900), (47_730, 60_410)),
+    "C-02": ("Registre du courrier des citoyens", (1_184, 1_530), (1_297, 1_560)),
+    "C-03": ("Registre des permis délivrés", (612, 905), (781, 940)),
+    "C-04": ("Système de file d’attente du comptoir", (9_870, 14_200), (11_940, 14_650)),
+}
+# What the units changed between the two cycles (filed under the cycle that measures it).
+DEMO_ACTIONS = (
+    ("C-01", "2026", "done", "Renfort de quatre préposés aux heures de pointe",
+     "Four more agents at peak hours", "Horaire décalé de 11 h à 14 h, du lundi au jeudi.",
+     "Staggered shifts from 11 a.m. to 2 p.m., Monday to Thursday."),
+    ("C-03", "2026", "done", "Formulaire de permis simplifié en ligne", "Simplified online permit form",
+     "Les pièces manquantes sont signalées dès le dépôt.", "Missing documents are flagged on submission."),
+    ("C-03", "2026", "in_progress", "Suivi hebdomadaire des dossiers en retard", "Weekly follow-up of late files",
+     None, None),
+    ("C-04", "2026", "done", "Prise de numéro par texto", "Queue tickets by text message",
+     "Les citoyens attendent hors du comptoir et sont avertis par texto.",
+     "Citizens wait away from the counter and are told by text message."),
+    ("C-05", "2026", "planned", "Formation à l’accueil pour le personnel des bibliothèques",
+     "Welcome training for library staff", None, None),
+)
 CHANNEL_SHARES = {"online": 0.5, "kiosk": 0.3, "paper": 0.15, "phone": 0.05}
 # Older citizens answer surveys more than younger ones, and are more satisfied: weighting to
 # the population's age structure (the cycles' margins) lowers the figures a little.
@@ -113,7 +144,12 @@ def _answers(rng, definition: qn.Questionnaire, latent: float, language: str,
         elif question.type == "number":
             low = question.min if question.min is not None else 0
             high = question.max if question.max is not None else 60
-            answers[question.id] = int(rng.integers(int(low), int(high) + 1))
+            if question.norm is not None:
+                # delays cluster around the norm, longer for the less satisfied (skewed)
+                typical = question.norm.max * (0.6 + 1.2 * (1 - latent))
+                answers[question.id] = int(np.clip(round(typical * rng.lognormal(0, 0.45)), low, high))
+            else:
+                answers[question.id] = int(rng.integers(int(low), int(high) + 1))
         elif question.type == "text" and rng.random() < 0.18:
             pool = COMMENTS[language]
             answers[question.id] = pool[int(rng.integers(len(pool)))]
@@ -130,6 +166,29 @@ def _ensure_cycle(code: str, name: str, opens: dt.date, closes: dt.date | None, 
         db.session.add(cycle)
         db.session.flush()
     return cycle
+
+
+def _programme(baseline: Cycle, current: Cycle) -> None:
+    """The operational indicators and improvement actions of the demo declaration (those
+    already there, from an earlier load, are left as they are)."""
+    commitments = {c.code: c for c in db.session.execute(db.select(Commitment)).scalars()}
+    cycles = {baseline.code: baseline, current.code: current}
+    counted = set(db.session.execute(db.select(OperationalIndicator.commitment_id, OperationalIndicator.cycle_id)).all())
+    recorded = set(db.session.execute(db.select(ImprovementAction.commitment_id, ImprovementAction.title_fr)).all())
+    for code, (source, before, after) in DEMO_INDICATORS.items():
+        if code not in commitments:
+            continue
+        for cycle, (met, total) in ((baseline, before), (current, after)):
+            if (commitments[code].id, cycle.id) in counted:
+                continue
+            db.session.add(OperationalIndicator(commitment_id=commitments[code].id, cycle_id=cycle.id,
+                                                met=met, total=total, source=source, updated_by="demo"))
+    for code, cycle, status, title_fr, title_en, text_fr, text_en in DEMO_ACTIONS:
+        if code in commitments and (commitments[code].id, title_fr) not in recorded:
+            db.session.add(ImprovementAction(
+                commitment_id=commitments[code].id, cycle_id=cycles[cycle].id, status=status,
+                title_fr=title_fr, title_en=title_en, description_fr=text_fr, description_en=text_en,
+                starts_on=baseline.closes_on, created_by="demo"))
 
 
 def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260)) -> DemoReport:
@@ -186,6 +245,7 @@ def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260
                                               cycle_id=cycle.id, question_id=answer.question_id,
                                               numeric_value=numeric, text_value=text, is_na=is_na))
                     total += 1
+        _programme(baseline, current)
     created = []
     for email, role in DEMO_USERS:
         if db.session.execute(db.select(User).where(User.email == email)).first() is None:

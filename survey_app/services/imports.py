@@ -244,7 +244,7 @@ def _layout(header: list[str], definition: qn.Questionnaire) -> _Layout:
     )
 
 
-def _records(source: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(source: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) of each row, the header first, read as a stream."""
     source.seek(0)
     text = io.TextIOWrapper(source, encoding=encoding, newline="")
@@ -329,7 +329,7 @@ def _read_row(layout: _Layout, target: sheets.Target, cells: list[str], line: in
 
 def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: str):
     """Chunks of rows, each a list of (line, sheet or None, problems); blank rows skipped."""
-    records = _records(source, encoding)
+    records = csv_records(source, encoding)
     try:
         _line, header = next(records, (1, []))
         layout = _layout(header, target.definition)

@@ -41,6 +41,7 @@ def _question_json(question: Question) -> dict:
         "dimension": question.dimension,
         "text": question.text.to_dict(),
         "help": question.help.to_dict() if question.help is not None else None,
+        "norm": question.norm.to_dict() if question.norm is not None else None,
         **answer_rules(question),
     }
 

@@ -35,8 +35,9 @@ def test_fields_and_numbers_match_the_analysis_package(client, answers, evaluato
     data = response.get_json()
     assert (data["questionnaire"], data["cycle"], data["baseline"]) == ("comptoir", CYCLE, BASELINE)
     questions = {q["id"]: q for q in data["questions"]}
-    # rating questions only: yes/no, choice, number and text questions are not listed
-    assert list(questions) == ["overall", "courtesy"]
+    # rating questions, then number questions that declare a norm (tests/app/results/test_norms.py);
+    # yes/no, choice, other number and text questions are not listed
+    assert list(questions) == ["overall", "courtesy", "wait_minutes"]
     overall = questions["overall"]
     assert FIGURES <= set(overall) and set(overall["change"]) >= CHANGE
     assert FIGURES <= set(overall["baseline"])
