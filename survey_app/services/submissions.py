@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..database import write_transaction
 from ..extensions import db
 from ..models import CHANNELS, Answer, Cycle, Response
-from . import catalogue, cycles, invitations
+from . import catalogue, cycles, followups, invitations
 
 LANGUAGES = ("fr", "en")
 # "user": authenticated, but with no right to enter responses (an evaluator).
@@ -50,6 +50,8 @@ class Outcome:
     receipt: str | None = None
     error: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # With a contact: whether a follow-up case opened (None: no contact was given).
+    follow_up: bool | None = None
 
     @property
     def stored(self) -> bool:
@@ -57,7 +59,10 @@ class Outcome:
 
     def body(self) -> dict[str, Any]:
         if self.stored:
-            return {"submission_id": self.submission_id, "receipt": self.receipt}
+            body = {"submission_id": self.submission_id, "receipt": self.receipt}
+            if self.follow_up is not None:
+                body["follow_up"] = "opened" if self.follow_up else "not_needed"
+            return body
         body: dict[str, Any] = {"error": self.error}
         if self.errors:
             body["errors"] = self.errors
@@ -246,6 +251,11 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         except qn.AnswerError as exc:
             for path, message in exc.errors.items():
                 errors[path if path.startswith("answers.") else f"answers.{path}"] = message
+    # Follow-up contact (services/followups.py): checked here, stored apart from the response.
+    contact = None
+    if version is not None and payload.get("contact") is not None:
+        contact, contact_errors = followups.check_contact(payload["contact"], catalogue.definition_of(version))
+        errors.update(contact_errors)
     if errors:
         # A replay of a stored response answers as the first time even when it would not
         # pass today (a kiosk re-sending after a lost reply, after the cycle closed).
@@ -272,6 +282,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         "payload_hash": digest,
     }
     answer_rows = _answer_rows(questionnaire_id, cycle.id, definition, validated)
+    opens_case = contact is not None and followups.calls_for_follow_up(definition, validated)
     try:
         with write_transaction():
             # The unique constraint fires on this INSERT for a replay, before any answer.
@@ -290,6 +301,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
                     insert(Answer.__table__),
                     [{**row, "response_id": response_id} for row in answer_rows],
                 )
+            if opens_case:  # no contact is kept without a case to use it for
+                followups.open_case(connection, questionnaire_id, cycle.id, contact,
+                                    followups.shared_comment(definition, validated))
     except IntegrityError:
         existing = _existing(questionnaire_id, submission_id)
         if existing is None:  # some other constraint: a bug, not a replay
@@ -301,7 +315,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             return _replay_outcome(existing, digest)
         return Outcome(410, submission_id, error="This invitation was already used or has expired.",
                        errors={"invitation": "already used or expired"})
-    return Outcome(201, submission_id, receipt)
+    return Outcome(201, submission_id, receipt, follow_up=None if contact is None else opens_case)
 
 
 def _answer_rows(questionnaire_id, cycle_id, definition, validated) -> list[dict[str, Any]]:
