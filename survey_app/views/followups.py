@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from ..auth import request_user, roles_required
@@ -18,7 +19,7 @@ STATE_LABELS = {"open": _l("To do"), "in_progress": _l("In progress"), "closed":
 
 
 class CaseForm(FlaskForm):
-    state = RadioField(_l("State"), choices=[(s, STATE_LABELS[s]) for s in followups.WORKING_STATES])
+    state = RadioField(_l("State"), choices=lambda: [SelectChoice(s, STATE_LABELS[s]) for s in followups.WORKING_STATES])
     note = TextAreaField(_l("Staff note"), validators=[Length(max=4000)],
                          description=_l("What was done, for the unit. Do not copy the citizen's contact here."),
                          render_kw={"rows": 5, "maxlength": 4000})
@@ -67,7 +68,7 @@ def update(ref: str):
     case = _case_or_404(user, ref)
     form = CaseForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         return _case_page(user, case, form)
     try:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..auth import ROLE_LABELS, actor, password_message, roles_required
@@ -40,8 +41,8 @@ class RoleForm(FlaskForm):
 
 
 def unit_choices():
-    return [("", _("No unit"))] + [(unit.code, f"{unit.code} — {unit.name(current_language())}")
-                                   for unit in users.list_units()]
+    return [SelectChoice("", _("No unit"))] + [
+        SelectChoice(unit.code, f"{unit.code} — {unit.name(current_language())}") for unit in users.list_units()]
 
 
 class UnitForm(FlaskForm):
@@ -162,7 +163,7 @@ def change_unit(user_id: int):
     user = _user_or_404(user_id)
     form = UnitForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         return _detail_page(user, unit_form=form)
     try:
