@@ -383,3 +383,15 @@ def test_form_left_empty_sends_no_contact(app, client, offered):
     response = _form(client, q_overall="1")
     assert response.status_code == 302
     assert counts(app) == (1, 0, 0)
+
+
+def test_demo_gives_the_counter_staff_a_queue(app, runner):
+    from survey_app.services.demo import DEMO_PASSWORD
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    staff = app.test_client()
+    staff.post("/auth/login", data={"email": "staff@example.org", "password": DEMO_PASSWORD})
+    page = staff.get("/staff/followups/").get_data(as_text=True)
+    assert page.count("/staff/followups/") >= 2 and "C-04" in page
+    with app.app_context():
+        assert followups.figures("2026").opened == 3
