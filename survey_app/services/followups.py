@@ -240,6 +240,10 @@ class FollowupFigures:
     def pct_closed_on_time(self) -> float | None:
         return None if not self.opened else 100 * self.closed_on_time / self.opened
 
+    def as_counts(self) -> dict[str, Any]:
+        return {"opened": self.opened, "closed": self.closed, "closed_within_delay": self.closed_on_time,
+                "pct_closed_within_delay": self.pct_closed_on_time}
+
 
 def figures(cycle_code: str | None, commitment_code: str | None = None) -> FollowupFigures:
     """Cases opened in a cycle, those closed, and those closed by their due date."""

@@ -193,6 +193,8 @@ def test_contact_is_in_no_export_result_or_report(app, client, offered, make_use
             assert secret.encode() not in data, (name, secret)
     # The exports do carry the answers: the check above is not vacuous.
     assert b"Commentaire 3" in bodies["api csv"].get_data()
+    assert bodies["results api"].get_json()["followups"] == {
+        "opened": 12, "closed": 0, "closed_within_delay": 0, "pct_closed_within_delay": 0.0}
 
 
 def test_report_counts_cases_opened_and_the_share_closed_in_time(app, client, offered, monkeypatch):
