@@ -212,6 +212,17 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """``follow_up``: at the end of the questionnaire, offer to contact the citizen about their
+    experience (an e-mail address or a phone number, with explicit consent)."""
+
+    offer: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"offer": self.offer}
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """One validated questionnaire definition (one commitment).
 
@@ -226,6 +237,9 @@ class Questionnaire:
     channels: tuple[str, ...]
     commitment: Commitment
     questions: tuple[Question, ...]
+    follow_up: FollowUp | None = None
+    # Where the questions come from (``source`` in the file), e.g. a public-sector standard.
+    reference: Text | None = None
     source: str = field(default="<string>", compare=False)
     raw: Any = field(default=None, compare=False, repr=False)
 
@@ -256,7 +270,16 @@ class Questionnaire:
         d["channels"] = list(self.channels)
         d["commitment"] = self.commitment.to_dict()
         d["questions"] = [q.to_dict() for q in self.questions]
+        # Written only when set, so the versions of existing definitions do not change.
+        if self.follow_up is not None:
+            d["follow_up"] = self.follow_up.to_dict()
+        if self.reference is not None:
+            d["source"] = self.reference.to_dict()
         return d
+
+    @property
+    def offers_follow_up(self) -> bool:
+        return self.follow_up is not None and self.follow_up.offer
 
 
 def canonical_json(definition: Mapping[str, Any]) -> str:

@@ -38,6 +38,7 @@ from .model import (
     Norm,
     Option,
     Question,
+    FollowUp,
     Questionnaire,
     Scale,
     Text,
@@ -47,6 +48,8 @@ from .model import (
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "schema.json"
 DEMO_DIR = PACKAGE_DIR / "demo"
+# Questionnaires built on public-sector measurement standards, to start a new one from.
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 PathT = tuple[Any, ...]
 
@@ -448,6 +451,8 @@ def _build(data: dict, source: str, raw: Any) -> Questionnaire:
         channels=tuple(data.get("channels", CHANNELS)),
         commitment=commitment,
         questions=tuple(_build_question(q) for q in data["questions"]),
+        follow_up=FollowUp(**data["follow_up"]) if "follow_up" in data else None,
+        reference=_text(data.get("source")),
         source=source,
         raw=raw,
     )
@@ -639,6 +644,11 @@ def load_dir(path: str | Path) -> list[Questionnaire]:
 def load_demo() -> list[Questionnaire]:
     """The demo declaration shipped in ``questionnaires/demo``."""
     return load_dir(DEMO_DIR)
+
+
+def load_templates() -> list[Questionnaire]:
+    """The template questionnaires shipped in ``questionnaires/templates``."""
+    return load_dir(TEMPLATES_DIR)
 
 
 def missing_translations(questionnaire: Questionnaire, lang: str = "en") -> list[str]:

@@ -72,7 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from .views import admin_commitments, admin_console, admin_cycles, admin_programme, admin_questionnaires
     from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, paper, posters_admin, report, survey
 
-    from .views import audit_admin, users_admin
+    from .views import audit_admin, followups, users_admin
     from . import throttle
 
     auth.init_app(app)
@@ -94,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
     app.register_blueprint(paper.bp)
+    app.register_blueprint(followups.bp)
     app.register_blueprint(admin_console.bp)
     app.register_blueprint(admin_cycles.bp)
     app.register_blueprint(admin_commitments.bp)

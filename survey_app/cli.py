@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
-from .services import audit, catalogue, cycles, demo, imports, invitations, kiosks, users
+from .services import audit, catalogue, cycles, demo, followups, imports, invitations, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
@@ -20,6 +20,7 @@ audit_cli = AppGroup("audit", help="Read the audit trail.")
 kiosks_cli = AppGroup("kiosks", help="Create, list and revoke kiosks (tablets at service counters).")
 responses_cli = AppGroup("responses", help="Import responses collected on paper, by phone or on a kiosk.")
 invitations_cli = AppGroup("invitations", help="Make single-use invitation links for a mail merge.")
+followups_cli = AppGroup("followups", help="Follow-up cases with citizens: erase expired contacts.")
 
 
 @questionnaires_cli.command("check")
@@ -478,6 +479,18 @@ def report_command(cycle, baseline, fmt, output, lang, weighting):
                f"{' vs ' + built.overview.baseline if built.overview.baseline else ''} -> {output}")
 
 
+@followups_cli.command("purge")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Count the retention from this day (YYYY-MM-DD; default today).")
+def followups_purge(on):
+    """Erase citizens' contacts past SERVIR_FOLLOWUP_RETENTION_DAYS and those of closed cases.
+
+    Run it daily (cron or a systemd timer); opening the staff queue also does it.
+    """
+    erased = followups.purge(on.date() if on else None)
+    click.echo(f"{erased} contact(s) erased.")
+
+
 def init_app(app: Flask) -> None:
     from . import cli_programme
 
@@ -491,4 +504,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(followups_cli)
     app.cli.add_command(posters_command)

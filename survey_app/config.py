@@ -114,6 +114,10 @@ DEFAULTS = {
     # Largest accepted request body (a kiosk batch of a few hundred responses fits easily).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_BATCH_SIZE": 500,
+    # Follow-ups: a case is due this many working days (Monday to Friday) after it opens, and
+    # a citizen's contact is erased this many days after consent at the latest.
+    "FOLLOWUP_DUE_WORKING_DAYS": 10,
+    "FOLLOWUP_RETENTION_DAYS": 90,
     # Smallest group shown in any output (disclosure control).
     "MIN_CELL_SIZE": 10,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,

@@ -14,7 +14,7 @@ import questionnaires as qn
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -306,14 +306,53 @@ class SurveyForm(FlaskForm):
             answers[question.id] = kind.to_answer(question, raw)
         return answers
 
+    @property
+    def offers_follow_up(self) -> bool:
+        return "contact_consent" in self._fields
+
+    def contact(self) -> dict[str, Any] | None:
+        """The follow-up offer as the API's ``contact``; None when the citizen left it empty."""
+        if not self.offers_follow_up:
+            return None
+        email = (self.contact_email.data or "").strip()
+        phone = (self.contact_phone.data or "").strip()
+        if not (email or phone or self.contact_consent.data):
+            return None
+        contact: dict[str, Any] = {"consent": bool(self.contact_consent.data)}
+        if email:
+            contact["email"] = email
+        if phone:
+            contact["phone"] = phone
+        return contact
+
     def attach_errors(self, errors: dict[str, str], answers: dict[str, Any]) -> None:
         """Show the shared rules' errors beside their fields, in the visitor's language."""
+        for path, message in errors.items():
+            if path.startswith("contact") and self.offers_follow_up:
+                self._contact_error(path)
         for path, _message in errors.items():
             question_id = path.removeprefix("answers.")
             question = _question_or_none(self.questionnaire, question_id)
             if question is None:
                 continue
             self[FIELD_PREFIX + question_id].errors = [_message_for(question, answers)]
+
+
+    def _contact_error(self, path: str) -> None:
+        if path == "contact.consent":
+            self.contact_consent.errors = [_("Tick the box if you agree to be contacted; otherwise, "
+                                             "leave the e-mail address and phone number empty.")]
+        elif path == "contact.phone":
+            self.contact_phone.errors = [_("Enter a phone number, for example 514 555-0123.")]
+        else:
+            self.contact_email.errors = [_("Enter an e-mail address (for example nom@exemple.ca) "
+                                           "or a phone number.")]
+
+    def contact_fields(self) -> list[Field]:
+        """The follow-up fields that have an error, for the error summary."""
+        if not self.offers_follow_up:
+            return []
+        return [f for f in (self.contact_consent, self.contact_email, self.contact_phone) if f.errors]
 
 
 def _question_or_none(definition: qn.Questionnaire, question_id: str):
@@ -345,6 +384,13 @@ def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
     attrs: dict[str, Any] = {"questionnaire": definition}
     for question in definition.questions:
         attrs[FIELD_PREFIX + question.id] = REGISTRY[question.type].make(question)
+    if definition.offers_follow_up:
+        # Unchecked by default: consent is only what the citizen ticks.
+        attrs["contact_consent"] = BooleanField(_l("Yes, you may contact me about my experience."), default=False)
+        attrs["contact_email"] = StringField(_l("E-mail address"), render_kw={
+            "type": "email", "autocomplete": "email", "inputmode": "email", "maxlength": 254})
+        attrs["contact_phone"] = StringField(_l("Or phone number"), render_kw={
+            "type": "tel", "autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
     form_class = type(f"SurveyForm_{definition.id.replace('-', '_')}", (SurveyForm,), attrs)
     return form_class(**kwargs)
 

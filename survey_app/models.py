@@ -253,6 +253,9 @@ class User(db.Model):
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # A temporary password (set by an admin): the next sign-in must choose a new one first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The unit a staff member works for: they see that unit's follow-up cases. No foreign key:
+    # SQLite would have to rebuild this table, which the API tokens reference.
+    unit_id: Mapped[int | None] = mapped_column(Integer)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
 
@@ -493,3 +496,52 @@ class ImprovementAction(db.Model):
 
     def description(self, lang: str) -> str | None:
         return self.description_en if lang == "en" and self.description_en else self.description_fr
+
+
+FOLLOWUP_STATES = ("open", "in_progress", "closed")
+
+
+class FollowupCase(db.Model):
+    """A citizen who had a bad experience and agreed to be contacted: work for the unit.
+
+    Kept apart from responses on purpose: no response points here and nothing here points to a
+    response. ``ref`` is a random id, the only link to the contact (its own table).
+    """
+
+    __tablename__ = "followup_case"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'in_progress', 'closed')", name="state_known"),
+        Index("ix_followup_case_unit_state", "unit_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    # The cycle the response went to: the report counts cases by cycle.
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    staff_note: Mapped[str | None] = mapped_column(Text)
+    # The comment the citizen wrote, copied: the only answer a case holds. Cleared on close.
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    commitment: Mapped[Commitment] = relationship()
+    unit: Mapped[Unit] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+
+
+class FollowupContact(db.Model):
+    """How to reach the citizen of a case: erased when the case closes or after the retention."""
+
+    __tablename__ = "followup_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(
+        ForeignKey("followup_case.ref", ondelete="CASCADE"), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    # The day consent was given: the retention runs from here.
+    consented_on: Mapped[dt.date] = mapped_column(Date, index=True)

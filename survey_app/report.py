@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from . import presentation as pr
 from . import report_pdf
 from .models import CHANNELS
-from .services import exports
+from .services import exports, followups
 from . import results as rs
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
@@ -47,6 +47,9 @@ class Report:
     charts: tuple[pr.ChartBlock, ...]
     sections: tuple[Section, ...]
     generated_on: dt.date
+    # Follow-ups with citizens, counts only: (commitment code, title, figures), then the total.
+    followups: tuple[tuple[str, str, followups.FollowupFigures], ...] = ()
+    followups_total: followups.FollowupFigures | None = None
 
     @property
     def title(self) -> str:
@@ -100,7 +103,12 @@ def build_report(cycle: str | None, baseline: str | None, *, lang: str = "fr", w
             sections.append(Section(result, pr.questions_chart(result), _question_rows(result)))
             if progress:
                 progress(1)
-        return Report(lang, overview, tuple(pr.overview_charts(overview)), tuple(sections), dt.date.today())
+        cases = tuple(
+            (r.commitment.code, pr.text_of(r.commitment.title), followups.figures(overview.cycle, r.commitment.code))
+            for r in overview.commitments
+        )
+        return Report(lang, overview, tuple(pr.overview_charts(overview)), tuple(sections), dt.date.today(),
+                      cases, followups.figures(overview.cycle))
 
 
 def commitment_count(cycle: str | None, baseline: str | None) -> int:
@@ -220,6 +228,11 @@ def methods_lines(report: Report) -> list[str]:
                    " only in the unfiltered view, with email addresses, phone numbers and civic addresses "
                    "masked. What it costs: %(hidden)s of the %(possible)s views of this cycle are withheld.",
                    n=m.min_cell_size, hidden=m.views_withheld[0], possible=m.views_withheld[1]))
+    total = report.followups_total
+    if total is not None and total.opened:
+        lines.append(_("Follow-ups with citizens: %(opened)d case(s) opened in cycle %(cycle)s, %(share)s closed "
+                       "within the delay.", opened=total.opened, cycle=report.overview.cycle,
+                       share=pr.percent(total.pct_closed_on_time)))
     for code, count in m.responses.items():
         channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items())
         lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,

@@ -89,3 +89,12 @@ print(json.dumps({"module": module.status_code, "package": survey_app.__file__, 
     assert found["version"] == setup_cfg["metadata"]["version"]
     assert found["french"], "the compiled French catalogue is not in the wheel"
     assert found["module"] == 200  # static files in subfolders are in the wheel too
+
+
+def test_the_installed_wheel_ships_the_questionnaire_templates(installed):
+    flask = [installed["python"], "-m", "flask", "--app", "survey_app"]
+    probe = "import questionnaires; print(questionnaires.TEMPLATES_DIR)"
+    folder = run([installed["python"], "-c", probe], installed["cwd"], installed["env"]).stdout.strip()
+    assert folder.startswith(str(installed["venv"].resolve()))
+    checked = run(flask + ["questionnaires", "check", folder], installed["cwd"], installed["env"])
+    assert "ok  modele-mesures-communes" in checked.stdout and "ok  modele-outil-quebecois" in checked.stdout

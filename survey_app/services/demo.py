@@ -23,13 +23,15 @@ from ..models import (
     Answer,
     Commitment,
     Cycle,
+    FollowupCase,
+    FollowupContact,
     ImprovementAction,
     OperationalIndicator,
     Questionnaire,
     Response,
     User,
 )
-from . import catalogue
+from . import catalogue, followups
 from .margins import EXAMPLE_MARGINS
 from .users import create_user
 
@@ -191,6 +193,34 @@ def _programme(baseline: Cycle, current: Cycle) -> None:
                 starts_on=baseline.closes_on, created_by="demo"))
 
 
+# A few follow-up cases for the counter's unit (fictitious contacts: example.org, 555-01xx),
+# and the demo staff member in that unit, so the queue has work in it.
+DEMO_FOLLOW_UPS = (
+    ("open", 1, {"email": "citoyen.a@example.org"}, "L'attente était trop longue."),
+    ("in_progress", 4, {"phone": "418 555-0142"}, "Personne ne savait répondre à ma question."),
+    ("closed", 12, {}, None),
+)
+
+
+def _demo_follow_ups(cycle_id: int) -> None:
+    with write_transaction():
+        commitment = db.session.execute(db.select(Commitment).where(Commitment.code == "C-04")).scalar_one_or_none()
+        if commitment is None or db.session.execute(db.select(FollowupCase.id).limit(1)).first():
+            return
+        today = followups.today()
+        for state, age, contact, comment in DEMO_FOLLOW_UPS:
+            opened = today - dt.timedelta(days=age)
+            case = FollowupCase(ref=secrets.token_urlsafe(16), commitment_id=commitment.id, unit_id=commitment.unit_id,
+                                cycle_id=cycle_id, opened_on=opened, due_on=followups.add_working_days(opened, 10),
+                                state=state, comment=comment, closed_on=today if state == "closed" else None)
+            db.session.add(case)
+            if contact:
+                db.session.add(FollowupContact(case_ref=case.ref, consented_on=opened, **contact))
+        staff = db.session.execute(db.select(User).where(User.email == "staff@example.org")).scalar_one_or_none()
+        if staff is not None and staff.unit_id is None:
+            staff.unit_id = commitment.unit_id
+
+
 def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260)) -> DemoReport:
     """Load the bundled declaration, two cycles, synthetic responses and demo users."""
     report = catalogue.sync_definitions(qn.load_demo())
@@ -251,4 +281,5 @@ def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260
         if db.session.execute(db.select(User).where(User.email == email)).first() is None:
             create_user(email, DEMO_PASSWORD, role)
             created.append(email)
+    _demo_follow_ups(current.id)
     return DemoReport(questionnaires=len(rows), responses=total, users=created)

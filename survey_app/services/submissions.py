@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import CHANNELS, Answer, Response
-from . import catalogue, cycles, invitations
+from ..models import CHANNELS, Answer, Cycle, Response
+from . import catalogue, cycles, followups, invitations
 
 LANGUAGES = ("fr", "en")
 # "user": authenticated, but with no right to enter responses (an evaluator).
@@ -52,6 +52,8 @@ class Outcome:
     errors: dict[str, str] = field(default_factory=dict)
     # Answers to questions whose show_if did not hold: not stored, listed in the 201 body.
     ignored: tuple[str, ...] | None = None
+    # With a contact: whether a follow-up case opened (None: no contact was given).
+    follow_up: bool | None = None
 
     @property
     def stored(self) -> bool:
@@ -62,6 +64,8 @@ class Outcome:
             body = {"submission_id": self.submission_id, "receipt": self.receipt}
             if self.ignored is not None:
                 body["ignored"] = list(self.ignored)
+            if self.follow_up is not None:
+                body["follow_up"] = "opened" if self.follow_up else "not_needed"
             return body
         body: dict[str, Any] = {"error": self.error}
         if self.errors:
@@ -235,6 +239,11 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         except qn.AnswerError as exc:
             for path, message in exc.errors.items():
                 errors[path if path.startswith("answers.") else f"answers.{path}"] = message
+    # Follow-up contact (services/followups.py): checked here, stored apart from the response.
+    contact = None
+    if version is not None and payload.get("contact") is not None:
+        contact, contact_errors = followups.check_contact(payload["contact"], catalogue.definition_of(version))
+        errors.update(contact_errors)
     if errors:
         # A replay of a stored response answers as the first time even when it would not
         # pass today (a kiosk re-sending after a lost reply, after the cycle closed).
@@ -261,6 +270,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         "payload_hash": digest,
     }
     answer_rows = _answer_rows(questionnaire_id, cycle.id, definition, validated)
+    opens_case = contact is not None and followups.calls_for_follow_up(definition, validated)
     try:
         with write_transaction():
             # The unique constraint fires on this INSERT for a replay, before any answer.
@@ -279,6 +289,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
                     insert(Answer.__table__),
                     [{**row, "response_id": response_id} for row in answer_rows],
                 )
+            if opens_case:  # no contact is kept without a case to use it for
+                followups.open_case(connection, questionnaire_id, cycle.id, contact,
+                                    followups.shared_comment(definition, validated))
     except IntegrityError:
         existing = _existing(questionnaire_id, submission_id)
         if existing is None:  # some other constraint: a bug, not a replay
@@ -290,7 +303,8 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             return _replay_outcome(existing, digest)
         return Outcome(410, submission_id, error="This invitation was already used or has expired.",
                        errors={"invitation": "already used or expired"})
-    return Outcome(201, submission_id, receipt, ignored=validated.ignored)
+    return Outcome(201, submission_id, receipt, ignored=validated.ignored,
+                   follow_up=None if contact is None else opens_case)
 
 
 def _answer_rows(questionnaire_id, cycle_id, definition, validated) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from .. import passwords
 from ..credentials import hash_password, hash_token, new_token, password_matches, temporary_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import ROLES, ApiToken, User, utcnow
+from ..models import ROLES, ApiToken, Unit, User, utcnow
 from . import audit
 
 # A token's "last used" is written at most this often (not on every API request).
@@ -108,6 +108,26 @@ def set_role(email: str, role: str, actor: str | None = None) -> User:
         # A session opened under the old role must not keep its powers.
         _end_sessions(user)
         audit.record("user.role", actor, user=user.email, role=role, previous=previous)
+    return user
+
+
+def list_units() -> list[Unit]:
+    return list(db.session.execute(db.select(Unit).order_by(Unit.code)).scalars())
+
+
+def set_unit(email: str, unit_code: str | None, actor: str | None = None) -> User:
+    """Attach a user to a unit (its follow-up cases), or detach them with ``None``."""
+    with write_transaction():
+        user = _existing(email)
+        unit = None
+        if unit_code:
+            unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+            if unit is None:
+                raise UserError("unit", "unknown", f"unknown unit {unit_code!r}")
+        new_id = unit.id if unit else None
+        if user.unit_id != new_id:
+            user.unit_id = new_id
+            audit.record("user.unit", actor, user=user.email, unit=unit.code if unit else None)
     return user
 
 

@@ -22,6 +22,7 @@ from ..auth import roles_required
 from ..forms import build_form
 from ..services import catalogue
 from ..services import questionnaire_editor as editor
+from ..services import questionnaire_templates
 from .admin_console import actor, require_csrf
 
 bp = Blueprint("admin_questionnaires", __name__, url_prefix="/admin/questionnaires")
@@ -60,11 +61,13 @@ def _title(row, lang: str) -> str:
     return catalogue.definition_of(version).title.get(lang) if version else row.id
 
 
-def _editor_page(form: DefinitionForm, row, issues: list[qn.Issue] | None):
+def _editor_page(form: DefinitionForm, row, issues: list[qn.Issue] | None, template: str | None = None):
     if issues:
         form.definition.errors = [_("The definition has %(num)d error(s); nothing was saved.", num=len(issues))]
     return render_template("admin/questionnaire_edit.html", form=form, row=row, issues=issues or [],
-                           disk=editor.disk_file(row) if row is not None else None), (422 if issues else 200)
+                           disk=editor.disk_file(row) if row is not None else None,
+                           templates=questionnaire_templates.list_templates() if row is None else [],
+                           template=template), (422 if issues else 200)
 
 
 def _save(form: DefinitionForm, row):
@@ -109,7 +112,13 @@ def create():
     form = DefinitionForm()
     if form.validate_on_submit():
         return _save(form, None)
-    return _editor_page(form, None, None)
+    template = request.args.get("template")
+    if template and not form.is_submitted():
+        text = questionnaire_templates.template_text(template)
+        if text is None:
+            abort(404)
+        form.definition.data = text
+    return _editor_page(form, None, None, template)
 
 
 @bp.get("/<questionnaire_id>")

@@ -8,7 +8,7 @@ from questionnaires import Question, answer_rules
 
 from .. import auth, results
 from ..extensions import db
-from ..services import catalogue, kiosks
+from ..services import catalogue, followups, kiosks
 from ..services.submissions import Outcome, Submitter, record_response
 
 bp = Blueprint("api", __name__)
@@ -182,4 +182,7 @@ def questionnaire_results(questionnaire_id: str):
     except results.ResultsError as exc:
         status = 404 if exc.field == "questionnaire" else 400
         return json_error(status, str(exc), {exc.field: exc.message})
-    return jsonify(results.api_payload(result))
+    payload = results.api_payload(result)
+    # Follow-ups with citizens: counts only, never a case or a contact.
+    payload["followups"] = followups.figures(result.cycle, result.commitment.code).as_counts()
+    return jsonify(payload)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 
@@ -128,6 +128,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
             notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
         else:
+            contact = form.contact()
             outcome = record_response(
                 {
                     "submission_id": form.submission_id.data,
@@ -137,11 +138,15 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                     "channel": "online",
                     "language": current_language(),
                     "answers": answers,
+                    **({"contact": contact} if contact is not None else {}),
                 },
                 submitter,
                 invitation=ticket,
             )
             if outcome.stored or outcome.status == 409:
+                # Said once on the thank-you page, kept out of its address (and the history).
+                if outcome.follow_up is not None:
+                    session["follow_up"] = "opened" if outcome.follow_up else "not_needed"
                 # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
                 return redirect(url_for(".thanks", questionnaire_id=row.id,
                                         again=1 if outcome.status == 409 else None))
@@ -165,6 +170,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
             "survey/form.html", form=form, questionnaire=row, definition=definition,
             cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
             progress=len(definition.questions) > PROGRESS_AFTER,
+            retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
         ),
         status,
     )
@@ -175,5 +181,6 @@ def thanks(questionnaire_id: str):
     row, definition = _questionnaire_or_404(questionnaire_id)
     return render_template(
         "survey/thanks.html", questionnaire=row, definition=definition,
-        again=request.args.get("again") == "1",
+        again=request.args.get("again") == "1", follow_up=session.pop("follow_up", None),
+        due_days=current_app.config["FOLLOWUP_DUE_WORKING_DAYS"],
     )

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..auth import ROLE_LABELS, actor, password_message, roles_required
 from ..credentials import temporary_password
+from ..i18n import current_language
 from ..models import ROLES
 from ..services import users
 
@@ -38,6 +40,16 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices)
 
 
+def unit_choices():
+    return [SelectChoice("", _("No unit"))] + [
+        SelectChoice(unit.code, f"{unit.code} — {unit.name(current_language())}") for unit in users.list_units()]
+
+
+class UnitForm(FlaskForm):
+    unit = SelectField(_l("Unit"), choices=unit_choices,
+                       description=_l("Staff see the follow-up cases of their unit only."))
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("What the token is for, for example: BI dashboard."))
@@ -54,6 +66,7 @@ def _message(error: users.UserError) -> str:
         ("name", "taken"): _("This user already has a token with this name."),
         ("name", "too_long"): _("At most 80 characters."),
         ("name", "unknown"): _("This token no longer exists."),
+        ("unit", "unknown"): _("Choose one of the units listed."),
     }
     return messages.get((error.field, error.code), _("This value is not accepted."))
 
@@ -107,11 +120,15 @@ def create():
     return render_template("admin/user_new.html", form=form), (422 if form.errors else 200)
 
 
-def _detail_page(user, role_form: RoleForm | None = None, token_form: TokenForm | None = None):
-    status = 422 if role_form or token_form else 200
+def _detail_page(user, role_form: RoleForm | None = None, token_form: TokenForm | None = None,
+                 unit_form: UnitForm | None = None):
+    status = 422 if role_form or token_form or unit_form else 200
     role_form = role_form or RoleForm(formdata=None, data={"role": user.role})
     token_form = token_form or TokenForm(formdata=None)
+    unit = next((u for u in users.list_units() if u.id == user.unit_id), None)
+    unit_form = unit_form or UnitForm(formdata=None, data={"unit": unit.code if unit else ""})
     return render_template("admin/user.html", user=user, role_form=role_form, token_form=token_form,
+                           unit_form=unit_form, unit=unit,
                            tokens=users.list_tokens(user.email), role_labels=ROLE_LABELS), status
 
 
@@ -137,6 +154,24 @@ def change_role(user_id: int):
         return _detail_page(user, role_form=form)
     flash(_("%(email)s is now %(role)s. Their open sessions have ended.",
             email=user.email, role=ROLE_LABELS[form.role.data]), "success")
+    return redirect(url_for(".detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/unit")
+@roles_required("admin")
+def change_unit(user_id: int):
+    user = _user_or_404(user_id)
+    form = UnitForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _detail_page(user, unit_form=form)
+    try:
+        users.set_unit(user.email, form.unit.data or None, actor=actor())
+    except users.UserError as exc:
+        form.unit.errors.append(_message(exc))
+        return _detail_page(user, unit_form=form)
+    flash(_("Unit of %(email)s saved.", email=user.email), "success")
     return redirect(url_for(".detail", user_id=user_id))
 
 
