@@ -207,7 +207,6 @@ def _group_stats(table, keys, scale, definitions, top, level):
     out["pct_high"] = pct_high
     with np.errstate(invalid="ignore"):
         pct_se = np.where(ok, 100.0 * np.sqrt(np.where(ok, sat / np.maximum(n, 1) * (1 - sat / np.maximum(n, 1)) / np.maximum(n, 1), 0.0)), np.nan)
-    quality = np.full(G, None, dtype=object)
     for col, se_arr, name in ((index, index_se, "index_quality"), (pct, pct_se, "pct_quality")):
         q = np.full(G, None, dtype=object)
         good = np.isfinite(col) & np.isfinite(se_arr)

@@ -11,7 +11,7 @@ References
 """
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +67,7 @@ def quality_flag(cv, thresholds=STATCAN_CV_THRESHOLDS):
     if np.isnan(c).any() or (c < 0).any():
         raise ValueError("cv must be a number >= 0 (percent)")
     bounds = [b for _, b in thresholds]
-    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+    if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
         raise ValueError("thresholds must be increasing")
     letters = np.array([t for t, _ in thresholds] + ["F"], dtype=object)
     idx = np.searchsorted(np.asarray(bounds), c, side="right")

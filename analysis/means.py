@@ -302,7 +302,7 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
         n_na = float(c_all[~keep].sum())
         keep = keep & (c_all > 0)
         size = len(y_all)
-        w_all = as_weights(counts["weight"] if "weight" in counts else None, size, "counts['weight']")
+        w_all = as_weights(counts.get("weight"), size, "counts['weight']")
         has_s, has_k = "stratum" in counts, "cluster" in counts
         s_codes, s_labels = as_labels(counts["stratum"] if has_s else None, "counts['stratum']", size)
         k_codes, k_labels = as_labels(counts["cluster"] if has_k else None, "counts['cluster']", size)

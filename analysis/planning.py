@@ -83,7 +83,7 @@ def sample_size(
         N = check_count(population, "population", allow_zero=False)
         n0 = n0 / (1.0 + (n0 - 1.0) / N)
         return int(min(N, math.ceil(n0 - 1e-9)))
-    return int(math.ceil(n0 - 1e-9))
+    return math.ceil(n0 - 1e-9)
 
 
 def margin_of_error(

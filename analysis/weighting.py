@@ -11,7 +11,6 @@ References
 """
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -227,7 +226,7 @@ def rake(
     history = []
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (read after the loop: the iteration count)
         after_margin = []
         for _, _, codes, t in enc:
             got = np.bincount(codes, weights=w, minlength=len(t))

@@ -22,7 +22,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import jsonschema
 import yaml
@@ -350,13 +351,13 @@ def _semantic_issues(data: Any) -> list[tuple[PathT, str]]:
     commitment = data.get("commitment")
     target = commitment.get("target") if isinstance(commitment, dict) else None
     indicator = target.get("indicator") if isinstance(target, dict) else None
-    if questions and indicator in ("pct_satisfied", "index"):
-        # A question with the dimension but the wrong type is reported above, not again here.
-        if not any(isinstance(q, dict) and q.get("dimension") == "overall" for q in questions):
-            out.append((("commitment", "target", "indicator"), f'{indicator} needs a rating question with dimension "overall"'))
-    if questions and indicator == "pct_met":
-        if not any(isinstance(q, dict) and q.get("dimension") == "met" for q in questions):
-            out.append((("commitment", "target", "indicator"), 'pct_met needs a yes_no question with dimension "met"'))
+    # A question with the dimension but the wrong type is reported above, not again here.
+    if questions and indicator in ("pct_satisfied", "index") and not any(
+            isinstance(q, dict) and q.get("dimension") == "overall" for q in questions):
+        out.append((("commitment", "target", "indicator"), f'{indicator} needs a rating question with dimension "overall"'))
+    if questions and indicator == "pct_met" and not any(
+            isinstance(q, dict) and q.get("dimension") == "met" for q in questions):
+        out.append((("commitment", "target", "indicator"), 'pct_met needs a yes_no question with dimension "met"'))
     return out
 
 

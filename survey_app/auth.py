@@ -8,7 +8,7 @@ Sign-in, sign-out and the own-password page are here; what they change is in
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from flask import (
     Blueprint,

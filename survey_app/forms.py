@@ -8,7 +8,8 @@ carry no validators of their own: the answers go through the same rules as the J
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import questionnaires as qn
 from flask_babel import gettext as _

@@ -236,7 +236,7 @@ def _distribution_blocks(detail: rs.Detail) -> list[ChartBlock]:
     for dist in detail.distributions:
         if dist.type == "rating":
             groups.setdefault(tuple((v, text_of(lab) if lab else "") for v, lab in dist.categories), []).append(dist)
-    for number, (key, dists) in enumerate(groups.items()):
+    for number, (_key, dists) in enumerate(groups.items()):
         labels = category_labels(dists[0])
         bars, table = [], []
         for dist in dists:

@@ -15,7 +15,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from flask import render_template
 from flask_babel import force_locale
@@ -142,7 +142,7 @@ def summary_rows(report: Report) -> list[list]:
             target = result.target
             for q in result.questions:
                 c, b, ch = q.cycle, q.baseline, q.change
-                ci = lambda x: (x[0], x[1]) if x else (None, None)  # noqa: E731
+                ci = lambda x: (x[0], x[1]) if x else (None, None)
                 rows.append([
                     pr.text_of(result.commitment.unit_name), result.commitment.code,
                     pr.text_of(result.commitment.title), pr.text_of(q.text), result.cycle, result.baseline,

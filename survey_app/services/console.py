@@ -45,7 +45,7 @@ def _started(cycle: Cycle) -> dt.datetime:
 
 def programme_overview() -> Overview:
     current = cycles.open_cycle()
-    counts = {channel: 0 for channel in CHANNELS}
+    counts = dict.fromkeys(CHANNELS, 0)
     if current is not None:
         counts.update(db.session.execute(
             db.select(Response.channel, func.count()).where(Response.cycle_id == current.id)

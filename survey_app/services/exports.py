@@ -21,7 +21,8 @@ import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import questionnaires as qn
 from flask_babel import force_locale, gettext

@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app

@@ -15,7 +15,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth import roles_required
 from ..i18n import current_language
-from ..models import NORM_UNITS
 from ..services import commitments
 from .admin_console import actor, require_csrf
 

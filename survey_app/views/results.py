@@ -2,7 +2,6 @@
 cycles, and the administration of cycles (publication, population margins)."""
 from __future__ import annotations
 
-import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,6 @@ from .. import presentation
 from ..auth import request_user, roles_required
 from ..models import CHANNELS
 from .. import results
-from ..services import cycles as cycles_service
 from ..services import margins as margins_service
 
 bp = Blueprint("results", __name__)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Response
+from survey_app.models import Response
 from tests.conftest import make_app
 
 
