@@ -22,7 +22,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, overload
 from collections.abc import Iterable
 
 import jsonschema
@@ -130,7 +130,7 @@ def _schema_issue(error: jsonschema.ValidationError) -> list[tuple[PathT, str]]:
     if keyword == "pattern":
         return [(path, sub.get("patternErrorMessage", f"must match {error.validator_value}"))]
     if keyword == "type":
-        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        types: list[str] = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = [_TYPE_NAMES.get(t, t) for t in types]
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         return [(path, f"must be {joined}")]
@@ -187,7 +187,7 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -369,6 +369,10 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+@overload
+def _text(d: dict) -> Text: ...
+@overload
+def _text(d: None) -> None: ...
 def _text(d: dict | None) -> Text | None:
     if d is None:
         return None
@@ -387,7 +391,9 @@ def _build_question(d: dict) -> Question:
     if kind == "rating":
         s = d["scale"]
         labels = {int(k): _text(v) for k, v in (s.get("labels") or {}).items()}
-        scale = Scale(min=_as_int(s["min"]), max=_as_int(s["max"]), labels=dict(sorted(labels.items())))
+        lo, hi = _as_int(s["min"]), _as_int(s["max"])
+        assert lo is not None and hi is not None  # the schema requires integer bounds
+        scale = Scale(min=lo, max=hi, labels=dict(sorted(labels.items())))
     options = None
     if kind in ("choice", "multi_choice"):
         options = tuple(Option(value=o["value"], label=_text(o["label"])) for o in d["options"])
