@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,13 +64,14 @@ class BootstrapResult:
     method: str
     n_resamples: int
     bootstrap_distribution: np.ndarray = field(repr=False, compare=False)
-    _rerun: object = field(repr=False, compare=False, default=None)
+    _rerun: Callable[[float], ConfidenceInterval] | None = field(repr=False, compare=False, default=None)
 
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         """The interval; another level reuses the same resamples (no new draws)."""
         if confidence_level is None or confidence_level == self.confidence_level:
             return ConfidenceInterval(self.low, self.high)
         level = check_confidence_level(confidence_level)
+        assert self._rerun is not None  # bootstrap_ci() always sets it
         return self._rerun(level)
 
 

@@ -271,7 +271,7 @@ def build_design(size, weights=None, strata=None, fpc=None, *, clusters=None, ca
     if lonely_psu not in LONELY_PSU_OPTIONS:
         raise ValueError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, got {lonely_psu!r}")
     rows = np.ones(size, dtype=bool) if rows is None else rows
-    margins = ()
+    margins: tuple = ()
     if calibration is not None:
         from .weighting import RakeResult
 

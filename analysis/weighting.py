@@ -226,7 +226,7 @@ def rake(
     history = []
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 (read after the loop: the iteration count)
+    for it in range(1, int(max_iter) + 1):  # noqa: B007 (read after the loop: the iteration count)
         after_margin = []
         for _, _, codes, t in enc:
             got = np.bincount(codes, weights=w, minlength=len(t))
