@@ -102,7 +102,8 @@ def _bilingual(text: qn.Text | None) -> dict[str, str]:
 def _question_columns(question: qn.Question) -> list[Column]:
     label = _bilingual(question.text)
     if question.type == "rating":
-        labels = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
+        assert question.scale is not None  # a rating question always has a scale
+        labels: dict[Any, dict[str, str]] = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
         if question.allow_na:
             labels[NA_CODE] = _both(NA_MESSAGE)
         return [Column(_variable(question.id), label, True, "ordinal", labels, question.id)]
@@ -124,10 +125,10 @@ def _question_columns(question: qn.Question) -> list[Column]:
                 {1: _both(N_("Selected")), 0: _both(N_("Not selected"))},
                 question.id,
             )
-            for option in question.options
+            for option in question.options or ()
         ]
     if question.type == "choice":
-        labels = {o.value: _bilingual(o.label) for o in question.options}
+        labels = {o.value: _bilingual(o.label) for o in question.options or ()}
         if question.allow_na:
             labels[qn.NA] = _both(NA_MESSAGE)
         return [Column(_variable(question.id), label, False, "nominal", labels, question.id)]
@@ -164,7 +165,7 @@ def _definitions(questionnaire: Questionnaire, cycle: Cycle) -> list[qn.Question
         .order_by(QuestionnaireVersion.id.desc())
     ).scalars().all()
     if questionnaire.current_version is not None and questionnaire.current_version not in versions:
-        versions.insert(0, questionnaire.current_version)
+        versions = [questionnaire.current_version, *versions]
     return [catalogue.definition_of(v) for v in versions]
 
 
@@ -173,7 +174,7 @@ def _cell(question: qn.Question, numeric, text, is_na) -> dict[str, Any]:
     name = _variable(question.id)
     if question.type == "multi_choice":
         chosen = set((text or "").split(qn.MULTI_SEPARATOR)) if not is_na else set()
-        return {_variable(f"{question.id}__{o.value}"): int(o.value in chosen) for o in question.options}
+        return {_variable(f"{question.id}__{o.value}"): int(o.value in chosen) for o in question.options or ()}
     if is_na:
         return {name: qn.NA}
     if question.type in ("rating", "yes_no"):
@@ -241,10 +242,10 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int) -> Respo
         .execution_options(yield_per=20_000)
     )
     for response_id, question_id, numeric, text, is_na in answers:
-        question = questions.get(question_id)
+        found = questions.get(question_id)
         row = by_response.get(response_id)
-        if question is not None and row is not None:
-            row.update(_cell(question, numeric, text, is_na))
+        if found is not None and row is not None:
+            row.update(_cell(found, numeric, text, is_na))
     names = [c.name for c in columns]
     rows = [[row.get(name) for name in names] for row in by_response.values()]
     return ResponseExport(questionnaire_id, title, cycle.code, columns, rows, len(responses),
@@ -321,14 +322,15 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
         c.name: {(float(k) if c.numeric else str(k)): v[lang] for k, v in c.value_labels.items()}
         for c in export.columns if c.value_labels
     }
-    missing = {c.name: [float(NA_CODE)] for c in export.columns if c.numeric and NA_CODE in c.value_labels}
+    missing: dict[str, list[Any]] = {c.name: [float(NA_CODE)] for c in export.columns if c.numeric and NA_CODE in c.value_labels}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "export.sav")
         pyreadstat.write_sav(
             frame, path,
             file_label=f"{export.questionnaire_id} {export.cycle_code}"[:64],
             column_labels={c.name: c.label[lang][:255] for c in export.columns},
-            variable_value_labels=value_labels,
+            # pyreadstat's hints allow numeric keys only; string columns take string keys.
+            variable_value_labels=value_labels,  # type: ignore[arg-type]
             missing_ranges=missing,
             variable_measure={c.name: c.measure for c in export.columns},
             note=_withheld_note(export, lang) if export.withheld else None,

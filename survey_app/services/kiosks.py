@@ -144,7 +144,7 @@ def kiosk_questionnaires() -> list:
     """Published questionnaires offered on the kiosk channel (what a kiosk may be set up for)."""
     return [
         row for row in catalogue.published_questionnaires()
-        if "kiosk" in catalogue.definition_of(row.current_version).channels
+        if "kiosk" in catalogue.published_definition(row).channels
     ]
 
 

@@ -63,7 +63,7 @@ def _commitment_json(commitment) -> dict:
 def list_questionnaires():
     items = []
     for row in catalogue.published_questionnaires():
-        definition = catalogue.definition_of(row.current_version)
+        definition = catalogue.published_definition(row)
         items.append(
             {
                 "id": row.id,
@@ -83,7 +83,7 @@ def show_questionnaire(questionnaire_id: str):
     row = catalogue.get_published(questionnaire_id)
     if row is None:
         return json_error(404, f"Unknown questionnaire {questionnaire_id!r}.")
-    definition = catalogue.definition_of(row.current_version)
+    definition = catalogue.published_definition(row)
     return jsonify(
         {
             "id": row.id,

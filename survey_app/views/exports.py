@@ -59,6 +59,7 @@ def download(questionnaire_id: str, fmt: str):
         abort(404)
     export, _error = _export_or_error(questionnaire_id, request.args.get("cycle"), api=False)
     lang = current_language()
+    body: str | bytes
     if fmt == "csv":
         body = exports.to_csv(export)
     elif fmt == "xlsx":

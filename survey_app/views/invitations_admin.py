@@ -38,7 +38,7 @@ class InvitationForm(FlaskForm):
 def _form() -> InvitationForm:
     form = InvitationForm()
     form.questionnaire.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in online_questionnaires()
     ]
     form.cycle.choices = [SelectChoice("", _("The cycle open when the person answers"))] + [

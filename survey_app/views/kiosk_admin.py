@@ -81,7 +81,7 @@ def _form(kiosk=None, pin_required: bool = True) -> KioskForm:
         "thanks_seconds": kiosk.thanks_seconds,
     })
     form.questionnaires.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in kiosks.kiosk_questionnaires()
     ]
     # The PIN is required for a new kiosk; on the settings page an empty PIN keeps the old one.

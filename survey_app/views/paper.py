@@ -26,7 +26,7 @@ def _actor() -> str | None:
 
 
 def _questionnaire_choices(rows) -> list[SelectChoice]:
-    return [SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+    return [SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
             for row in rows]
 
 
@@ -87,7 +87,10 @@ def _batch_or_404(batch_id: int):
     batch = paper.get_batch(batch_id)
     if batch is None:
         abort(404)
-    return batch, catalogue.definition_of(catalogue.current_version_ref(batch.questionnaire_id))
+    ref = catalogue.current_version_ref(batch.questionnaire_id)
+    if ref is None:  # unpublished (or its commitment retired) since the batch was made
+        abort(404)
+    return batch, catalogue.definition_of(ref)
 
 
 @bp.route("/batches/<int:batch_id>/sheet", methods=["GET", "POST"])
@@ -150,7 +153,7 @@ def upload():
     form = ImportForm()
     form.questionnaire.choices = _questionnaire_choices(
         [row for row in catalogue.published_questionnaires()
-         if set(catalogue.definition_of(row.current_version).channels) & set(sheets.SHEET_CHANNELS)])
+         if set(catalogue.published_definition(row).channels) & set(sheets.SHEET_CHANNELS)])
     form.cycle.choices = _cycle_choices()
     report = problems = None
     status = 200

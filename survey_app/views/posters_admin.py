@@ -35,7 +35,7 @@ def _form() -> PosterForm:
     if form.lang.data is None:
         form.lang.data = current_language()
     form.questionnaire.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in online_questionnaires()
     ]
     form.site.choices = [SelectChoice("", _l("No site"))] + [

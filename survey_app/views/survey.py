@@ -21,7 +21,7 @@ def index():
     rows = [
         row
         for row in catalogue.published_questionnaires()
-        if "online" in catalogue.definition_of(row.current_version).channels
+        if "online" in catalogue.published_definition(row).channels
     ]
     units = [
         (unit, list(items))
@@ -34,7 +34,7 @@ def _questionnaire_or_404(questionnaire_id: str):
     row = catalogue.get_published(questionnaire_id)
     if row is None:
         abort(404)
-    definition = catalogue.definition_of(row.current_version)
+    definition = catalogue.published_definition(row)
     if "online" not in definition.channels:
         abort(404)
     return row, definition
