@@ -115,7 +115,7 @@ def _memoised(key, draw) -> str:
             _memo.move_to_end(key)
             return _memo[key]
     rc = dict(RC, **{"font.family": _font_families()})
-    with rc_context(rc):
+    with rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as Literal names; these are valid
         svg = draw()
     with _memo_lock:
         _memo[key] = svg

@@ -342,8 +342,8 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
                                         channel=channel or "paper", language=language,
                                         skip_invalid=skip_invalid, dry_run=dry_run)
         except imports.ImportProblem as exc:
-            for problem in exc.texts():
-                click.echo(f"{file.name}: {problem}")
+            for message in exc.texts():
+                click.echo(f"{file.name}: {message}")
             click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
             sys.exit(1)
         for problem in report.problems:

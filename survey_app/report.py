@@ -154,7 +154,7 @@ def summary_rows(report: Report) -> list[list]:
                     str(pr.VERDICTS.get(ch.verdict, ch.verdict)) if ch else None,
                     str(pr.INDICATORS.get(target.indicator, target.indicator)) if target and q.id == target.question_id else None,
                     target.value if target and q.id == target.question_id else None,
-                    str(pr.TARGET_STATUSES.get(target.status, target.status or "")) if target and q.id == target.question_id else None,
+                    str(pr.TARGET_STATUSES.get(target.status or "", target.status or "")) if target and q.id == target.question_id else None,
                     c.suppressed, ch.warning if ch and ch.warning else None,
                 ])
     return rows
@@ -234,4 +234,6 @@ def render_pdf(report: Report) -> bytes:
 
 
 def render(report: Report, fmt: str) -> str | bytes:
-    return {"html": render_html, "pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}[fmt](report)
+    renderers: dict[str, Callable[[Report], str | bytes]] = {
+        "html": render_html, "pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}
+    return renderers[fmt](report)

@@ -66,6 +66,7 @@ def programme_overview() -> Overview:
         ).all()
         for questionnaire_id, count in sorted(rows):
             row = db.session.get(Questionnaire, questionnaire_id)
+            assert row is not None  # its versions reference it
             changed.append(ChangedQuestionnaire(row, count, new=count == len(row.versions)))
     drafts = list(db.session.execute(
         db.select(Questionnaire).where(Questionnaire.draft_version_id.is_not(None)).order_by(Questionnaire.id)

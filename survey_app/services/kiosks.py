@@ -222,6 +222,7 @@ def create_kiosk(name: str, site: str, questionnaire_ids: Iterable[str] = (),
             min_interval_s=settings.min_interval_s, thanks_seconds=settings.thanks_seconds,
             backlog=0,
         )
+        assert pin is not None  # _check() requires it
         _set_pin(kiosk, pin)
         db.session.add(kiosk)
         db.session.flush()
@@ -300,7 +301,7 @@ def enroll(code: Any) -> tuple[Kiosk, str]:
             .values(token_hash=hash_token(token), enrollment_code_hash=None,
                     enrollment_expires_at=None, enrolled_at=now, last_seen_at=now, backlog=0)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         if changed != 1:
             raise EnrollmentRefused()
         kiosk = db.session.execute(

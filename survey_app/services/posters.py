@@ -49,6 +49,7 @@ def poster_content(questionnaire_id: str, site: str | None = None, lang: str = "
         errors["format"] = f"must be one of {', '.join(FORMATS)}"
     if errors:
         raise PosterError(errors)
+    assert row is not None  # else errors["questionnaire"]
     commitment = row.commitment
     return PosterContent(
         title=commitment.title(lang),

@@ -163,6 +163,7 @@ def publish(questionnaire_id: str):
     except editor.EditorError:
         flash(_("Nothing to publish: this questionnaire is published and has no draft."), "error")
     else:
+        assert row.current_version is not None  # publish() sets it
         flash(_("Questionnaire %(id)s is published: citizens now answer version %(number)s.",
                 id=row.id, number=editor.version_number(row, row.current_version)), "success")
     return redirect(url_for(".detail", questionnaire_id=questionnaire_id))

@@ -1,6 +1,8 @@
 """JSON API v1 (design.md, "HTTP contract")."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 
@@ -15,7 +17,7 @@ bp = Blueprint("api", __name__)
 
 
 def json_error(status: int, message: str, errors: dict[str, str] | None = None):
-    body = {"error": message}
+    body: dict[str, Any] = {"error": message}
     if errors:
         body["errors"] = errors
     return jsonify(body), status
@@ -84,6 +86,7 @@ def show_questionnaire(questionnaire_id: str):
     if row is None:
         return json_error(404, f"Unknown questionnaire {questionnaire_id!r}.")
     definition = catalogue.published_definition(row)
+    assert row.current_version is not None  # a published questionnaire has one
     return jsonify(
         {
             "id": row.id,

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from .. import presentation
-from ..auth import request_user, roles_required
+from ..auth import actor, roles_required
 from ..models import CHANNELS
 from .. import results
 from ..services import margins as margins_service
@@ -117,7 +117,7 @@ def margins(code: str):
     text = request.form.get("margins", "")
     if request.method == "POST":
         try:
-            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=request_user().email)
+            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=actor())
         except margins_service.MarginsError as exc:
             error = str(exc)
         else:

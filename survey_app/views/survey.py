@@ -117,6 +117,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
             return redirect(url_for(".thanks", questionnaire_id=row.id,
                                     again=1 if outcome.status == 409 else None))
         if outcome.status == 410:  # used by another tab, or expired while the form was open
+            assert code is not None  # only an invitation's submission is refused as gone
             try:
                 invitations.ticket_for(code)
                 reason = "used"
