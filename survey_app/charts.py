@@ -218,7 +218,7 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, str]], *, lang: s
     return _memoised(key, draw)
 
 
-def distribution_chart(rows: Sequence[tuple[str, Sequence[int]]], categories: Sequence[str], *,
+def distribution_chart(rows: Sequence[tuple[str, Sequence[int]] | None], categories: Sequence[str], *,
                        lang: str, title: str, xlabel: str, ordinal: bool = True) -> str:
     """100 % stacked bars, one per row (e.g. baseline and cycle): ``(label, counts)``; a
     ``None`` row leaves a gap (between questions).
