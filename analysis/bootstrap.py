@@ -13,6 +13,7 @@ import numbers
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -66,7 +67,7 @@ class BootstrapResult:
     bootstrap_distribution: np.ndarray = field(repr=False, compare=False)
     _rerun: Callable[[float], ConfidenceInterval] | None = field(repr=False, compare=False, default=None)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """The interval; another level reuses the same resamples (no new draws)."""
         if confidence_level is None or confidence_level == self.confidence_level:
             return ConfidenceInterval(self.low, self.high)
@@ -76,8 +77,8 @@ class BootstrapResult:
 
 
 def bootstrap_ci(
-    data, statistic, confidence_level=0.95, *, n_resamples=9999, method="BCa", rng=None,
-    paired=False,
+    data: Any, statistic: Any, confidence_level: float = 0.95, *, n_resamples: int = 9999, method: str = "BCa", rng: Any | None = None,
+    paired: bool = False,
 ) -> BootstrapResult:
     r"""Bootstrap confidence interval of any statistic (BCa by default).
 

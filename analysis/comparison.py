@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -223,7 +224,7 @@ def _group_stats(table, keys, scale, definitions, top, level):
     return out, per_group
 
 
-def summarize(data, scale=(1, 5), *, keys=None, definitions=None, top=2, confidence_level=0.95) -> pd.DataFrame:
+def summarize(data: Any, scale: tuple[int, int] = (1, 5), *, keys: Any | None = None, definitions: Any | None = None, top: int = 2, confidence_level: float = 0.95) -> pd.DataFrame:
     """Per question and cycle: n, satisfaction index and percent satisfied with intervals.
 
     Parameters
@@ -327,20 +328,20 @@ def _comparability(definitions, rows, keys, baseline, cycle):
 
 
 def compare_cycles(
-    data,
-    baseline,
-    cycle,
+    data: Any,
+    baseline: str,
+    cycle: str,
     *,
-    scale=(1, 5),
-    keys=None,
-    definitions=None,
-    targets=None,
-    target_measure="pct_satisfied",
-    top=2,
-    primary="index",
-    adjust="holm",
-    family=None,
-    confidence_level=0.95,
+    scale: tuple[int, int] = (1, 5),
+    keys: Any | None = None,
+    definitions: Any | None = None,
+    targets: Mapping[str, float] | None = None,
+    target_measure: str = "pct_satisfied",
+    top: int = 2,
+    primary: str = "index",
+    adjust: str = "holm",
+    family: Any | None = None,
+    confidence_level: float = 0.95,
 ) -> pd.DataFrame:
     r"""Compare a cycle with its baseline, per commitment (questionnaire) and question.
 

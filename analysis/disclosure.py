@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ._common import check_count
@@ -40,7 +42,7 @@ QUALITY_LABELS = {
 }
 
 
-def coefficient_of_variation(estimate, se):
+def coefficient_of_variation(estimate: ArrayLike, se: ArrayLike) -> float | np.ndarray:
     r"""CV in percent, :math:`100\,SE/|\hat\theta|`; :math:`+\infty` when the estimate is 0.
 
     Vectorised over arrays. NaN or negative SE raises ``ValueError``.
@@ -54,7 +56,7 @@ def coefficient_of_variation(estimate, se):
     return float(cv) if cv.ndim == 0 else cv
 
 
-def quality_flag(cv, thresholds=STATCAN_CV_THRESHOLDS):
+def quality_flag(cv: ArrayLike, thresholds: Any = STATCAN_CV_THRESHOLDS) -> str | np.ndarray:
     """Quality letter of a CV in percent (Statistics Canada style, see [2]_).
 
     ``A`` excellent (< 5 %), ``B`` very good (< 10), ``C`` good (< 15), ``D``
@@ -147,7 +149,7 @@ def _pick(values, mask, candidates, prefer):
     return None if best is None else best[1]
 
 
-def suppress(table, min_n=10, *, suppress_zeros=False):
+def suppress(table: Any, min_n: int = 10, *, suppress_zeros: bool = False) -> SuppressionResult:
     r"""Suppress small cells of a frequency table, with complementary suppression.
 
     Parameters
@@ -193,7 +195,7 @@ def suppress(table, min_n=10, *, suppress_zeros=False):
     primary = (values < min_n) & ((values > 0) | suppress_zeros)
     mask = primary.copy()
     R, C = values.shape
-    totals = []
+    totals: list[tuple] = []
     for _ in range(values.size + 1):
         changed = False
         # one-way tables: treat as a single column whose total is published

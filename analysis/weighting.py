@@ -14,8 +14,10 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ._common import check_real
@@ -110,8 +112,8 @@ def _targets(margins, total, explicit_total=None):
 
 
 def rake(
-    frame, margins, weights=None, *, total=None, bounds=None, max_iter=100, tol=1e-6,
-    on_failure="raise",
+    frame: pd.DataFrame, margins: Any, weights: ArrayLike | None = None, *, total: float | None = None, bounds: tuple[float, float] | None = None, max_iter: int = 100, tol: float = 1e-6,
+    on_failure: str = "raise",
 ) -> RakeResult:
     r"""Rake weights so that weighted counts match population margins.
 
