@@ -24,7 +24,7 @@ invitations_cli = AppGroup("invitations", help="Make single-use invitation links
 
 @questionnaires_cli.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def questionnaires_check(path: Path | None):
+def questionnaires_check(path: Path | None) -> None:
     """Validate definition files (a file or a folder; default QUESTIONNAIRES_DIR)."""
     path = path or Path(current_app.config["QUESTIONNAIRES_DIR"])
     try:
@@ -41,7 +41,7 @@ def questionnaires_check(path: Path | None):
 @questionnaires_cli.command("sync")
 @click.option("--force", is_flag=True,
               help="Also replace questionnaires last edited in the web editor by their file.")
-def questionnaires_sync(force: bool):
+def questionnaires_sync(force: bool) -> None:
     """Load every definition file of QUESTIONNAIRES_DIR; a changed file becomes a new version.
 
     A questionnaire last edited in the web editor is left as it is when its file differs
@@ -87,7 +87,7 @@ def _cycle_command(action: str, done: str):
               help="First day of the period measured (YYYY-MM-DD).")
 @click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Last day of the period measured (YYYY-MM-DD), on or after --from.")
-def cycles_create(code: str, name: str, name_en: str | None, period_start, period_end):
+def cycles_create(code: str, name: str, name_en: str | None, period_start, period_end) -> None:
     """Create a draft cycle."""
     try:
         cycle = cycles.create_cycle(code, name, name_en,
@@ -108,7 +108,7 @@ _cycle_command("unpublish", "its results leave the public pages; it is closed ag
 @click.argument("code")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--clear", is_flag=True, help="Remove the cycle's margins.")
-def cycles_margins(code: str, path: Path | None, clear: bool):
+def cycles_margins(code: str, path: Path | None, clear: bool) -> None:
     """Show or set the population margins of cycle CODE for weighting.
 
     PATH is a CSV file of lines variable,category,value (shares, percentages or
@@ -134,7 +134,7 @@ def cycles_margins(code: str, path: Path | None, clear: bool):
 
 
 @cycles_cli.command("list")
-def cycles_list():
+def cycles_list() -> None:
     """List cycles with their state, period and the dates they opened and closed."""
     for cycle in cycles.list_cycles():
         period = f"{cycle.period_start} to {cycle.period_end}" if cycle.period_start else "no period"
@@ -165,7 +165,7 @@ def _when(moment) -> str:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["admin", "staff", "evaluator"]))
-def users_create(email: str, role: str):
+def users_create(email: str, role: str) -> None:
     """Create a user; the password comes from a prompt, or from stdin when piped."""
     password = _password_from_input()
     user = _user_command(lambda: users.create_user(email, password, role, actor="cli"))
@@ -173,7 +173,7 @@ def users_create(email: str, role: str):
 
 
 @users_cli.command("list")
-def users_list():
+def users_list() -> None:
     """List users: e-mail, role, state and last sign-in."""
     for user in users.list_users():
         state = "active" if user.active else "disabled"
@@ -182,7 +182,7 @@ def users_list():
 
 @users_cli.command("disable")
 @click.argument("email")
-def users_disable(email: str):
+def users_disable(email: str) -> None:
     """Disable EMAIL: their sessions and API tokens stop working at once."""
     user = _user_command(lambda: users.set_active(email, False, actor="cli"))
     click.echo(f"user {user.email} disabled")
@@ -190,7 +190,7 @@ def users_disable(email: str):
 
 @users_cli.command("enable")
 @click.argument("email")
-def users_enable(email: str):
+def users_enable(email: str) -> None:
     """Re-enable EMAIL."""
     user = _user_command(lambda: users.set_active(email, True, actor="cli"))
     click.echo(f"user {user.email} enabled")
@@ -199,7 +199,7 @@ def users_enable(email: str):
 @users_cli.command("role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(["admin", "staff", "evaluator"]))
-def users_role(email: str, role: str):
+def users_role(email: str, role: str) -> None:
     """Give EMAIL the role ROLE (their open sessions end)."""
     user = _user_command(lambda: users.set_role(email, role, actor="cli"))
     click.echo(f"user {user.email} has role {user.role}")
@@ -207,7 +207,7 @@ def users_role(email: str, role: str):
 
 @users_cli.command("set-password")
 @click.argument("email")
-def users_set_password(email: str):
+def users_set_password(email: str) -> None:
     """Set EMAIL's password from a prompt or stdin (their open sessions end)."""
     password = _password_from_input()
     user = _user_command(lambda: users.set_password(email, password, actor="cli"))
@@ -216,7 +216,7 @@ def users_set_password(email: str):
 
 @users_cli.command("tokens")
 @click.argument("email")
-def users_tokens(email: str):
+def users_tokens(email: str) -> None:
     """List EMAIL's live API tokens: name, created, last used."""
     tokens = _user_command(lambda: users.list_tokens(email))
     if not tokens:
@@ -228,7 +228,7 @@ def users_tokens(email: str):
 @users_cli.command("revoke-token")
 @click.argument("email")
 @click.argument("name")
-def users_revoke_token(email: str, name: str):
+def users_revoke_token(email: str, name: str) -> None:
     """Revoke EMAIL's API token called NAME."""
     _user_command(lambda: users.revoke_token(email, name, actor="cli"))
     click.echo(f"token {name!r} of {email} revoked")
@@ -237,7 +237,7 @@ def users_revoke_token(email: str, name: str):
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", help="What the token is for (default: token-N).")
-def users_token(email: str, name: str | None):
+def users_token(email: str, name: str | None) -> None:
     """Print a new API token for EMAIL (shown once, alone on the last line)."""
     token = _user_command(lambda: users.issue_token(email, name, actor="cli"))
     click.echo(f"New API token for {email} (keep it now: it is not shown again):")
@@ -247,7 +247,7 @@ def users_token(email: str, name: str | None):
 @audit_cli.command("list")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this day on (YYYY-MM-DD).")
 @click.option("--user", "email", help="Only what this user did.")
-def audit_list(since, email):
+def audit_list(since, email) -> None:
     """Print audit events, oldest first: time (UTC), who, action, detail."""
     where = audit.AuditFilter(actor=email, since=since.date() if since else None)
     for event in reversed(audit.events(where)):
@@ -268,7 +268,7 @@ def audit_list(since, email):
               help="Seconds between two submissions (stops button mashing).")
 @click.option("--thanks-seconds", type=int, default=8, show_default=True,
               help="Seconds the thank-you screen stays before the kiosk resets.")
-def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, min_interval, thanks_seconds):
+def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, min_interval, thanks_seconds) -> None:
     """Create a kiosk and print its one-time enrollment code (the last word of the output)."""
     generated = pin is None
     pin = kiosks.generate_pin() if generated else pin
@@ -287,7 +287,7 @@ def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, 
 
 
 @kiosks_cli.command("list")
-def kiosks_list():
+def kiosks_list() -> None:
     """List kiosks by site, with their state, last contact and waiting responses."""
     for site, entries in kiosks.health():
         click.echo(site)
@@ -300,7 +300,7 @@ def kiosks_list():
 
 @kiosks_cli.command("revoke")
 @click.argument("kiosk_id", type=int)
-def kiosks_revoke(kiosk_id: int):
+def kiosks_revoke(kiosk_id: int) -> None:
     """Revoke a kiosk: its token and any pending code stop working."""
     try:
         kiosk = kiosks.revoke_kiosk(kiosk_id, actor="cli")
@@ -321,7 +321,7 @@ def kiosks_revoke(kiosk_id: int):
 @click.option("--dry-run", is_flag=True, help="Check the CSV and count what would be stored; store nothing.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the messages.")
-def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang):
+def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang) -> None:
     """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
     Each CSV row names its sheet (column sheet or submission_id), so importing the same file
@@ -384,7 +384,7 @@ def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> Non
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="The CSV file to write (columns code,url).")
 @click.option("--base-url", help="The public address in the links (default: SERVIR_BASE_URL).")
-def invitations_create(questionnaire_id, count, cycle_code, expires, output, base_url):
+def invitations_create(questionnaire_id, count, cycle_code, expires, output, base_url) -> None:
     """Make COUNT single-use invitations and write their codes and links to a CSV file.
 
     The codes are in this file only (the database keeps their hashes): keep it safe, and
@@ -414,7 +414,7 @@ def invitations_create(questionnaire_id, count, cycle_code, expires, output, bas
               help="A full-page poster, or four counter cards on one sheet.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--base-url", help="The public address in the QR code (default: SERVIR_BASE_URL).")
-def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url):
+def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url) -> None:
     """Write a printable PDF: the commitment, its norm and a QR code to its questionnaire."""
     from . import posters
     from .public_urls import NoBaseUrl, outside_request
@@ -433,7 +433,7 @@ def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url):
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has questionnaires.")
-def demo_command(if_empty: bool):
+def demo_command(if_empty: bool) -> None:
     """Load a realistic demo declaration, two cycles and synthetic responses."""
     if if_empty and not demo.database_is_empty():
         click.echo("demo: the database already has data; nothing loaded.")
@@ -452,7 +452,7 @@ def demo_command(if_empty: bool):
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--weighting", type=click.Choice(["none", "raked"]), default="none", show_default=True)
-def report_command(cycle, baseline, fmt, output, lang, weighting):
+def report_command(cycle, baseline, fmt, output, lang, weighting) -> None:
     """Write the accountability report (the same as the results pages' download)."""
     from . import report as report_module
     from . import results

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -55,13 +56,13 @@ def _page(form: InvitationForm, status: int = 200):
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return _page(_form())
 
 
 @bp.post("/")
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = _form()
     if not form.validate_on_submit():
         return _page(form, 422)

@@ -3,6 +3,7 @@ CSV import (upload) and each questionnaire's import template."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -65,7 +66,7 @@ def _choices(form) -> None:
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     form = BatchForm()
     _choices(form)
     if form.validate_on_submit():
@@ -95,7 +96,7 @@ def _batch_or_404(batch_id: int):
 
 @bp.route("/batches/<int:batch_id>/sheet", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def sheet(batch_id: int):
+def sheet(batch_id: int) -> ResponseReturnValue:
     batch, definition = _batch_or_404(batch_id)
     mode = request.args.get("mode", "entry")
     if mode not in paper.MODES:
@@ -123,14 +124,14 @@ def sheet(batch_id: int):
 
 @bp.get("/batches/<int:batch_id>")
 @roles_required(*STAFF_ROLES)
-def batch_summary(batch_id: int):
+def batch_summary(batch_id: int) -> ResponseReturnValue:
     batch, definition = _batch_or_404(batch_id)
     return render_template("paper/batch.html", summary=paper.summary(batch), batch=batch, definition=definition)
 
 
 @bp.get("/sheets/<receipt>")
 @roles_required(*STAFF_ROLES)
-def sheet_view(receipt: str):
+def sheet_view(receipt: str) -> ResponseReturnValue:
     view = paper.sheet_view(receipt)
     if view is None:
         abort(404)
@@ -139,7 +140,7 @@ def sheet_view(receipt: str):
 
 @bp.get("/<questionnaire_id>/template.csv")
 @roles_required(*STAFF_ROLES)
-def template(questionnaire_id: str):
+def template(questionnaire_id: str) -> ResponseReturnValue:
     current = catalogue.current_version_ref(questionnaire_id)
     if current is None:
         abort(404)
@@ -149,7 +150,7 @@ def template(questionnaire_id: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def upload():
+def upload() -> ResponseReturnValue:
     form = ImportForm()
     form.questionnaire.choices = _questionnaire_choices(
         [row for row in catalogue.published_questionnaires()

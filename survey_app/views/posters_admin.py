@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
@@ -46,7 +47,7 @@ def _form() -> PosterForm:
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin", "staff")
-def index():
+def index() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
         try:

@@ -5,6 +5,7 @@ import uuid
 from itertools import groupby
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..extensions import csrf
@@ -17,7 +18,7 @@ bp = Blueprint("survey", __name__)
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     rows = [
         row
         for row in catalogue.published_questionnaires()
@@ -42,7 +43,7 @@ def _questionnaire_or_404(questionnaire_id: str):
 
 @bp.route("/q/<questionnaire_id>", methods=["GET", "POST"])
 @csrf.exempt  # checked below by the form itself, so an expired token keeps the answers
-def answer(questionnaire_id: str):
+def answer(questionnaire_id: str) -> ResponseReturnValue:
     row, definition = _questionnaire_or_404(questionnaire_id)
     # A poster's link names its site; only the city's own sites are kept (services/sites.py).
     link_site = request.args.get("site")
@@ -53,7 +54,7 @@ def answer(questionnaire_id: str):
 
 @bp.route("/i/<code>", methods=["GET", "POST"])
 @csrf.exempt  # as above; the code in the path is the credential
-def invitation(code: str):
+def invitation(code: str) -> ResponseReturnValue:
     """An invitation link: the questionnaire's form, which consumes the invitation when sent.
 
     The form posts back to this same address, so the code travels in the link the citizen
@@ -141,7 +142,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
 
 
 @bp.get("/q/<questionnaire_id>/merci")
-def thanks(questionnaire_id: str):
+def thanks(questionnaire_id: str) -> ResponseReturnValue:
     row, definition = _questionnaire_or_404(questionnaire_id)
     return render_template(
         "survey/thanks.html", questionnaire=row, definition=definition,
