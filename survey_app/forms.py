@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import questionnaires as qn
 from flask_babel import gettext as _
@@ -182,7 +182,7 @@ class SurveyForm(FlaskForm):
 
     questionnaire: qn.Questionnaire
 
-    def question_fields(self):
+    def question_fields(self) -> Iterator[tuple[qn.Question, Field, FieldType]]:
         """(question, bound field, registry entry) in the definition's order."""
         for question in self.questionnaire.questions:
             yield question, self[FIELD_PREFIX + question.id], REGISTRY[question.type]
@@ -232,7 +232,7 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
+def build_form(definition: qn.Questionnaire, **kwargs: Any) -> SurveyForm:
     """A form class for this definition (in the current language), instantiated."""
     attrs: dict[str, Any] = {"questionnaire": definition}
     for question in definition.questions:
@@ -251,7 +251,7 @@ class SheetForm(FlaskForm):
 
     questionnaire: qn.Questionnaire
 
-    def question_fields(self):
+    def question_fields(self) -> Iterator[tuple[qn.Question, Field, str]]:
         """(question, bound field, hint) in the definition's order."""
         for question in self.questionnaire.questions:
             yield question, self[FIELD_PREFIX + question.id], sheet_hint(question)
@@ -273,7 +273,7 @@ class SheetForm(FlaskForm):
             field.errors = list(field.errors or []) + [translate(message)]
 
 
-def build_sheet_form(definition: qn.Questionnaire, **kwargs) -> SheetForm:
+def build_sheet_form(definition: qn.Questionnaire, **kwargs: Any) -> SheetForm:
     """A paper sheet form for this definition, built from the registry's keyed boxes."""
     attrs: dict[str, Any] = {"questionnaire": definition}
     for question in definition.questions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -70,18 +71,18 @@ def lang() -> str:
     return current_language()
 
 
-def num(value, digits: int = 1) -> str:
+def num(value: float | None, digits: int = 1) -> str:
     return charts.number(value, lang(), digits)
 
 
-def signed(value, digits: int = 1) -> str:
+def signed(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     text = num(value, digits)
     return ("+" + text) if value > 0 else text
 
 
-def interval(ci, digits: int = 1) -> str:
+def interval(ci: Sequence[float] | None, digits: int = 1) -> str:
     """``[62,1 ; 70,3]`` in French, ``[62.1, 70.3]`` in English."""
     if not ci:
         return "–"
@@ -89,7 +90,7 @@ def interval(ci, digits: int = 1) -> str:
     return f"[{num(ci[0], digits)}{sep}{num(ci[1], digits)}]"
 
 
-def pvalue(p) -> str:
+def pvalue(p: float | None) -> str:
     if p is None:
         return "–"
     if p < 0.001:
@@ -97,13 +98,13 @@ def pvalue(p) -> str:
     return num(p, 3)
 
 
-def percent(value, digits: int = 1) -> str:
+def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     return num(value, digits) + ("\u00a0%" if lang() == "fr" else "%")
 
 
-def text_of(text) -> str:
+def text_of(text: Any) -> str:
     """A bilingual :class:`questionnaires.Text` in the page's language."""
     if text is None:
         return ""
@@ -204,10 +205,10 @@ def overview_charts(overview: rs.Overview) -> list[ChartBlock]:
     return blocks
 
 
-def short_label(question, questions=()) -> str:
+def short_label(question: rs.QuestionResult, questions: Sequence[rs.QuestionResult] = ()) -> str:
     """A short name for a question in charts: its dimension (``Timeliness``), ``Importance:
     timeliness`` for an importance rating, else its text."""
-    if getattr(question, "importance_of", None):
+    if question.importance_of:
         target = next((q for q in questions if q.id == question.importance_of), None)
         aspect = short_label(target, questions) if target is not None else question.importance_of
         return _("Importance: %(aspect)s", aspect=aspect.lower() if lang() == "fr" else aspect)

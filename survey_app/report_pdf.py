@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 from flask_babel import gettext as _
@@ -32,6 +33,9 @@ from svglib.svglib import svg2rlg
 from xml.sax.saxutils import escape
 
 from . import presentation as pr
+
+if TYPE_CHECKING:  # report.py imports this module
+    from .report import Report
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 BRAND = colors.HexColor("#0b4f8a")
@@ -111,7 +115,7 @@ def _target_sentence(result) -> str | None:
              indicator=indicator, value=pr.num(target.value, 0), estimate=estimate, status=status)
 
 
-def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
+def render(report: Report, columns: tuple[str, ...], methods: list[str]) -> bytes:
     """The PDF of a :class:`survey_app.report.Report`; ``columns`` head each commitment's
     question table and ``methods`` are the methods note's sentences."""
     styles = _styles()
@@ -157,8 +161,8 @@ def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
         drawing = _chart(section.chart)
         if drawing is not None:
             story += [Spacer(1, 8), drawing]
-        for warning in result.warnings:
-            story.append(_p("⚠ " + warning, styles["note"]))
+        for _question_id, _kind, detail in result.warnings:  # as the HTML report shows them
+            story.append(_p("⚠ " + detail, styles["note"]))
     story += [PageBreak(), _p(_("Methods"), styles["h1"])]
     story += [_p(line, styles["body"]) for line in methods]
 
