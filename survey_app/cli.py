@@ -1,6 +1,7 @@
 """The command line of design.md: ``flask --app survey_app <group> <command>``."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -87,7 +88,8 @@ def _cycle_command(action: str, done: str):
               help="First day of the period measured (YYYY-MM-DD).")
 @click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Last day of the period measured (YYYY-MM-DD), on or after --from.")
-def cycles_create(code: str, name: str, name_en: str | None, period_start, period_end) -> None:
+def cycles_create(code: str, name: str, name_en: str | None, period_start: dt.datetime | None,
+                  period_end: dt.datetime | None) -> None:
     """Create a draft cycle."""
     try:
         cycle = cycles.create_cycle(code, name, name_en,
@@ -247,7 +249,7 @@ def users_token(email: str, name: str | None) -> None:
 @audit_cli.command("list")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this day on (YYYY-MM-DD).")
 @click.option("--user", "email", help="Only what this user did.")
-def audit_list(since, email) -> None:
+def audit_list(since: dt.datetime | None, email: str | None) -> None:
     """Print audit events, oldest first: time (UTC), who, action, detail."""
     where = audit.AuditFilter(actor=email, since=since.date() if since else None)
     for event in reversed(audit.events(where)):
@@ -268,7 +270,8 @@ def audit_list(since, email) -> None:
               help="Seconds between two submissions (stops button mashing).")
 @click.option("--thanks-seconds", type=int, default=8, show_default=True,
               help="Seconds the thank-you screen stays before the kiosk resets.")
-def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, min_interval, thanks_seconds) -> None:
+def kiosks_enroll(name: str, site: str, questionnaire_ids: tuple[str, ...], pin: str | None, inactivity: int,
+                  keep_partial: bool, min_interval: int, thanks_seconds: int) -> None:
     """Create a kiosk and print its one-time enrollment code (the last word of the output)."""
     generated = pin is None
     pin = kiosks.generate_pin() if generated else pin
@@ -321,7 +324,8 @@ def kiosks_revoke(kiosk_id: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the CSV and count what would be stored; store nothing.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the messages.")
-def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang) -> None:
+def responses_import(file: Path, questionnaire: str | None, cycle: str | None, channel: str | None, language: str,
+                     skip_invalid: bool, dry_run: bool, lang: str) -> None:
     """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
     Each CSV row names its sheet (column sheet or submission_id), so importing the same file
@@ -384,7 +388,8 @@ def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> Non
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="The CSV file to write (columns code,url).")
 @click.option("--base-url", help="The public address in the links (default: SERVIR_BASE_URL).")
-def invitations_create(questionnaire_id, count, cycle_code, expires, output, base_url) -> None:
+def invitations_create(questionnaire_id: str, count: int, cycle_code: str | None, expires: dt.datetime | None,
+                       output: Path, base_url: str | None) -> None:
     """Make COUNT single-use invitations and write their codes and links to a CSV file.
 
     The codes are in this file only (the database keeps their hashes): keep it safe, and
@@ -414,7 +419,8 @@ def invitations_create(questionnaire_id, count, cycle_code, expires, output, bas
               help="A full-page poster, or four counter cards on one sheet.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--base-url", help="The public address in the QR code (default: SERVIR_BASE_URL).")
-def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url) -> None:
+def posters_command(questionnaire_id: str, site: str | None, lang: str, paper: str, fmt: str, output: Path,
+                    base_url: str | None) -> None:
     """Write a printable PDF: the commitment, its norm and a QR code to its questionnaire."""
     from . import posters
     from .public_urls import NoBaseUrl, outside_request
@@ -452,7 +458,7 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--weighting", type=click.Choice(["none", "raked"]), default="none", show_default=True)
-def report_command(cycle, baseline, fmt, output, lang, weighting) -> None:
+def report_command(cycle: str | None, baseline: str | None, fmt: str, output: Path, lang: str, weighting: str) -> None:
     """Write the accountability report (the same as the results pages' download)."""
     from . import report as report_module
     from . import results
