@@ -29,6 +29,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# Ruff and mypy, configured in pyproject.toml; CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check survey_app analysis questionnaires tests bench migrations setup.py
+	$(BIN)/mypy
+
 bench: install
 	$(BIN)/python bench/submit.py
 	$(BIN)/python bench/analysis.py

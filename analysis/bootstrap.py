@@ -11,7 +11,9 @@ from __future__ import annotations
 import inspect
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -63,19 +65,20 @@ class BootstrapResult:
     method: str
     n_resamples: int
     bootstrap_distribution: np.ndarray = field(repr=False, compare=False)
-    _rerun: object = field(repr=False, compare=False, default=None)
+    _rerun: Callable[[float], ConfidenceInterval] | None = field(repr=False, compare=False, default=None)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """The interval; another level reuses the same resamples (no new draws)."""
         if confidence_level is None or confidence_level == self.confidence_level:
             return ConfidenceInterval(self.low, self.high)
         level = check_confidence_level(confidence_level)
+        assert self._rerun is not None  # bootstrap_ci() always sets it
         return self._rerun(level)
 
 
 def bootstrap_ci(
-    data, statistic, confidence_level=0.95, *, n_resamples=9999, method="BCa", rng=None,
-    paired=False,
+    data: Any, statistic: Any, confidence_level: float = 0.95, *, n_resamples: int = 9999, method: str = "BCa", rng: Any | None = None,
+    paired: bool = False,
 ) -> BootstrapResult:
     r"""Bootstrap confidence interval of any statistic (BCa by default).
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -207,7 +208,6 @@ def _group_stats(table, keys, scale, definitions, top, level):
     out["pct_high"] = pct_high
     with np.errstate(invalid="ignore"):
         pct_se = np.where(ok, 100.0 * np.sqrt(np.where(ok, sat / np.maximum(n, 1) * (1 - sat / np.maximum(n, 1)) / np.maximum(n, 1), 0.0)), np.nan)
-    quality = np.full(G, None, dtype=object)
     for col, se_arr, name in ((index, index_se, "index_quality"), (pct, pct_se, "pct_quality")):
         q = np.full(G, None, dtype=object)
         good = np.isfinite(col) & np.isfinite(se_arr)
@@ -224,7 +224,7 @@ def _group_stats(table, keys, scale, definitions, top, level):
     return out, per_group
 
 
-def summarize(data, scale=(1, 5), *, keys=None, definitions=None, top=2, confidence_level=0.95) -> pd.DataFrame:
+def summarize(data: Any, scale: tuple[int, int] = (1, 5), *, keys: Any | None = None, definitions: Any | None = None, top: int = 2, confidence_level: float = 0.95) -> pd.DataFrame:
     """Per question and cycle: n, satisfaction index and percent satisfied with intervals.
 
     Parameters
@@ -328,20 +328,20 @@ def _comparability(definitions, rows, keys, baseline, cycle):
 
 
 def compare_cycles(
-    data,
-    baseline,
-    cycle,
+    data: Any,
+    baseline: str,
+    cycle: str,
     *,
-    scale=(1, 5),
-    keys=None,
-    definitions=None,
-    targets=None,
-    target_measure="pct_satisfied",
-    top=2,
-    primary="index",
-    adjust="holm",
-    family=None,
-    confidence_level=0.95,
+    scale: tuple[int, int] = (1, 5),
+    keys: Any | None = None,
+    definitions: Any | None = None,
+    targets: Mapping[str, float] | None = None,
+    target_measure: str = "pct_satisfied",
+    top: int = 2,
+    primary: str = "index",
+    adjust: str = "holm",
+    family: Any | None = None,
+    confidence_level: float = 0.95,
 ) -> pd.DataFrame:
     r"""Compare a cycle with its baseline, per commitment (questionnaire) and question.
 

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ._common import check_real
@@ -53,7 +55,7 @@ def _rowsum(codes, x):
     return np.column_stack([np.bincount(codes, weights=x[:, j], minlength=size) for j in range(x.shape[1])])
 
 
-def as_labels(arr, name, size):
+def as_labels(arr: Any, name: str, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and unique labels of a per-row label sequence (``None`` -> one label)."""
     if arr is None:
         return np.zeros(size, dtype=np.int64), np.array([None], dtype=object)
@@ -67,7 +69,7 @@ def as_labels(arr, name, size):
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def as_weights(weights, size, name="weights"):
+def as_weights(weights: ArrayLike | None, size: int, name: str = "weights") -> np.ndarray:
     """Sampling weights as a float array (1 when ``None``); finite and > 0, else ValueError."""
     if weights is None:
         return np.ones(size)
@@ -85,7 +87,7 @@ def as_weights(weights, size, name="weights"):
     return w
 
 
-def as_domain(domain, size):
+def as_domain(domain: ArrayLike | None, size: int) -> np.ndarray:
     """A boolean domain mask of length ``size`` (all True when ``None``)."""
     if domain is None:
         return np.ones(size, dtype=bool)
@@ -99,7 +101,7 @@ def as_domain(domain, size):
     return d.astype(bool)
 
 
-def sampling_fractions(fpc, strata_codes, strata_labels, psu_per_stratum, row_mask):
+def sampling_fractions(fpc: Any, strata_codes: np.ndarray, strata_labels: np.ndarray, psu_per_stratum: np.ndarray, row_mask: np.ndarray) -> np.ndarray:
     """Sampling fraction :math:`f_h` per stratum code from ``fpc`` (0 without ``fpc``).
 
     ``fpc`` is a scalar, a mapping stratum -> value or one value per row (``row_mask``
@@ -190,12 +192,12 @@ class SurveyDesign:
     def n(self) -> int:
         return len(self.weights)
 
-    def degrees_of_freedom(self, in_domain=None) -> float:
+    def degrees_of_freedom(self, in_domain: np.ndarray | None = None) -> float:
         """#PSUs - #strata among the rows of the domain (R's ``degf`` of the subset)."""
         rows = slice(None) if in_domain is None else in_domain
         return float(len(np.unique(self.psu[rows])) - len(np.unique(self.stratum[rows])))
 
-    def calibration_residuals(self, x):
+    def calibration_residuals(self, x: np.ndarray) -> np.ndarray:
         r"""R's raking residuals of the influence matrix ``x`` (n x p).
 
         For each sweep and each margin with weights :math:`w^{(m)}`,
@@ -208,7 +210,7 @@ class SurveyDesign:
                 x = x - psw[:, None] * ave[codes]
         return x
 
-    def variance(self, x) -> np.ndarray:
+    def variance(self, x: np.ndarray) -> np.ndarray:
         r"""Design covariance matrix of the column totals of ``x`` (n x p influence values).
 
         .. math::
@@ -259,8 +261,8 @@ class SurveyDesign:
         return V * H / ok
 
 
-def build_design(size, weights=None, strata=None, fpc=None, *, clusters=None, calibration=None,
-                 lonely_psu="fail", rows=None) -> SurveyDesign:
+def build_design(size: int, weights: ArrayLike | None = None, strata: ArrayLike | None = None, fpc: Any | None = None, *, clusters: ArrayLike | None = None, calibration: Any | None = None,
+                 lonely_psu: str = "fail", rows: np.ndarray | None = None) -> SurveyDesign:
     """Build the :class:`SurveyDesign` of ``size`` rows (``rows`` selects those kept).
 
     Without ``weights`` but with ``fpc`` the weights are :math:`N_h/n_h`
@@ -271,7 +273,7 @@ def build_design(size, weights=None, strata=None, fpc=None, *, clusters=None, ca
     if lonely_psu not in LONELY_PSU_OPTIONS:
         raise ValueError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, got {lonely_psu!r}")
     rows = np.ones(size, dtype=bool) if rows is None else rows
-    margins = ()
+    margins: tuple = ()
     if calibration is not None:
         from .weighting import RakeResult
 
@@ -316,7 +318,7 @@ def build_design(size, weights=None, strata=None, fpc=None, *, clusters=None, ca
     )
 
 
-def design_mean_parts(design: SurveyDesign, y, in_domain):
+def design_mean_parts(design: SurveyDesign, y: np.ndarray, in_domain: np.ndarray) -> tuple[float, float, float, np.ndarray]:
     """Mean of ``y`` over the domain with its design variance and df (R's ``svymean`` on
     ``subset(design, in_domain)``): returns ``(mean, variance, df, influence)``."""
     w = np.where(in_domain, design.weights, 0.0)

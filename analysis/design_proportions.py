@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy import special, stats
 
@@ -111,7 +113,7 @@ class DesignProportionResult:
             return float(self.n)
         return self.proportion * (1 - self.proportion) / self.se**2
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         r"""The interval at ``confidence_level`` (by default the call's level).
 
         * ``logit``: :math:`\mathrm{expit}\big(\mathrm{logit}\,\hat p \pm
@@ -150,8 +152,8 @@ def _indicator(indicator):
 
 
 def design_proportion_ci(
-    indicator, weights=None, strata=None, fpc=None, confidence_level=0.95, *, clusters=None,
-    calibration=None, domain=None, method="logit", lonely_psu="fail",
+    indicator: ArrayLike, weights: ArrayLike | None = None, strata: ArrayLike | None = None, fpc: Any | None = None, confidence_level: float = 0.95, *, clusters: ArrayLike | None = None,
+    calibration: Any | None = None, domain: ArrayLike | None = None, method: str = "logit", lonely_psu: str = "fail",
 ) -> DesignProportionResult:
     r"""Design-based proportion and interval, as R's ``svyciprop(~I(y), design, method=)``.
 
@@ -254,7 +256,7 @@ class ProportionChangeResult:
     result1: DesignProportionResult = field(repr=False)
     result2: DesignProportionResult = field(repr=False)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         r"""``wald``: :math:`\hat d \pm t_{df}\,SE`, clipped to [-1, 1]; ``newcombe``
         (MOVER [4]_) from each estimate's own design interval :math:`(l_k, u_k)`:
         :math:`[\hat d - \sqrt{(\hat p_1-l_1)^2+(u_2-\hat p_2)^2},\;
@@ -273,7 +275,7 @@ class ProportionChangeResult:
 
 
 def diff_proportions_ci_from_results(
-    a: DesignProportionResult, b: DesignProportionResult, confidence_level=None, method="wald"
+    a: DesignProportionResult, b: DesignProportionResult, confidence_level: float | None = None, method: str = "wald"
 ) -> ProportionChangeResult:
     r"""Interval and test for :math:`p_a - p_b` of two *independent* design-based proportions.
 
@@ -299,10 +301,10 @@ def diff_proportions_ci_from_results(
     The test is the same as :func:`~analysis.diff_means_ci_from_results`: t with
     Satterthwaite degrees of freedom from the two designs' df.
     """
-    for name, r in (("a", a), ("b", b)):
-        if not isinstance(r, DesignProportionResult):
+    for name, given in (("a", a), ("b", b)):
+        if not isinstance(given, DesignProportionResult):
             raise TypeError(f"{name} must be a DesignProportionResult (from design_proportion_ci)")
-        if not (math.isfinite(r.se) and r.df >= 1):
+        if not (math.isfinite(given.se) and given.df >= 1):
             raise ValueError(f"{name} needs a finite standard error and at least 1 degree of freedom")
     if method not in ("wald", "newcombe"):
         raise ValueError(f"method must be 'wald' or 'newcombe', got {method!r}")

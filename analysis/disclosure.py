@@ -81,7 +81,7 @@ def quality_flag(cv, thresholds=STATCAN_CV_THRESHOLDS):
     if np.isnan(c).any() or (c < 0).any():
         raise ValueError("cv must be a number >= 0 (percent)")
     bounds = [b for _, b in thresholds]
-    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+    if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
         raise ValueError("thresholds must be increasing")
     letters = np.array([t for t, _ in thresholds] + ["F"], dtype=object)
     idx = np.searchsorted(np.asarray(bounds), c, side="right")
@@ -529,7 +529,7 @@ def k_anonymize(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int = 
     k = check_count(k, "k", allow_zero=False)
     out = frame.copy()
     qis = [q for q in quasi_identifiers if q in out.columns]
-    counts = {q: 0 for q in qis}
+    counts = dict.fromkeys(qis, 0)
     if not qis or out.empty:
         return out, counts
     for q in qis:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ def _r2(R, r, subset):
     return float(r[idx] @ np.linalg.solve(R[np.ix_(idx, idx)], r[idx]))
 
 
-def driver_analysis(frame, outcome, drivers, *, method="lmg", missing="listwise") -> DriverResult:
+def driver_analysis(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], *, method: str = "lmg", missing: str = "listwise") -> DriverResult:
     r"""Which drivers best explain an outcome (e.g. overall satisfaction)?
 
     Parameters
@@ -165,7 +166,7 @@ def driver_analysis(frame, outcome, drivers, *, method="lmg", missing="listwise"
     return DriverResult(table=table, r_squared=r2, n=int(n), method=method)
 
 
-def importance_performance(importance, performance, *, cut="mean") -> pd.DataFrame:
+def importance_performance(importance: Any, performance: Any, *, cut: Any = "mean") -> pd.DataFrame:
     r"""Importance-performance quadrants (Martilla & James 1977 [4]_).
 
     Parameters

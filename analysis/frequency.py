@@ -15,6 +15,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def _value_codes(col: pd.Series, name: str):
     return codes, values, True
 
 
-def frequency_table(frame, by=("questionnaire", "question", "cycle"), value="value") -> pd.DataFrame:
+def frequency_table(frame: pd.DataFrame, by: Any = ("questionnaire", "question", "cycle"), value: str = "value") -> pd.DataFrame:
     """Count answers per group and value: the long frequency table.
 
     Parameters
@@ -162,7 +163,7 @@ class MannWhitneyResult:
     n2: int
 
 
-def mann_whitney_arrays(values, c1, c2, continuity=True) -> tuple[float, float, float]:
+def mann_whitney_arrays(values: np.ndarray, c1: np.ndarray, c2: np.ndarray, continuity: bool = True) -> tuple[float, float, float]:
     """``(U1, pvalue, prob_superiority)`` from the sorted distinct ``values`` of the pooled
     sample and each sample's counts ``c1``, ``c2`` at those values (arrays); the core of
     :func:`mann_whitney_from_counts`, for callers that hold aligned counts already."""
@@ -183,7 +184,7 @@ def mann_whitney_arrays(values, c1, c2, continuity=True) -> tuple[float, float, 
     return u1, p, u1 / (n1 * n2)
 
 
-def mann_whitney_from_counts(counts1, counts2, continuity=True) -> MannWhitneyResult:
+def mann_whitney_from_counts(counts1: Any, counts2: Any, continuity: bool = True) -> MannWhitneyResult:
     r"""Mann-Whitney U test from two frequency tables ``{value: count}`` [1]_ [2]_.
 
     Notes

@@ -16,10 +16,12 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ._common import (
@@ -96,7 +98,7 @@ class IndexResult:
     scale: tuple
     confidence_level: float
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """:math:`\\hat I \\pm t_{n-1}\\,SE`, truncated to [0, 100]."""
         low, high = t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
         return _clip(low, high, 0.0, 100.0)
@@ -116,7 +118,7 @@ def _index_from_table(vals, cnts, n_na, scale, level):
     )
 
 
-def satisfaction_index(values, scale=(1, 5), confidence_level=0.95) -> IndexResult:
+def satisfaction_index(values: ArrayLike, scale: tuple[int, int] = (1, 5), confidence_level: float = 0.95) -> IndexResult:
     r"""Satisfaction index on 0-100 with a Student t interval.
 
     Parameters
@@ -146,7 +148,7 @@ def satisfaction_index(values, scale=(1, 5), confidence_level=0.95) -> IndexResu
     return _index_from_table(vals, cnts, n_na, scale, level)
 
 
-def satisfaction_index_from_counts(counts, scale=(1, 5), confidence_level=0.95) -> IndexResult:
+def satisfaction_index_from_counts(counts: Any, scale: tuple[int, int] = (1, 5), confidence_level: float = 0.95) -> IndexResult:
     """Frequency-table form of :func:`satisfaction_index`.
 
     ``counts`` is ``{value: count}`` or a Series indexed by value; the key ``"na"``
@@ -196,14 +198,14 @@ class PercentResult:
         p = self.count / self.n
         return 100.0 * math.sqrt(p * (1.0 - p) / self.n)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Interval in percent from :func:`analysis.proportion_ci` (Wilson by default)."""
         level = self.confidence_level if confidence_level is None else confidence_level
         low, high = proportion_ci(self.count, self.n, level, method=self.method)
         return ConfidenceInterval(100.0 * low, 100.0 * high)
 
 
-def satisfied_threshold(scale_max, top):
+def satisfied_threshold(scale_max: Any, top: int) -> Any:
     """The lowest answer counted as satisfied: the top ``top`` boxes of a scale ending at
     ``scale_max`` are ``scale_max - top + 1`` and above (4 and 5 on 1-5 with top=2; "yes"
     on 0-1 with top=1). The one rule behind every percent satisfied; arrays work too."""
@@ -236,7 +238,7 @@ def _check_method(method):
 
 
 def percent_satisfied(
-    values, scale=(1, 5), top=2, confidence_level=0.95, method="wilson"
+    values: ArrayLike, scale: tuple[int, int] = (1, 5), top: int = 2, confidence_level: float = 0.95, method: str = "wilson"
 ) -> PercentResult:
     r"""Percent satisfied: share of answers in the top ``top`` boxes, Wilson interval.
 
@@ -270,7 +272,7 @@ def percent_satisfied(
 
 
 def percent_satisfied_from_counts(
-    counts, scale=(1, 5), top=2, confidence_level=0.95, method="wilson"
+    counts: Any, scale: tuple[int, int] = (1, 5), top: int = 2, confidence_level: float = 0.95, method: str = "wilson"
 ) -> PercentResult:
     """Frequency-table form of :func:`percent_satisfied` (``{value: count}``, ``"na"`` key allowed)."""
     level = check_confidence_level(confidence_level)
@@ -303,7 +305,7 @@ class NPSResult:
     n_na: int
     confidence_level: float
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         r"""Adjusted-Wald interval of Rocks (2016) [2]_, in NPS points.
 
         Add 3/4 to promoters and detractors and 3 to n:
@@ -336,7 +338,7 @@ def _nps_from_table(vals, cnts, n_na, level):
     )
 
 
-def nps(scores, confidence_level=0.95) -> NPSResult:
+def nps(scores: ArrayLike, confidence_level: float = 0.95) -> NPSResult:
     r"""Net Promoter Score of 0-10 likelihood-to-recommend answers [3]_.
 
     :math:`NPS = 100(n_{9,10} - n_{0..6})/n`; ``"na"`` / ``None`` excluded. The
@@ -349,7 +351,7 @@ def nps(scores, confidence_level=0.95) -> NPSResult:
     return _nps_from_table(vals, cnts, n_na, level)
 
 
-def nps_from_counts(counts, confidence_level=0.95) -> NPSResult:
+def nps_from_counts(counts: Any, confidence_level: float = 0.95) -> NPSResult:
     """Frequency-table form of :func:`nps` (``{score: count}``, ``"na"`` key allowed)."""
     level = check_confidence_level(confidence_level)
     vals, cnts, n_na = as_counts(counts)
@@ -390,7 +392,7 @@ class CompositeResult:
     method: str
     confidence_level: float
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """:math:`\\hat C \\pm t_{df}\\,SE`, truncated to [0, 100]."""
         low, high = t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
         return _clip(low, high, 0.0, 100.0)
@@ -417,7 +419,7 @@ def _normalised_weights(dims, weights):
 
 
 def composite_index(
-    frame, dimensions, weights=None, scale=(1, 5), confidence_level=0.95, missing="raise"
+    frame: pd.DataFrame, dimensions: Mapping[str, Sequence[str]], weights: ArrayLike | None = None, scale: tuple[int, int] = (1, 5), confidence_level: float = 0.95, missing: str = "raise"
 ) -> CompositeResult:
     r"""Composite satisfaction index over dimensions, from respondent rows.
 
@@ -510,7 +512,7 @@ def composite_index(
     )
 
 
-def composite_index_from_results(results, weights=None, confidence_level=0.95) -> CompositeResult:
+def composite_index_from_results(results: Any, weights: ArrayLike | None = None, confidence_level: float = 0.95) -> CompositeResult:
     r"""Composite of separately estimated indices, with a conservative interval.
 
     Parameters

@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy import stats
 
@@ -94,7 +96,7 @@ class MeanResult:
         """Effective sample size of the full design, n / deff."""
         return self.n / self.deff if self.deff > 0 else float(self.n)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         r""":math:`\bar y \pm t_{df,1-\alpha/2}\,\mathrm{SE}` (by default at the call's level)."""
         return t_interval(self.mean, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
 
@@ -162,8 +164,8 @@ def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
 
 
 def mean_ci(
-    values, weights=None, strata=None, fpc=None, confidence_level=0.95, *, clusters=None,
-    calibration=None, domain=None, lonely_psu="fail",
+    values: ArrayLike, weights: ArrayLike | None = None, strata: ArrayLike | None = None, fpc: Any | None = None, confidence_level: float = 0.95, *, clusters: ArrayLike | None = None,
+    calibration: Any | None = None, domain: ArrayLike | None = None, lonely_psu: str = "fail",
 ) -> MeanResult:
     r"""Mean with a design-based (Taylor linearisation) standard error, as R's ``svymean``.
 
@@ -268,7 +270,7 @@ def mean_ci(
     )
 
 
-def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
+def mean_ci_from_counts(counts: Any, fpc: Any | None = None, confidence_level: float = 0.95) -> MeanResult:
     r"""Frequency-table form of :func:`mean_ci`; the same numbers as from the rows.
 
     Parameters
@@ -302,7 +304,7 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
         n_na = float(c_all[~keep].sum())
         keep = keep & (c_all > 0)
         size = len(y_all)
-        w_all = as_weights(counts["weight"] if "weight" in counts else None, size, "counts['weight']")
+        w_all = as_weights(counts.get("weight"), size, "counts['weight']")
         has_s, has_k = "stratum" in counts, "cluster" in counts
         s_codes, s_labels = as_labels(counts["stratum"] if has_s else None, "counts['stratum']", size)
         k_codes, k_labels = as_labels(counts["cluster"] if has_k else None, "counts['cluster']", size)
@@ -340,7 +342,7 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
 # ----------------------------------------------------------------------- Welch
 
 
-def welch_arrays(n1, m1, v1, n2, m2, v2, confidence_level=0.95):
+def welch_arrays(n1: ArrayLike, m1: ArrayLike, v1: ArrayLike, n2: ArrayLike, m2: ArrayLike, v2: ArrayLike, confidence_level: float = 0.95) -> dict[str, np.ndarray]:
     r"""Vectorised Welch test of mean1 - mean2 from sizes, means and variances.
 
     Returns a dict of arrays: ``estimate, se, df, statistic, pvalue, low, high``.
@@ -366,7 +368,7 @@ def welch_arrays(n1, m1, v1, n2, m2, v2, confidence_level=0.95):
     }
 
 
-def cohen_d(n1, m1, v1, n2, m2, v2):
+def cohen_d(n1: ArrayLike, m1: ArrayLike, v1: ArrayLike, n2: ArrayLike, m2: ArrayLike, v2: ArrayLike) -> float | np.ndarray:
     r"""Cohen's d with the pooled SD: :math:`(m_1 - m_2)/s_p`,
     :math:`s_p^2 = ((n_1-1)v_1 + (n_2-1)v_2)/(n_1+n_2-2)` [5]_.
 
@@ -419,7 +421,7 @@ class WelchResult:
     cohen_d: float
     confidence_level: float
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """:math:`(\\bar a - \\bar b) \\pm t_{df}\\,SE` (by default at the call's level)."""
         return t_interval(self.estimate, self.se, self.df, self.confidence_level if confidence_level is None else confidence_level)
 
@@ -434,7 +436,7 @@ def _welch_from_moments(n1, m1, v1, n2, m2, v2, level):
     )
 
 
-def diff_means_ci(a, b, confidence_level=0.95) -> WelchResult:
+def diff_means_ci(a: ArrayLike, b: ArrayLike, confidence_level: float = 0.95) -> WelchResult:
     r"""Welch interval and test for mean(a) - mean(b).
 
     Parameters
@@ -471,7 +473,7 @@ def diff_means_ci(a, b, confidence_level=0.95) -> WelchResult:
     return _welch_from_moments(n1, m1, v1, n2, m2, v2, level)
 
 
-def diff_means_ci_from_counts(counts_a, counts_b, confidence_level=0.95) -> WelchResult:
+def diff_means_ci_from_counts(counts_a: Any, counts_b: Any, confidence_level: float = 0.95) -> WelchResult:
     """Frequency-table form of :func:`diff_means_ci`.
 
     ``counts_a`` and ``counts_b`` are ``{value: count}`` mappings or Series indexed
@@ -487,7 +489,7 @@ def diff_means_ci_from_counts(counts_a, counts_b, confidence_level=0.95) -> Welc
     return _welch_from_moments(n1, m1, v1, n2, m2, v2, level)
 
 
-def diff_means_ci_from_results(a: MeanResult, b: MeanResult, confidence_level=None) -> WelchResult:
+def diff_means_ci_from_results(a: MeanResult, b: MeanResult, confidence_level: float | None = None) -> WelchResult:
     r"""Interval and test for mean(a) - mean(b) of two *independent* design-based estimates.
 
     Parameters
@@ -515,8 +517,8 @@ def diff_means_ci_from_results(a: MeanResult, b: MeanResult, confidence_level=No
     if not isinstance(a, MeanResult) or not isinstance(b, MeanResult):
         raise TypeError("a and b must be MeanResult objects (from mean_ci or mean_ci_from_counts)")
     level = check_confidence_level(a.confidence_level if confidence_level is None else confidence_level)
-    for name, r in (("a", a), ("b", b)):
-        if not (math.isfinite(r.se) and r.df >= 1):
+    for name, given in (("a", a), ("b", b)):
+        if not (math.isfinite(given.se) and given.df >= 1):
             raise ValueError(f"{name} needs a finite standard error and at least 1 degree of freedom")
     # welch_arrays works on (n, mean, variance) with SE^2 = v/n and df = n - 1: feed it the
     # designs' SE and df through an equivalent n.

@@ -13,6 +13,8 @@ References
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -21,7 +23,7 @@ __all__ = ["adjust_pvalues", "ADJUST_METHODS"]
 ADJUST_METHODS = ("holm", "bh", "bonferroni", "hochberg", "by", "none")
 
 
-def adjust_pvalues(pvalues, method="holm"):
+def adjust_pvalues(pvalues: Any, method: str = "holm") -> np.ndarray | pd.Series:
     r"""Adjust p-values for multiple comparisons, as R's ``p.adjust``.
 
     Parameters

@@ -35,7 +35,7 @@ def _deff(deff):
 
 
 def sample_size(
-    margin, confidence_level=0.95, p=0.5, population=None, deff=1.0, *, sd=None
+    margin: float, confidence_level: float = 0.95, p: float = 0.5, population: float | None = None, deff: float = 1.0, *, sd: float | None = None
 ) -> int:
     r"""Number of completed responses for a given margin of error.
 
@@ -83,11 +83,11 @@ def sample_size(
         N = check_count(population, "population", allow_zero=False)
         n0 = n0 / (1.0 + (n0 - 1.0) / N)
         return int(min(N, math.ceil(n0 - 1e-9)))
-    return int(math.ceil(n0 - 1e-9))
+    return math.ceil(n0 - 1e-9)
 
 
 def margin_of_error(
-    n, p=0.5, population=None, confidence_level=0.95, deff=1.0, *, sd=None
+    n: float, p: float = 0.5, population: float | None = None, confidence_level: float = 0.95, deff: float = 1.0, *, sd: float | None = None
 ) -> float:
     r"""Margin of error (half-width of the normal interval) for ``n`` responses.
 

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._common import ConfidenceInterval, check_confidence_level, check_count, z_value
@@ -56,7 +57,7 @@ def _clip(low, high, lo=0.0, hi=1.0):
     return ConfidenceInterval(float(min(max(low, lo), hi)), float(min(max(high, lo), hi)))
 
 
-def proportion_ci(count, nobs, confidence_level=0.95, method="wilson") -> ConfidenceInterval:
+def proportion_ci(count: ArrayLike, nobs: ArrayLike, confidence_level: float = 0.95, method: str = "wilson") -> ConfidenceInterval:
     r"""Confidence interval for a binomial proportion ``count / nobs``.
 
     Parameters
@@ -127,7 +128,7 @@ def proportion_ci(count, nobs, confidence_level=0.95, method="wilson") -> Confid
 
 
 def diff_proportions_ci(
-    count1, nobs1, count2, nobs2, confidence_level=0.95, method="newcombe"
+    count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike, confidence_level: float = 0.95, method: str = "newcombe"
 ) -> ConfidenceInterval:
     r"""Confidence interval for the difference of two independent proportions p1 - p2.
 
@@ -187,7 +188,7 @@ def diff_proportions_ci(
     raise ValueError(f"method must be one of {DIFF_PROPORTION_METHODS}, got {method!r}")
 
 
-def cohen_h(p1, p2) -> float:
+def cohen_h(p1: ArrayLike, p2: ArrayLike) -> float:
     r"""Cohen's effect size h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p2)) [6]_.
 
     Conventional benchmarks: 0.2 small, 0.5 medium, 0.8 large.
@@ -237,7 +238,7 @@ class ProportionComparison:
     def proportion2(self) -> float:
         return self.count2 / self.nobs2
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Interval for p1 - p2 (by default at the level of the call)."""
         level = self.confidence_level if confidence_level is None else confidence_level
         return diff_proportions_ci(
@@ -246,7 +247,7 @@ class ProportionComparison:
 
 
 def compare_proportions(
-    count1, nobs1, count2, nobs2, confidence_level=0.95, method="newcombe"
+    count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike, confidence_level: float = 0.95, method: str = "newcombe"
 ) -> ProportionComparison:
     r"""Compare two independent proportions: difference, score test, Cohen's h.
 
@@ -277,7 +278,7 @@ def compare_proportions(
 # The formulas live here once; the scalar functions above are these applied to one value.
 
 
-def wilson_arrays(count, nobs, confidence_level=0.95):
+def wilson_arrays(count: ArrayLike, nobs: ArrayLike, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised Wilson limits (same formula and edge rules as :func:`proportion_ci`).
 
     ``count`` and ``nobs`` are arrays (nobs > 0); returns ``(low, high)`` arrays.
@@ -293,7 +294,7 @@ def wilson_arrays(count, nobs, confidence_level=0.95):
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
-def newcombe_arrays(count1, nobs1, count2, nobs2, confidence_level=0.95):
+def newcombe_arrays(count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised Newcombe hybrid score limits for p1 - p2 (see :func:`diff_proportions_ci`)."""
     x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
     p1, p2 = x1 / n1, x2 / n2
@@ -305,7 +306,7 @@ def newcombe_arrays(count1, nobs1, count2, nobs2, confidence_level=0.95):
     return np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
 
 
-def score_test_arrays(count1, nobs1, count2, nobs2):
+def score_test_arrays(count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised pooled score test (see :func:`compare_proportions`): ``(z, pvalue)``."""
     x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
     pooled = (x1 + x2) / (n1 + n2)
@@ -315,6 +316,6 @@ def score_test_arrays(count1, nobs1, count2, nobs2):
     return zstat, np.where(se > 0, 2.0 * stats.norm.sf(np.abs(zstat)), 1.0)
 
 
-def cohen_h_arrays(p1, p2):
+def cohen_h_arrays(p1: ArrayLike, p2: ArrayLike) -> np.ndarray:
     """Vectorised Cohen's h."""
     return 2.0 * np.arcsin(np.sqrt(np.asarray(p1, float))) - 2.0 * np.arcsin(np.sqrt(np.asarray(p2, float)))

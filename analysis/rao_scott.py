@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy import stats
 
@@ -86,8 +88,8 @@ def _dummies(levels_r, levels_c, interactions):
 
 
 def rao_scott_test(
-    rating, group, weights=None, strata=None, fpc=None, *, clusters=None, calibration=None,
-    lonely_psu="fail", statistic="F",
+    rating: ArrayLike, group: ArrayLike, weights: ArrayLike | None = None, strata: ArrayLike | None = None, fpc: Any | None = None, *, clusters: ArrayLike | None = None, calibration: Any | None = None,
+    lonely_psu: str = "fail", statistic: Any = "F",
 ) -> RaoScottResult:
     r"""Rao-Scott test that ``rating`` and ``group`` are independent (R's ``svychisq``).
 

@@ -11,7 +11,7 @@ References
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,7 @@ from ._common import (
 __all__ = ["AlphaResult", "cronbach_alpha", "feldt_ci", "alpha_by_dimension"]
 
 
-def feldt_ci(alpha, n_items, n_obs, confidence_level=0.95) -> ConfidenceInterval:
+def feldt_ci(alpha: float, n_items: int, n_obs: int, confidence_level: float = 0.95) -> ConfidenceInterval:
     r"""Feldt's confidence interval for coefficient alpha.
 
     Parameters
@@ -94,7 +94,7 @@ class AlphaResult:
     n_dropped: int
     confidence_level: float
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Feldt interval (:func:`feldt_ci`)."""
         level = self.confidence_level if confidence_level is None else confidence_level
         return feldt_ci(self.alpha, self.n_items, self.n_obs, level)
@@ -127,7 +127,7 @@ def _item_matrix(items, missing):
     return X[complete], int((~complete).sum())
 
 
-def cronbach_alpha(items, confidence_level=0.95, missing="listwise") -> AlphaResult:
+def cronbach_alpha(items: pd.DataFrame, confidence_level: float = 0.95, missing: str = "listwise") -> AlphaResult:
     r"""Cronbach's alpha of a respondents x items matrix, with the Feldt interval.
 
     Parameters
@@ -164,7 +164,7 @@ def cronbach_alpha(items, confidence_level=0.95, missing="listwise") -> AlphaRes
     return AlphaResult(float(alpha), k, n, dropped, level)
 
 
-def alpha_by_dimension(frame, dimensions, confidence_level=0.95, missing="listwise") -> dict:
+def alpha_by_dimension(frame: pd.DataFrame, dimensions: Mapping[str, Sequence[str]], confidence_level: float = 0.95, missing: str = "listwise") -> dict:
     """Cronbach's alpha (with Feldt interval) of every dimension with two items or more.
 
     ``dimensions`` maps a dimension to its item columns in ``frame``; single-item

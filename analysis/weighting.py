@@ -11,12 +11,13 @@ References
 """
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ._common import check_real
@@ -111,8 +112,8 @@ def _targets(margins, total, explicit_total=None):
 
 
 def rake(
-    frame, margins, weights=None, *, total=None, bounds=None, max_iter=100, tol=1e-6,
-    on_failure="raise",
+    frame: pd.DataFrame, margins: Any, weights: ArrayLike | None = None, *, total: float | None = None, bounds: tuple[float, float] | None = None, max_iter: int = 100, tol: float = 1e-6,
+    on_failure: str = "raise",
 ) -> RakeResult:
     r"""Rake weights so that weighted counts match population margins.
 
@@ -227,7 +228,7 @@ def rake(
     history = []
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, int(max_iter) + 1):  # noqa: B007 (read after the loop: the iteration count)
         after_margin = []
         for _, _, codes, t in enc:
             got = np.bincount(codes, weights=w, minlength=len(t))

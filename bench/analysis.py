@@ -22,7 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import analysis  # noqa: E402
+import analysis
 
 N_QUESTIONS = 12
 N_QUESTIONNAIRES = 3

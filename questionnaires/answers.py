@@ -131,6 +131,7 @@ def _normalize(question: Question, value: Any) -> Any:
         text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
         if not text:
             return _MISSING
+        assert question.max_length is not None  # the parser gives every text question one
         if len(text) > question.max_length:
             raise _Invalid("too_long", N_("must be at most %(count)s characters"), count=question.max_length)
         try:
@@ -148,6 +149,7 @@ def _normalize(question: Question, value: Any) -> Any:
 
     if kind == "rating":
         scale = question.scale
+        assert scale is not None  # a rating question always has a scale
         if not _int(value) or not scale.min <= value <= scale.max:
             code = "range" if _int(value) else "type"
             raise _Invalid(code, N_('must be an integer from %(min)s to %(max)s, or "na"') if question.allow_na

@@ -10,7 +10,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 QUESTION_TYPES = ("rating", "yes_no", "choice", "multi_choice", "number", "text")
 CHANNELS = ("online", "kiosk", "paper", "phone")

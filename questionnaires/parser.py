@@ -22,7 +22,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, TypeGuard, overload
+from collections.abc import Iterable
 
 import jsonschema
 import yaml
@@ -133,7 +134,7 @@ def _schema_issue(error: jsonschema.ValidationError) -> list[tuple[PathT, str]]:
     if keyword == "pattern":
         return [(path, sub.get("patternErrorMessage", f"must match {error.validator_value}"))]
     if keyword == "type":
-        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        types: list[str] = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = [_TYPE_NAMES.get(t, t) for t in types]
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         return [(path, f"must be {joined}")]
@@ -190,7 +191,7 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -361,13 +362,13 @@ def _semantic_issues(data: Any) -> list[tuple[PathT, str]]:
     commitment = data.get("commitment")
     target = commitment.get("target") if isinstance(commitment, dict) else None
     indicator = target.get("indicator") if isinstance(target, dict) else None
-    if questions and indicator in ("pct_satisfied", "index"):
-        # A question with the dimension but the wrong type is reported above, not again here.
-        if not any(isinstance(q, dict) and q.get("dimension") == "overall" for q in questions):
-            out.append((("commitment", "target", "indicator"), f'{indicator} needs a rating question with dimension "overall"'))
-    if questions and indicator == "pct_met":
-        if not any(isinstance(q, dict) and q.get("dimension") == "met" for q in questions):
-            out.append((("commitment", "target", "indicator"), 'pct_met needs a yes_no question with dimension "met"'))
+    # A question with the dimension but the wrong type is reported above, not again here.
+    if questions and indicator in ("pct_satisfied", "index") and not any(
+            isinstance(q, dict) and q.get("dimension") == "overall" for q in questions):
+        out.append((("commitment", "target", "indicator"), f'{indicator} needs a rating question with dimension "overall"'))
+    if questions and indicator == "pct_met" and not any(
+            isinstance(q, dict) and q.get("dimension") == "met" for q in questions):
+        out.append((("commitment", "target", "indicator"), 'pct_met needs a yes_no question with dimension "met"'))
     return out
 
 
@@ -379,6 +380,10 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+@overload
+def _text(d: dict) -> Text: ...
+@overload
+def _text(d: None) -> None: ...
 def _text(d: dict | None) -> Text | None:
     if d is None:
         return None
@@ -397,7 +402,9 @@ def _build_question(d: dict) -> Question:
     if kind == "rating":
         s = d["scale"]
         labels = {int(k): _text(v) for k, v in (s.get("labels") or {}).items()}
-        scale = Scale(min=_as_int(s["min"]), max=_as_int(s["max"]), labels=dict(sorted(labels.items())))
+        lo, hi = _as_int(s["min"]), _as_int(s["max"])
+        assert lo is not None and hi is not None  # the schema requires integer bounds
+        scale = Scale(min=lo, max=hi, labels=dict(sorted(labels.items())))
     options = None
     if kind in ("choice", "multi_choice"):
         options = tuple(Option(value=o["value"], label=_text(o["label"])) for o in d["options"])

@@ -8,7 +8,7 @@ Sign-in, sign-out and the own-password page are here; what they change is in
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -139,7 +140,7 @@ class PasswordForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
@@ -157,7 +158,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         users.sign_out(current_user.id)
     sessions.end()
@@ -166,7 +167,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def password():
+def password() -> ResponseReturnValue:
     """A signed-in user changes their own password; their other sessions end."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -24,11 +24,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # before any other matplotlib import: never a GUI backend
 
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib import rc_context
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE = "#0072B2"
@@ -115,7 +115,7 @@ def _memoised(key, draw) -> str:
             _memo.move_to_end(key)
             return _memo[key]
     rc = dict(RC, **{"font.family": _font_families()})
-    with rc_context(rc):
+    with rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as Literal names; these are valid
         svg = draw()
     with _memo_lock:
         _memo[key] = svg
@@ -153,7 +153,7 @@ def interval_chart(rows: Sequence[tuple[str, Estimate, Estimate, float | None]],
         ax = fig.add_subplot()
         n = len(rows)
         used = set()
-        for i, (label, base, cyc, target) in enumerate(rows):
+        for i, (_label, base, cyc, target) in enumerate(rows):
             y = n - 1 - i
             for offset, est, colour, marker, name in (
                 (0.15, base, ORANGE, "s", series[0]), (-0.15, cyc, BLUE, "o", series[1])):
@@ -194,7 +194,7 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, str]], *, lang: s
         n = len(rows)
         used = set()
         extent = 5.0
-        for i, (label, est, lo, hi, verdict) in enumerate(rows):
+        for i, (_label, est, lo, hi, verdict) in enumerate(rows):
             y = n - 1 - i
             colour, marker = VERDICT_STYLE.get(verdict, (GREY, "o"))
             name = verdict_labels.get(verdict, verdict)
@@ -218,7 +218,7 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, str]], *, lang: s
     return _memoised(key, draw)
 
 
-def distribution_chart(rows: Sequence[tuple[str, Sequence[int]]], categories: Sequence[str], *,
+def distribution_chart(rows: Sequence[tuple[str, Sequence[int]] | None], categories: Sequence[str], *,
                        lang: str, title: str, xlabel: str, ordinal: bool = True) -> str:
     """100 % stacked bars, one per row (e.g. baseline and cycle): ``(label, counts)``; a
     ``None`` row leaves a gap (between questions).
@@ -243,7 +243,7 @@ def distribution_chart(rows: Sequence[tuple[str, Sequence[int]]], categories: Se
         for i, row in enumerate(rows):
             if row is None:
                 continue
-            label, counts = row
+            _label, counts = row
             y = n - 1 - i
             total = sum(counts) or 1
             left = 0.0

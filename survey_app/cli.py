@@ -140,8 +140,8 @@ def cycles_list():
     for cycle in cycles.list_cycles():
         period = f"{cycle.period_start} to {cycle.period_end}" if cycle.period_start else "no period"
         click.echo(
-            f"{cycle.code:12} {cycle.state:10} {period:24} opened {str(cycle.opens_on or '-'):10} "
-            f"closed {str(cycle.closes_on or '-'):10} {cycle.name}"
+            f"{cycle.code:12} {cycle.state:10} {period:24} opened {cycle.opens_on or '-'!s:10} "
+            f"closed {cycle.closes_on or '-'!s:10} {cycle.name}"
         )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from contextlib import contextmanager, nullcontext
-from typing import ContextManager, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator
 
 from flask import Flask
 from sqlalchemy import event
@@ -82,7 +82,7 @@ _queues: dict[str, _WriterQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def _writer_turn() -> ContextManager[None]:
+def _writer_turn() -> AbstractContextManager[None]:
     engine = db.engine
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):

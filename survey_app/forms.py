@@ -8,7 +8,8 @@ carry no validators of their own: the answers go through the same rules as the J
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import questionnaires as qn
 from flask_babel import gettext as _
@@ -327,7 +328,7 @@ class SurveyForm(FlaskForm):
 
     def attach_errors(self, errors: dict[str, str], answers: dict[str, Any]) -> None:
         """Show the shared rules' errors beside their fields, in the visitor's language."""
-        for path, message in errors.items():
+        for path in errors:
             if path.startswith("contact") and self.offers_follow_up:
                 self._contact_error(path)
         for path, _message in errors.items():

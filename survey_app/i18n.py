@@ -7,7 +7,10 @@ every page offers the switch to English.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from .redirects import same_site_path
@@ -34,7 +37,7 @@ def current_language() -> str:
     return str(get_locale() or "fr")
 
 
-def localized(text) -> str:
+def localized(text: Any) -> str:  # a questionnaires.Text, a {lang: text} dict, None or a string
     """Pick the current language from a definition's bilingual text (French as fallback)."""
     if text is None:
         return ""
@@ -46,7 +49,7 @@ def localized(text) -> str:
 
 
 @bp.route("/language/<lang>")
-def switch(lang: str):
+def switch(lang: str) -> ResponseReturnValue:
     """Switch language and go back where the visitor was (only to a path on this site)."""
     if lang in supported():
         session["lang"] = lang
@@ -67,7 +70,7 @@ def init_app(app: Flask) -> None:
         }
 
 
-def translate(message) -> str:
+def translate(message: Any) -> str:  # a questionnaires.Message or a string
     """A library's :class:`questionnaires.Message` in the current language (its English
     template is the catalogue's msgid); any other string is looked up as it is."""
     from flask_babel import gettext

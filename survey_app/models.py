@@ -36,7 +36,7 @@ VERSION_SOURCES = ("file", "web")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Unit(db.Model):

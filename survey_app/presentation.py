@@ -8,7 +8,9 @@ for screen readers (render them with ``results/_chart.html``).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -69,18 +71,18 @@ def lang() -> str:
     return current_language()
 
 
-def num(value, digits: int = 1) -> str:
+def num(value: float | None, digits: int = 1) -> str:
     return charts.number(value, lang(), digits)
 
 
-def signed(value, digits: int = 1) -> str:
+def signed(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     text = num(value, digits)
     return ("+" + text) if value > 0 else text
 
 
-def interval(ci, digits: int = 1) -> str:
+def interval(ci: Sequence[float] | None, digits: int = 1) -> str:
     """``[62,1 ; 70,3]`` in French, ``[62.1, 70.3]`` in English."""
     if not ci:
         return "–"
@@ -88,7 +90,7 @@ def interval(ci, digits: int = 1) -> str:
     return f"[{num(ci[0], digits)}{sep}{num(ci[1], digits)}]"
 
 
-def pvalue(p) -> str:
+def pvalue(p: float | None) -> str:
     if p is None:
         return "–"
     if p < 0.001:
@@ -96,13 +98,13 @@ def pvalue(p) -> str:
     return num(p, 3)
 
 
-def percent(value, digits: int = 1) -> str:
+def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     return num(value, digits) + ("\u00a0%" if lang() == "fr" else "%")
 
 
-def text_of(text) -> str:
+def text_of(text: Any) -> str:
     """A bilingual :class:`questionnaires.Text` in the page's language."""
     if text is None:
         return ""
@@ -161,6 +163,7 @@ def overview_charts(overview: rs.Overview) -> list[ChartBlock]:
         measure, question = _target_figures(result)
         if question is None:
             continue
+        assert result.target is not None  # _target_figures() found its question
         base = _estimate(question.baseline, measure) if overview.baseline else None
         cyc = _estimate(question.cycle, measure)
         label = f"{commitment_label(result)} ({INDICATORS[result.target.indicator]})"
@@ -177,21 +180,23 @@ def overview_charts(overview: rs.Overview) -> list[ChartBlock]:
         columns = (_("Commitment"), *((overview.baseline,) if overview.baseline else ()), overview.cycle, _("Target"))
         blocks.append(ChartBlock("chart-targets", title, svg, title, columns, tuple(table)))
     if overview.baseline:
-        rows, table = [], []
+        changes: list[tuple[str, float, float, float, str]] = []
+        table = []
         for result in overview.commitments:
             head = result.headline
             if head is None or head.change is None or head.change.index_diff_ci is None:
                 continue
             c = head.change
+            assert c.index_diff is not None and c.index_diff_ci is not None  # an interval has its estimate
             label = commitment_label(result)
-            rows.append((label, round(c.index_diff, 4), round(c.index_diff_ci[0], 4),
+            changes.append((label, round(c.index_diff, 4), round(c.index_diff_ci[0], 4),
                          round(c.index_diff_ci[1], 4), c.verdict))
             table.append((label, signed(c.index_diff), interval(c.index_diff_ci), pvalue(c.p_adjusted),
                           str(VERDICTS.get(c.verdict, c.verdict))))
-        if rows:
+        if changes:
             title = _("Change in overall satisfaction index, %(cycle)s minus %(baseline)s",
                       cycle=overview.cycle, baseline=overview.baseline)
-            svg = charts.forest_plot(rows, lang=language, title=title,
+            svg = charts.forest_plot(changes, lang=language, title=title,
                                      xlabel=_("Change in index points, with its confidence interval (95%)"),
                                      verdict_labels={k: str(v) for k, v in VERDICTS.items()})
             blocks.append(ChartBlock(
@@ -200,10 +205,10 @@ def overview_charts(overview: rs.Overview) -> list[ChartBlock]:
     return blocks
 
 
-def short_label(question, questions=()) -> str:
+def short_label(question: rs.QuestionResult, questions: Sequence[rs.QuestionResult] = ()) -> str:
     """A short name for a question in charts: its dimension (``Timeliness``), ``Importance:
     timeliness`` for an importance rating, else its text."""
-    if getattr(question, "importance_of", None):
+    if question.importance_of:
         target = next((q for q in questions if q.id == question.importance_of), None)
         aspect = short_label(target, questions) if target is not None else question.importance_of
         return _("Importance: %(aspect)s", aspect=aspect.lower() if lang() == "fr" else aspect)
@@ -236,9 +241,10 @@ def _distribution_blocks(detail: rs.Detail) -> list[ChartBlock]:
     for dist in detail.distributions:
         if dist.type == "rating":
             groups.setdefault(tuple((v, text_of(lab) if lab else "") for v, lab in dist.categories), []).append(dist)
-    for number, (key, dists) in enumerate(groups.items()):
+    for number, (_key, dists) in enumerate(groups.items()):
         labels = category_labels(dists[0])
-        bars, table = [], []
+        bars: list[tuple[str, Sequence[int]] | None] = []
+        table = []
         for dist in dists:
             q = next((x for x in questions if x.id == dist.question_id), None)
             name = short_label(q, questions) if q else text_of(dist.text)
@@ -276,8 +282,8 @@ def _distribution_blocks(detail: rs.Detail) -> list[ChartBlock]:
         if bars and dist.type != "multi_choice":
             svg = charts.distribution_chart(bars, labels, lang=language, title=title,
                                             xlabel=_("Share of answers (%)"), ordinal=False)
-        elif bars:
-            code, counts = bars[-1]
+        elif bars and (last := bars[-1]) is not None:  # a gap (None) only separates rating groups
+            code, counts = last
             svg = charts.bar_chart([(lab, 100.0 * c / (dist.n or 1)) for lab, c in zip(labels, counts)],
                                    lang=language, title=title, xlabel=_("Share of respondents (%)"))
         blocks.append(ChartBlock(f"chart-dist-{dist.question_id}", title, svg, title, (_("Cycle"), *labels),
@@ -341,35 +347,35 @@ def detail_charts(detail: rs.Detail) -> list[ChartBlock]:
         blocks.append(ChartBlock("chart-trend", title, svg, title, (_("Question"), *cycles), tuple(table), note=note))
     if detail.importance is not None:
         frame = detail.importance
-        points = [(names.get(k, k), round(float(r["importance"]), 4), round(float(r["performance"]), 4))
+        aspects = [(names.get(k, k), round(float(r["importance"]), 4), round(float(r["performance"]), 4))
                   for k, r in frame.iterrows()]
         cut = (round(float(frame["importance"].mean()), 4), round(float(frame["performance"].mean()), 4))
         derived = frame.attrs.get("kind") == "derived"
         title = _("Importance and performance")
         xlabel = (_("Derived importance (share of explained variance of overall satisfaction, %)") if derived
                   else _("Stated importance (index, 0–100)"))
-        svg = charts.quadrant_chart(points, lang=language, title=title, xlabel=xlabel,
+        svg = charts.quadrant_chart(aspects, lang=language, title=title, xlabel=xlabel,
                                     ylabel=_("Performance (satisfaction index, 0–100)"), cut=cut,
                                     quadrant_labels=(str(QUADRANTS["possible overkill"]),
                                                      str(QUADRANTS["keep up the good work"]),
                                                      str(QUADRANTS["low priority"]),
                                                      str(QUADRANTS["concentrate here"])))
-        table = tuple((names.get(k, k), num(r["importance"]), num(r["performance"]),
+        quadrants = tuple((names.get(k, k), num(r["importance"]), num(r["performance"]),
                        str(QUADRANTS.get(r["quadrant"], r["quadrant"]))) for k, r in frame.iterrows())
         blocks.append(ChartBlock("chart-ipa", title, svg, title,
-                                 (_("Aspect"), _("Importance"), _("Performance"), _("Quadrant")), table,
+                                 (_("Aspect"), _("Importance"), _("Performance"), _("Quadrant")), quadrants,
                                  note=_("Cross-hairs at the mean of the aspects.")))
     if detail.drivers is not None:
         t = detail.drivers.table.sort_values("share", ascending=False)
         title = _("Drivers of overall satisfaction")
         svg = charts.bar_chart([(names.get(k, k), round(float(v), 4)) for k, v in t["share"].items()],
                                lang=language, title=title, xlabel=_("Share of explained variance (%)"))
-        table = tuple((names.get(k, k), percent(r["share"]), num(r["r"], 2), str(int(r["rank"])))
-                      for k, r in t.iterrows())
+        drivers = tuple((names.get(k, k), percent(r["share"]), num(r["r"], 2), str(int(r["rank"])))
+                        for k, r in t.iterrows())
         blocks.append(ChartBlock(
             "chart-drivers", title, svg, title,
             (_("Aspect"), _("Share of explained variance"), _("Correlation with overall satisfaction"), _("Rank")),
-            table,
+            drivers,
             note=_("Relative importance (LMG) in a regression of overall satisfaction on the other ratings; "
                    "R² = %(r2)s, n = %(n)s respondents.", r2=num(detail.drivers.r_squared, 2),
                    n=detail.drivers.n)))

@@ -15,7 +15,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from flask import render_template
 from flask_babel import force_locale
@@ -150,7 +150,7 @@ def summary_rows(report: Report) -> list[list]:
             target = result.target
             for q in result.satisfaction_questions:
                 c, b, ch = q.cycle, q.baseline, q.change
-                ci = lambda x: (x[0], x[1]) if x else (None, None)  # noqa: E731
+                ci = lambda x: (x[0], x[1]) if x else (None, None)
                 rows.append([
                     pr.text_of(result.commitment.unit_name), result.commitment.code,
                     pr.text_of(result.commitment.title), pr.text_of(q.text), result.cycle, result.baseline,
@@ -162,7 +162,7 @@ def summary_rows(report: Report) -> list[list]:
                     str(pr.VERDICTS.get(ch.verdict, ch.verdict)) if ch else None,
                     str(pr.INDICATORS.get(target.indicator, target.indicator)) if target and q.id == target.question_id else None,
                     target.value if target and q.id == target.question_id else None,
-                    str(pr.TARGET_STATUSES.get(target.status, target.status or "")) if target and q.id == target.question_id else None,
+                    str(pr.TARGET_STATUSES.get(target.status or "", target.status or "")) if target and q.id == target.question_id else None,
                     c.suppressed, ch.warning if ch and ch.warning else None,
                 ])
     return rows
@@ -253,4 +253,6 @@ def render_pdf(report: Report) -> bytes:
 
 
 def render(report: Report, fmt: str) -> str | bytes:
-    return {"html": render_html, "pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}[fmt](report)
+    renderers: dict[str, Callable[[Report], str | bytes]] = {
+        "html": render_html, "pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}
+    return renderers[fmt](report)

@@ -93,5 +93,6 @@ def init_app(app: Flask) -> None:
     app.session_interface = CookieSessionInterface()
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+        # Flask's documented way to wrap the WSGI app, which mypy sees as replacing a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)  # type: ignore[method-assign]
     login_manager.user_loader(load_user)

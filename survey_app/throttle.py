@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -39,7 +41,8 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(key_func=client_key, app=app)
     # Flask-Limiter checks a decorated limit when the wrapped view is called: wrap the view
     # registered by the auth blueprint (each application has its own limiter).
-    login_view = app.view_functions["auth.login"]
+    # Any view: Flask-Limiter's decorator is typed for async views too, Flask's mapping for sync ones.
+    login_view: Callable[..., Any] = app.view_functions["auth.login"]
     for setting, key_func in (("SIGNIN_LIMIT_PER_ACCOUNT", account_key), ("SIGNIN_LIMIT_PER_CLIENT", client_key)):
         login_view = limiter.limit(app.config[setting], key_func=key_func, methods=["POST"],
                                    deduct_when=_failed, scope=setting.lower())(login_view)

@@ -55,7 +55,7 @@ def resolve_cycles(cycle: str | None = None, baseline: str | None = None, *,
         if not default_baseline:
             return current, None
         position = [c.id for c in ordered].index(current.id) if current in ordered else len(ordered)
-        earlier = [c for c in ordered[:position]]
+        earlier = list(ordered[:position])
         return current, (earlier[-1] if earlier else None)
     base = get_cycle(baseline)
     if base is None:

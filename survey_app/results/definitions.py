@@ -41,7 +41,7 @@ def load_catalogue(questionnaire_ids: Sequence[str] | None) -> dict[str, Catalog
     for row in db.session.execute(query).scalars():
         if row.current_version is None:
             continue
-        current = catalogue.definition_of(row.current_version)
+        current = catalogue.published_definition(row)
         versions = {v.id: catalogue.definition_of(v) for v in row.versions}
         c = row.commitment
         info = CommitmentInfo(

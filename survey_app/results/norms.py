@@ -105,7 +105,7 @@ def norm_results(freq: pd.DataFrame, questionnaire_id: str, definition: qn.Quest
             continue
         rows = mine[(mine["question"] == question.id) & mine["value"].notna()]
 
-        def figures(code: str) -> NormFigures:
+        def figures(code: str, rows: pd.DataFrame = rows, question: qn.Question = question) -> NormFigures:
             part = rows[rows["cycle"] == code]
             return norm_figures(part["value"].astype(float), part["count"].astype(int), question.norm,
                                 min_n, level)

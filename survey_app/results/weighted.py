@@ -46,9 +46,7 @@ RESPONSE_VARIABLES = ("language",)
 def _usable(definition: qn.Questionnaire, margins: Mapping) -> list[str]:
     out = []
     for variable in margins:
-        if variable in RESPONSE_VARIABLES:
-            out.append(variable)
-        elif variable in definition and definition.question(variable).type == "choice":
+        if variable in RESPONSE_VARIABLES or (variable in definition and definition.question(variable).type == "choice"):
             out.append(variable)
     return out
 
@@ -273,7 +271,7 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
     judged = analysis.judge_changes([p.estimate for p in primary], [p.pvalue for p in primary],
                                     family=[(qid, kind) for qid, _, kind, _, _ in rows],
                                     adjust="holm", confidence_level=level)
-    for i, (qid, question_id, kind, d_index, d_pct) in enumerate(rows):
+    for i, (qid, question_id, _kind, d_index, d_pct) in enumerate(rows):
         warning = (warnings or {}).get((qid, question_id), "")
         changes[(qid, question_id)] = Change(
             index_diff=d_index.estimate if d_index else None,

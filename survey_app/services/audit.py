@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select
+
 from ..database import write_transaction
 from ..extensions import db
 from ..models import AuditEvent
@@ -45,7 +47,7 @@ class AuditFilter:
     since: dt.date | None = None
     until: dt.date | None = None  # inclusive
 
-    def apply(self, query):
+    def apply(self, query: Select) -> Select:
         if self.actor:
             query = query.where(AuditEvent.actor == self.actor.strip().lower())
         if self.action:

@@ -68,7 +68,7 @@ def store_definition(definition: qn.Questionnaire, *, source_kind: str = "file",
     commitment = _upsert_commitment(definition.commitment)
     row = db.session.get(Questionnaire, definition.id)
     created = row is None
-    if created:
+    if row is None:
         row = Questionnaire(id=definition.id, commitment=commitment, published=False)
         db.session.add(row)
     row.commitment = commitment
@@ -108,6 +108,7 @@ def sync_definitions(definitions: list[qn.Questionnaire], force: bool = False) -
             if existing is not None and not force and edited_in_browser(existing):
                 latest_id = existing.draft_version_id or existing.current_version_id
                 latest = db.session.get(QuestionnaireVersion, latest_id)
+                assert latest is not None  # edited_in_browser() found it
                 if latest.content_hash != definition.version:
                     report.refused.append((definition.id, latest.created_by))
                     continue
@@ -152,8 +153,15 @@ def definition_of(version: QuestionnaireVersion | VersionRef) -> qn.Questionnair
         stored = version if isinstance(version, QuestionnaireVersion) else db.session.get(
             QuestionnaireVersion, version.id
         )
+        assert stored is not None, f"stored version {version.id} vanished"  # versions are never deleted
         parsed = _parsed_versions[key] = qn.from_dict(stored.definition)
     return parsed
+
+
+def published_definition(row: Questionnaire) -> qn.Questionnaire:
+    """The current definition of a published questionnaire (published ones always have one)."""
+    assert row.current_version is not None, f"published questionnaire {row.id} has no current version"
+    return definition_of(row.current_version)
 
 
 def published_questionnaires() -> list[Questionnaire]:

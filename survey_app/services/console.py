@@ -45,7 +45,7 @@ def _started(cycle: Cycle) -> dt.datetime:
 
 def programme_overview() -> Overview:
     current = cycles.open_cycle()
-    counts = {channel: 0 for channel in CHANNELS}
+    counts = dict.fromkeys(CHANNELS, 0)
     if current is not None:
         counts.update(db.session.execute(
             db.select(Response.channel, func.count()).where(Response.cycle_id == current.id)
@@ -66,6 +66,7 @@ def programme_overview() -> Overview:
         ).all()
         for questionnaire_id, count in sorted(rows):
             row = db.session.get(Questionnaire, questionnaire_id)
+            assert row is not None  # its versions reference it
             changed.append(ChangedQuestionnaire(row, count, new=count == len(row.versions)))
     drafts = list(db.session.execute(
         db.select(Questionnaire).where(Questionnaire.draft_version_id.is_not(None)).order_by(Questionnaire.id)

@@ -83,7 +83,7 @@ FILING_STATES = ("open", "closed")
 
 def parse_answered_on(value: Any) -> dt.date | None:
     """``answered_on`` as sent (``"YYYY-MM-DD"`` or a date); raises ``ValueError`` otherwise."""
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, str) and len(value.strip()) == 10:
         return dt.date.fromisoformat(value.strip())

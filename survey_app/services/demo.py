@@ -132,14 +132,17 @@ def _answers(rng, definition: qn.Questionnaire, latent: float, language: str,
             answers[question.id] = "na"
             continue
         if question.type == "rating":
+            assert question.scale is not None  # a rating question always has a scale
             answers[question.id] = _rating(rng, latent, question.scale)
         elif question.type == "yes_no":
             answers[question.id] = bool(rng.random() < 0.25 + 0.7 * latent)
         elif question.type == "choice" and question.id in preset:
             answers[question.id] = preset[question.id]
         elif question.type == "choice":
+            assert question.options is not None  # a choice question always has options
             answers[question.id] = question.options[int(rng.integers(len(question.options)))].value
         elif question.type == "multi_choice":
+            assert question.options is not None  # so does a multi-choice question
             k = int(rng.integers(1, min(3, len(question.options)) + 1))
             picks = rng.choice(len(question.options), size=k, replace=False)
             answers[question.id] = [question.options[int(i)].value for i in sorted(picks)]
@@ -244,6 +247,7 @@ def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260
             for cycle, level in ((baseline, base_level), (current, base_level + _shift(index) / 2)):
                 n = int(rng.integers(*responses_per_cycle))
                 start = cycle.opens_on
+                assert start is not None  # _ensure_cycle() gives the demo cycles their dates
                 days = ((cycle.closes_on or dt.date.today()) - start).days or 1
                 for _ in range(n):
                     language = "fr" if rng.random() < 0.85 else "en"

@@ -32,7 +32,8 @@ import secrets
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import pandas as pd
 import questionnaires as qn

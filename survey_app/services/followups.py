@@ -14,7 +14,8 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import questionnaires as qn
 from flask import current_app
@@ -97,9 +98,9 @@ def calls_for_follow_up(definition: qn.Questionnaire, answers: Iterable[qn.Answe
         if answer.is_na or answer.question_id not in definition:
             continue
         question = definition.question(answer.question_id)
-        if question.dimension == "overall" and question.type == "rating" and question.scale:
-            if answer.value <= question.scale.min + 1:
-                return True
+        if (question.dimension == "overall" and question.type == "rating" and question.scale
+                and answer.value <= question.scale.min + 1):
+            return True
         if question.dimension == "met" and question.type == "yes_no" and answer.value is False:
             return True
     return False

@@ -29,7 +29,8 @@ import pickle
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator
+from typing import IO, Any
+from collections.abc import Iterator
 
 import questionnaires as qn
 from flask_babel import gettext as _
@@ -37,7 +38,7 @@ from questionnaires.errors import N_
 
 from ..extensions import db
 from ..i18n import translate
-from ..models import Cycle, Kiosk
+from ..models import Kiosk
 from . import cycles, sheets
 from .kiosks import submitter_for
 from .submissions import Outcome, record_response

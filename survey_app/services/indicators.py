@@ -80,7 +80,7 @@ def _count(text: str, *, positive: bool) -> int | qn.Message:
     return value
 
 
-def _date(text: str) -> dt.date | None | qn.Message:
+def _date(text: str) -> dt.date | qn.Message | None:
     text = text.strip()
     if not text:
         return None

@@ -95,7 +95,7 @@ def _check(questionnaire_id: str, count: Any, cycle_code: str | None,
     row = catalogue.get_published(questionnaire_id or "")
     if row is None:
         errors["questionnaire"] = f"unknown or unpublished questionnaire {questionnaire_id!r}"
-    elif "online" not in catalogue.definition_of(row.current_version).channels:
+    elif "online" not in catalogue.published_definition(row).channels:
         errors["questionnaire"] = f"questionnaire {questionnaire_id!r} is not offered online"
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         errors["count"] = f"must be a whole number from 1 to {MAX_COUNT}"

@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -143,7 +144,7 @@ def kiosk_questionnaires() -> list:
     """Published questionnaires offered on the kiosk channel (what a kiosk may be set up for)."""
     return [
         row for row in catalogue.published_questionnaires()
-        if "kiosk" in catalogue.definition_of(row.current_version).channels
+        if "kiosk" in catalogue.published_definition(row).channels
     ]
 
 
@@ -221,6 +222,7 @@ def create_kiosk(name: str, site: str, questionnaire_ids: Iterable[str] = (),
             min_interval_s=settings.min_interval_s, thanks_seconds=settings.thanks_seconds,
             backlog=0,
         )
+        assert pin is not None  # _check() requires it
         _set_pin(kiosk, pin)
         db.session.add(kiosk)
         db.session.flush()
@@ -299,7 +301,7 @@ def enroll(code: Any) -> tuple[Kiosk, str]:
             .values(token_hash=hash_token(token), enrollment_code_hash=None,
                     enrollment_expires_at=None, enrolled_at=now, last_seen_at=now, backlog=0)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         if changed != 1:
             raise EnrollmentRefused()
         kiosk = db.session.execute(

@@ -38,7 +38,7 @@ class PaperError(ValueError):
 def paper_questionnaires() -> list[Questionnaire]:
     """Published questionnaires offered on paper."""
     return [row for row in catalogue.published_questionnaires()
-            if "paper" in catalogue.definition_of(row.current_version).channels]
+            if "paper" in catalogue.published_definition(row).channels]
 
 
 def open_cycles() -> list[Cycle]:

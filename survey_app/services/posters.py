@@ -25,7 +25,7 @@ class PosterError(ValueError):
 def online_questionnaires() -> list[Questionnaire]:
     """Published questionnaires offered online: those a poster or an invitation may point to."""
     return [row for row in catalogue.published_questionnaires()
-            if "online" in catalogue.definition_of(row.current_version).channels]
+            if "online" in catalogue.published_definition(row).channels]
 
 
 def poster_content(questionnaire_id: str, site: str | None = None, lang: str = "fr",
@@ -33,7 +33,7 @@ def poster_content(questionnaire_id: str, site: str | None = None, lang: str = "
     """The content of one poster; needs a request context for the link (see public_urls)."""
     errors: dict[str, str] = {}
     row = catalogue.get_published(questionnaire_id or "")
-    if row is None or "online" not in catalogue.definition_of(row.current_version).channels:
+    if row is None or "online" not in catalogue.published_definition(row).channels:
         errors["questionnaire"] = f"no published online questionnaire {questionnaire_id!r}"
     slug = name = None
     if site:
@@ -49,6 +49,7 @@ def poster_content(questionnaire_id: str, site: str | None = None, lang: str = "
         errors["format"] = f"must be one of {', '.join(FORMATS)}"
     if errors:
         raise PosterError(errors)
+    assert row is not None  # else errors["questionnaire"]
     commitment = row.commitment
     return PosterContent(
         title=commitment.title(lang),

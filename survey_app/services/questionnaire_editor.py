@@ -148,6 +148,7 @@ def publish(questionnaire_id: str, actor: str | None) -> Questionnaire:
             row.current_version = draft
             row.draft_version_id = None
         row.published = True
+        assert row.current_version is not None  # current_version_id is checked above
         audit.record("questionnaire.publish", actor, questionnaire=row.id,
                            version=row.current_version.content_hash)
     return row
@@ -221,7 +222,9 @@ def editor_text(row: Questionnaire) -> str:
     found = disk_file(row)
     if found is not None and found.state == "same":
         return found.text
-    return as_yaml(latest_version(row))
+    latest = latest_version(row)
+    assert latest is not None  # a questionnaire is stored with its first version
+    return as_yaml(latest)
 
 
 def diff(old: QuestionnaireVersion, new: QuestionnaireVersion) -> list[DiffLine]:

@@ -17,7 +17,8 @@ import secrets
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Iterable, Iterator
 
 import questionnaires as qn
 from questionnaires.errors import N_

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import CHANNELS, Answer, Cycle, Response
+from ..models import CHANNELS, Answer, Response
 from . import catalogue, cycles, followups, invitations
 
 LANGUAGES = ("fr", "en")
@@ -252,6 +252,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             return _replay_outcome(existing, digest)
         return Outcome(422, submission_id, error="Invalid response.", errors=errors)
 
+    assert version is not None  # without a version, errors["version"] is set
     definition = catalogue.definition_of(version)
     # Everything is computed before the write transaction, which then holds the write lock
     # only for two INSERT statements and the commit.

@@ -174,6 +174,7 @@ def change_own_password(user_id: int, current: str, new: str) -> User:
     check_password(new)
     with write_transaction():
         user = get_user_by_id(user_id)
+        assert user is not None  # found above, and users are deactivated, never deleted
         user.password_hash = hash_password(new)
         user.must_change_password = False
         _end_sessions(user)
@@ -188,12 +189,13 @@ def authenticate(email: str, password: str) -> User | None:
     user = get_user(email)
     if not password_matches(user.password_hash if user else None, password or ""):
         return None
-    return user if user.active else None
+    return user if user is not None and user.active else None
 
 
 def record_sign_in(user_id: int) -> User:
     with write_transaction():
         user = get_user_by_id(user_id)
+        assert user is not None  # the user who just signed in
         user.last_sign_in_at = utcnow()
         audit.record("auth.sign_in", user.email)
     return user

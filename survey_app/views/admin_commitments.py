@@ -6,6 +6,7 @@ citizens. The rules are services/commitments.py's.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,7 +16,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth import roles_required
 from ..i18n import current_language
-from ..models import NORM_UNITS
 from ..services import commitments
 from .admin_console import actor, require_csrf
 
@@ -104,7 +104,7 @@ def _commitment_form(row=None) -> CommitmentForm:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return render_template("admin/commitments.html", units=commitments.list_units(),
                            commitments=commitments.list_commitments(), counts=commitments.response_counts(),
                            norm_units=norm_unit_labels(), indicators=indicator_labels(), form=FlaskForm())
@@ -112,7 +112,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = _commitment_form()
     if not form.unit_id.choices:
         flash(_("Create a unit first: every commitment belongs to one."), "info")
@@ -130,7 +130,7 @@ def create():
 
 @bp.route("/<int:commitment_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def edit(commitment_id: int):
+def edit(commitment_id: int) -> ResponseReturnValue:
     row = commitments.get_commitment(commitment_id)
     if row is None:
         abort(404)
@@ -149,7 +149,7 @@ def edit(commitment_id: int):
 
 @bp.post("/<int:commitment_id>/retire")
 @roles_required("admin")
-def retire(commitment_id: int):
+def retire(commitment_id: int) -> ResponseReturnValue:
     require_csrf()
     try:
         row = commitments.set_retired(commitment_id, True, actor=actor())
@@ -161,7 +161,7 @@ def retire(commitment_id: int):
 
 @bp.post("/<int:commitment_id>/restore")
 @roles_required("admin")
-def restore(commitment_id: int):
+def restore(commitment_id: int) -> ResponseReturnValue:
     require_csrf()
     try:
         row = commitments.set_retired(commitment_id, False, actor=actor())
@@ -173,7 +173,7 @@ def restore(commitment_id: int):
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create_unit():
+def create_unit() -> ResponseReturnValue:
     form = UnitForm()
     if form.validate_on_submit():
         try:
@@ -188,7 +188,7 @@ def create_unit():
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def edit_unit(unit_id: int):
+def edit_unit(unit_id: int) -> ResponseReturnValue:
     unit = commitments.get_unit(unit_id)
     if unit is None:
         abort(404)

@@ -5,6 +5,7 @@ Also the small helpers the console's section views share (who acts, a posted for
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from ..auth import request_user, roles_required
@@ -27,6 +28,6 @@ def require_csrf() -> None:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return render_template("admin/console.html", overview=console.programme_overview(),
                            silent_after=current_app.config["KIOSK_SILENT_AFTER_MINUTES"])

@@ -8,6 +8,7 @@ views/results.py.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -68,14 +69,14 @@ def _refusal(error: cycles.CycleError) -> str:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return render_template("admin/cycles.html", cycles=cycles.list_cycles(), margins_of=margins_service.margins_of,
                            allowed=cycles.allowed_actions, texts=action_texts(), lang=current_language())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = CycleForm()
     if form.validate_on_submit():
         try:
@@ -96,7 +97,7 @@ def create():
 
 @bp.route("/<code>/<action>", methods=["GET", "POST"])
 @roles_required("admin")
-def change(code: str, action: str):
+def change(code: str, action: str) -> ResponseReturnValue:
     if action not in ACTIONS:
         abort(404)
     cycle = cycles.get_cycle(code)

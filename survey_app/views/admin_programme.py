@@ -78,7 +78,7 @@ def _status_choices(form) -> None:
 
 def _service_errors(form, problems: dict) -> None:
     for name, message in problems.items():
-        field = getattr(form, name, None) or getattr(form, "commitment")
+        field = getattr(form, name, None) or form.commitment
         field.errors = list(field.errors) + [translate(message)]
 
 

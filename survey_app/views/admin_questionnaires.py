@@ -11,6 +11,7 @@ from pathlib import PurePath
 
 import questionnaires as qn
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -99,7 +100,7 @@ def _uploaded_text(form: DefinitionForm) -> str:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     files = editor.disk_files()
     rows = [(row, editor.draft_of(row), editor.disk_file(row, files)) for row in editor.list_questionnaires()]
     return render_template("admin/questionnaires.html", rows=rows, definition_of=catalogue.definition_of,
@@ -108,7 +109,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = DefinitionForm()
     if form.validate_on_submit():
         return _save(form, None)
@@ -123,7 +124,7 @@ def create():
 
 @bp.get("/<questionnaire_id>")
 @roles_required("admin")
-def detail(questionnaire_id: str):
+def detail(questionnaire_id: str) -> ResponseReturnValue:
     row = _row_or_404(questionnaire_id)
     entries = editor.history(row)
     return render_template("admin/questionnaire.html", row=row, draft=editor.draft_of(row), entries=entries,
@@ -133,7 +134,7 @@ def detail(questionnaire_id: str):
 
 @bp.route("/<questionnaire_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
-def edit(questionnaire_id: str):
+def edit(questionnaire_id: str) -> ResponseReturnValue:
     row = _row_or_404(questionnaire_id)
     form = DefinitionForm()
     if form.validate_on_submit():
@@ -145,7 +146,7 @@ def edit(questionnaire_id: str):
 
 @bp.get("/<questionnaire_id>/preview")
 @roles_required("admin")
-def preview(questionnaire_id: str):
+def preview(questionnaire_id: str) -> ResponseReturnValue:
     row = _row_or_404(questionnaire_id)
     language = request.args.get("language", "fr")
     if language not in ("fr", "en"):
@@ -164,7 +165,7 @@ def preview(questionnaire_id: str):
 
 @bp.post("/<questionnaire_id>/publish")
 @roles_required("admin")
-def publish(questionnaire_id: str):
+def publish(questionnaire_id: str) -> ResponseReturnValue:
     require_csrf()
     _row_or_404(questionnaire_id)
     try:
@@ -172,6 +173,7 @@ def publish(questionnaire_id: str):
     except editor.EditorError:
         flash(_("Nothing to publish: this questionnaire is published and has no draft."), "error")
     else:
+        assert row.current_version is not None  # publish() sets it
         flash(_("Questionnaire %(id)s is published: citizens now answer version %(number)s.",
                 id=row.id, number=editor.version_number(row, row.current_version)), "success")
     return redirect(url_for(".detail", questionnaire_id=questionnaire_id))
@@ -179,7 +181,7 @@ def publish(questionnaire_id: str):
 
 @bp.post("/<questionnaire_id>/unpublish")
 @roles_required("admin")
-def unpublish(questionnaire_id: str):
+def unpublish(questionnaire_id: str) -> ResponseReturnValue:
     require_csrf()
     _row_or_404(questionnaire_id)
     try:
@@ -193,7 +195,7 @@ def unpublish(questionnaire_id: str):
 
 @bp.post("/<questionnaire_id>/discard")
 @roles_required("admin")
-def discard(questionnaire_id: str):
+def discard(questionnaire_id: str) -> ResponseReturnValue:
     require_csrf()
     _row_or_404(questionnaire_id)
     try:
@@ -207,7 +209,7 @@ def discard(questionnaire_id: str):
 
 @bp.get("/<questionnaire_id>/diff")
 @roles_required("admin")
-def diff(questionnaire_id: str):
+def diff(questionnaire_id: str) -> ResponseReturnValue:
     row = _row_or_404(questionnaire_id)
     if len(row.versions) < 2:
         flash(_("This questionnaire has a single version: there is nothing to compare."), "info")

@@ -1,7 +1,10 @@
 """JSON API v1 (design.md, "HTTP contract")."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from questionnaires import Question, answer_rules
@@ -14,15 +17,15 @@ from ..services.submissions import Outcome, Submitter, record_response
 bp = Blueprint("api", __name__)
 
 
-def json_error(status: int, message: str, errors: dict[str, str] | None = None):
-    body = {"error": message}
+def json_error(status: int, message: str, errors: dict[str, str] | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": message}
     if errors:
         body["errors"] = errors
     return jsonify(body), status
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
@@ -61,10 +64,11 @@ def _commitment_json(commitment) -> dict:
 
 
 @bp.get("/api/v1/questionnaires")
-def list_questionnaires():
+def list_questionnaires() -> ResponseReturnValue:
     items = []
     for row in catalogue.published_questionnaires():
-        definition = catalogue.definition_of(row.current_version)
+        definition = catalogue.published_definition(row)
+        assert row.current_version is not None  # a published questionnaire has one
         items.append(
             {
                 "id": row.id,
@@ -80,11 +84,12 @@ def list_questionnaires():
 
 
 @bp.get("/api/v1/questionnaires/<questionnaire_id>")
-def show_questionnaire(questionnaire_id: str):
+def show_questionnaire(questionnaire_id: str) -> ResponseReturnValue:
     row = catalogue.get_published(questionnaire_id)
     if row is None:
         return json_error(404, f"Unknown questionnaire {questionnaire_id!r}.")
-    definition = catalogue.definition_of(row.current_version)
+    definition = catalogue.published_definition(row)
+    assert row.current_version is not None  # a published questionnaire has one
     return jsonify(
         {
             "id": row.id,
@@ -126,7 +131,7 @@ def _answer(outcome: Outcome):
 
 
 @bp.post("/api/v1/responses")
-def submit_response():
+def submit_response() -> ResponseReturnValue:
     submitter = _submitter()
     if isinstance(submitter, tuple):
         return submitter
@@ -137,7 +142,7 @@ def submit_response():
 
 
 @bp.post("/api/v1/responses/batch")
-def submit_batch():
+def submit_batch() -> ResponseReturnValue:
     submitter = _submitter()
     if isinstance(submitter, tuple):
         return submitter
@@ -164,7 +169,7 @@ def submit_batch():
 
 @bp.get("/api/v1/results/<questionnaire_id>")
 @auth.roles_required("evaluator", "admin")
-def questionnaire_results(questionnaire_id: str):
+def questionnaire_results(questionnaire_id: str) -> ResponseReturnValue:
     """Results of one questionnaire for ``?cycle=C`` against ``?baseline=B`` (design.md).
 
     Optional: ``channel``, ``site``, ``language`` filters and ``weighting=none|raked``.

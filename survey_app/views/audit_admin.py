@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
@@ -25,7 +26,7 @@ class AuditFilterForm(FlaskForm):
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 
-    def validate_until(self, field):
+    def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("The end date comes before the start date."))
 
@@ -46,7 +47,7 @@ def _page_number() -> int:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     form, where = _selection()
     if where is None:
         return render_template("admin/audit.html", form=form, events=[], total=0, page=1, pages=1,
@@ -63,7 +64,7 @@ def index():
 
 @bp.get("/export.csv")
 @roles_required("admin")
-def export():
+def export() -> ResponseReturnValue:
     form, where = _selection()
     if where is None:
         return render_template("admin/audit.html", form=form, events=[], total=0, page=1, pages=1,

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
             413: _("What you sent is too large."),
             429: _("Too many attempts. Wait a few minutes, then try again."),
         }
-        message = messages.get(exc.code, _("Something went wrong. Please try again."))
+        message = messages.get(exc.code or 500, _("Something went wrong. Please try again."))
         return render_template("errors/error.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)

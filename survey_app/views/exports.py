@@ -3,6 +3,7 @@ as microdata; and the unprotected export of the city's statistical unit (admins,
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from ..auth import actor, roles_required
 from ..extensions import db
@@ -46,7 +47,7 @@ def _export_or_error(questionnaire_id: str, cycle: str | None, api: bool, protec
 
 @bp.get("/api/v1/export/<questionnaire_id>.csv")
 @roles_required("evaluator", "admin")
-def api_csv(questionnaire_id: str):
+def api_csv(questionnaire_id: str) -> ResponseReturnValue:
     export, error = _export_or_error(questionnaire_id, request.args.get("cycle"), api=True)
     if error:
         return error
@@ -56,11 +57,12 @@ def api_csv(questionnaire_id: str):
 
 @bp.get("/exports/<questionnaire_id>.<fmt>")
 @roles_required("evaluator", "admin")
-def download(questionnaire_id: str, fmt: str):
+def download(questionnaire_id: str, fmt: str) -> ResponseReturnValue:
     if fmt not in MEDIA_TYPES:
         abort(404)
     export, _error = _export_or_error(questionnaire_id, request.args.get("cycle"), api=False)
     lang = current_language()
+    body: str | bytes
     if fmt == "csv":
         body = exports.to_csv(export)
     elif fmt == "xlsx":
@@ -93,7 +95,7 @@ def unprotected(questionnaire_id: str, fmt: str):
 
 @bp.get("/exports/all.xlsx")
 @roles_required("evaluator", "admin")
-def workbook():
+def workbook() -> ResponseReturnValue:
     """Every questionnaire of a cycle in one workbook, with the codebook."""
     cycle = request.args.get("cycle")
     ids = db.session.execute(db.select(Questionnaire.id).order_by(Questionnaire.id)).scalars().all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -38,7 +39,7 @@ class InvitationForm(FlaskForm):
 def _form() -> InvitationForm:
     form = InvitationForm()
     form.questionnaire.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in online_questionnaires()
     ]
     form.cycle.choices = [SelectChoice("", _("The cycle open when the person answers"))] + [
@@ -55,13 +56,13 @@ def _page(form: InvitationForm, status: int = 200):
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return _page(_form())
 
 
 @bp.post("/")
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = _form()
     if not form.validate_on_submit():
         return _page(form, 422)

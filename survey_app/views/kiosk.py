@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from .. import __version__
@@ -59,7 +61,7 @@ def _strings() -> dict[str, dict[str, str]]:
 
 
 @bp.get("/")
-def shell():
+def shell() -> ResponseReturnValue:
     config = current_app.config
     base, cap = config["KIOSK_SYNC_BACKOFF_MS"]
     page = render_template(
@@ -92,7 +94,7 @@ def shell():
 
 
 @bp.get("/sw.js")
-def service_worker():
+def service_worker() -> ResponseReturnValue:
     """Served from /kiosk/ so that its scope covers the kiosk page."""
     response = current_app.response_class(
         (KIOSK_STATIC / "sw.js").read_bytes(), mimetype="text/javascript")
@@ -101,7 +103,7 @@ def service_worker():
 
 
 @bp.get("/manifest.webmanifest")
-def manifest():
+def manifest() -> ResponseReturnValue:
     response = current_app.response_class(
         (KIOSK_STATIC / "manifest.webmanifest").read_bytes(), mimetype="application/manifest+json")
     response.headers["Cache-Control"] = "no-cache"
@@ -110,14 +112,14 @@ def manifest():
 
 # --- JSON API ----------------------------------------------------------------------------------
 
-def json_error(status: int, message: str, errors: dict[str, str] | None = None):
+def json_error(status: int, message: str, errors: dict[str, str] | None = None) -> ResponseReturnValue:
     body: dict = {"error": message}
     if errors:
         body["errors"] = errors
     return jsonify(body), status
 
 
-def kiosk_required(view):
+def kiosk_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         token = bearer_token()
@@ -136,7 +138,7 @@ def _json_object():
 
 
 @api_bp.post("/enroll")
-def enroll():
+def enroll() -> ResponseReturnValue:
     payload = _json_object()
     if payload is None or not isinstance(payload.get("code"), str):
         return json_error(400, 'The body must be {"code": "<enrollment code>"}.',
@@ -151,14 +153,14 @@ def enroll():
 
 @api_bp.get("/me")
 @kiosk_required
-def me():
+def me() -> ResponseReturnValue:
     kiosks.record_contact(g.kiosk)
     return jsonify(kiosks.config_for(g.kiosk))
 
 
 @api_bp.post("/heartbeat")
 @kiosk_required
-def heartbeat():
+def heartbeat() -> ResponseReturnValue:
     payload = _json_object()
     if payload is None:
         return json_error(400, "The body must be a JSON object.")
@@ -177,7 +179,7 @@ def heartbeat():
 
 @api_bp.post("/unlock")
 @kiosk_required
-def unlock():
+def unlock() -> ResponseReturnValue:
     """Check the staff PIN (the tablet checks it itself when it is offline)."""
     payload = _json_object()
     if payload is None or not isinstance(payload.get("pin"), str):

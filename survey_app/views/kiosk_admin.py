@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -81,7 +82,7 @@ def _form(kiosk=None, pin_required: bool = True) -> KioskForm:
         "thanks_seconds": kiosk.thanks_seconds,
     })
     form.questionnaires.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in kiosks.kiosk_questionnaires()
     ]
     # The PIN is required for a new kiosk; on the settings page an empty PIN keeps the old one.
@@ -115,7 +116,7 @@ def _code_page(kiosk, code: str, created: bool):
 
 @bp.get("/")
 @roles_required(*STAFF_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     return render_template(
         "admin/kiosks.html", sites=kiosks.health(),
         silent_after=current_app.config["KIOSK_SILENT_AFTER_MINUTES"],
@@ -124,7 +125,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def create():
+def create() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
         try:
@@ -142,7 +143,7 @@ def create():
 
 @bp.route("/<int:kiosk_id>", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def edit(kiosk_id: int):
+def edit(kiosk_id: int) -> ResponseReturnValue:
     kiosk = kiosks.get_kiosk(kiosk_id)
     if kiosk is None:
         abort(404)
@@ -165,7 +166,7 @@ def edit(kiosk_id: int):
 
 @bp.post("/<int:kiosk_id>/code")
 @roles_required(*STAFF_ROLES)
-def new_code(kiosk_id: int):
+def new_code(kiosk_id: int) -> ResponseReturnValue:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
@@ -178,7 +179,7 @@ def new_code(kiosk_id: int):
 
 @bp.post("/<int:kiosk_id>/revoke")
 @roles_required(*STAFF_ROLES)
-def revoke(kiosk_id: int):
+def revoke(kiosk_id: int) -> ResponseReturnValue:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)

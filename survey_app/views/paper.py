@@ -3,6 +3,7 @@ CSV import (upload) and each questionnaire's import template."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,7 +28,7 @@ def _actor() -> str | None:
 
 
 def _questionnaire_choices(rows) -> list[SelectChoice]:
-    return [SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+    return [SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
             for row in rows]
 
 
@@ -74,7 +75,7 @@ def _choices(form) -> None:
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     form = BatchForm()
     _choices(form)
     if form.validate_on_submit():
@@ -96,12 +97,15 @@ def _batch_or_404(batch_id: int):
     batch = paper.get_batch(batch_id)
     if batch is None:
         abort(404)
-    return batch, catalogue.definition_of(catalogue.current_version_ref(batch.questionnaire_id))
+    ref = catalogue.current_version_ref(batch.questionnaire_id)
+    if ref is None:  # unpublished (or its commitment retired) since the batch was made
+        abort(404)
+    return batch, catalogue.definition_of(ref)
 
 
 @bp.route("/batches/<int:batch_id>/sheet", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def sheet(batch_id: int):
+def sheet(batch_id: int) -> ResponseReturnValue:
     batch, definition = _batch_or_404(batch_id)
     mode = request.args.get("mode", "entry")
     if mode not in paper.MODES:
@@ -129,14 +133,14 @@ def sheet(batch_id: int):
 
 @bp.get("/batches/<int:batch_id>")
 @roles_required(*STAFF_ROLES)
-def batch_summary(batch_id: int):
+def batch_summary(batch_id: int) -> ResponseReturnValue:
     batch, definition = _batch_or_404(batch_id)
     return render_template("paper/batch.html", summary=paper.summary(batch), batch=batch, definition=definition)
 
 
 @bp.get("/sheets/<receipt>")
 @roles_required(*STAFF_ROLES)
-def sheet_view(receipt: str):
+def sheet_view(receipt: str) -> ResponseReturnValue:
     view = paper.sheet_view(receipt)
     if view is None:
         abort(404)
@@ -145,7 +149,7 @@ def sheet_view(receipt: str):
 
 @bp.get("/<questionnaire_id>/template.csv")
 @roles_required(*STAFF_ROLES)
-def template(questionnaire_id: str):
+def template(questionnaire_id: str) -> ResponseReturnValue:
     current = catalogue.current_version_ref(questionnaire_id)
     if current is None:
         abort(404)
@@ -155,11 +159,11 @@ def template(questionnaire_id: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
-def upload():
+def upload() -> ResponseReturnValue:
     form = ImportForm()
     form.questionnaire.choices = _questionnaire_choices(
         [row for row in catalogue.published_questionnaires()
-         if set(catalogue.definition_of(row.current_version).channels) & set(sheets.SHEET_CHANNELS)])
+         if set(catalogue.published_definition(row).channels) & set(sheets.SHEET_CHANNELS)])
     form.cycle.choices = _cycle_choices()
     report = problems = None
     status = 200

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
@@ -35,7 +36,7 @@ def _form() -> PosterForm:
     if form.lang.data is None:
         form.lang.data = current_language()
     form.questionnaire.choices = [
-        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.definition_of(row.current_version).title)}")
+        SelectChoice(row.id, f"{row.commitment.code} — {localized(catalogue.published_definition(row).title)}")
         for row in online_questionnaires()
     ]
     form.site.choices = [SelectChoice("", _l("No site"))] + [
@@ -46,7 +47,7 @@ def _form() -> PosterForm:
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin", "staff")
-def index():
+def index() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
         try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
 
 from .. import report as report_module
 from ..auth import actor, roles_required
@@ -21,7 +22,7 @@ MEDIA_TYPES = {
 
 @bp.get("/results/report")
 @roles_required("evaluator", "admin")
-def download():
+def download() -> ResponseReturnValue:
     fmt = request.args.get("format", "html")
     weighting = request.args.get("weighting", "none")
     if fmt not in report_module.FORMATS or weighting not in results.WEIGHTINGS:

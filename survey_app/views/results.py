@@ -2,16 +2,15 @@
 cycles, and the administration of cycles (publication, population margins)."""
 from __future__ import annotations
 
-import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import presentation
-from ..auth import request_user, roles_required
+from ..auth import actor, roles_required
 from ..models import CHANNELS
 from .. import results
-from ..services import cycles as cycles_service
 from ..services import margins as margins_service
 
 bp = Blueprint("results", __name__)
@@ -50,7 +49,7 @@ def _form_context(overview_cycle: str, baseline: str | None, filters, weighting_
 
 @bp.get("/results/")
 @roles_required("evaluator", "admin")
-def overview():
+def overview() -> ResponseReturnValue:
     cycle, baseline, default_baseline, filters, weighting_choice = _query()
     try:
         data = results.overview(cycle, baseline, filters=filters, weighting=weighting_choice,
@@ -66,7 +65,7 @@ def overview():
 
 @bp.get("/results/<questionnaire_id>")
 @roles_required("evaluator", "admin")
-def detail(questionnaire_id: str):
+def detail(questionnaire_id: str) -> ResponseReturnValue:
     cycle, baseline, default_baseline, filters, weighting_choice = _query()
     try:
         current, base = results.resolve_cycles(cycle, baseline, default_baseline=default_baseline)
@@ -83,7 +82,7 @@ def detail(questionnaire_id: str):
 
 
 @bp.get("/public/results/")
-def public_index():
+def public_index() -> ResponseReturnValue:
     published = [c for c in results.cycles_with_answers() if c.state == "published"]
     if len(published) == 1:
         return redirect(url_for("results.public", code=published[0].code))
@@ -91,7 +90,7 @@ def public_index():
 
 
 @bp.get("/public/results/<code>")
-def public(code: str):
+def public(code: str) -> ResponseReturnValue:
     cycle = results.get_cycle(code)
     if cycle is None or cycle.state != "published":
         abort(404)
@@ -108,14 +107,14 @@ def public(code: str):
 
 @bp.get("/admin/cycles")
 @roles_required("admin")
-def admin_cycles():
+def admin_cycles() -> ResponseReturnValue:
     """The former cycles page: now the console's (views/admin_cycles.py)."""
     return redirect(url_for("admin_cycles.index"), 301)
 
 
 @bp.route("/admin/cycles/<code>/margins", methods=["GET", "POST"])
 @roles_required("admin")
-def margins(code: str):
+def margins(code: str) -> ResponseReturnValue:
     cycle = results.get_cycle(code)
     if cycle is None:
         abort(404)
@@ -123,7 +122,7 @@ def margins(code: str):
     text = request.form.get("margins", "")
     if request.method == "POST":
         try:
-            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=request_user().email)
+            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=actor())
         except margins_service.MarginsError as exc:
             error = str(exc)
         else:

@@ -6,6 +6,7 @@ password, a new token) are shown once, on a page no cache keeps.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,7 +23,7 @@ from ..services import users
 bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
 
 
-def role_choices():
+def role_choices() -> ResponseReturnValue:
     return [(role, ROLE_LABELS[role]) for role in ROLES]
 
 
@@ -97,13 +98,13 @@ def _confirmed() -> bool:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return render_template("admin/users.html", users=users.list_users(), role_labels=ROLE_LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create():
+def create() -> ResponseReturnValue:
     form = CreateUserForm()
     if form.validate_on_submit():
         password = form.password.data or temporary_password()
@@ -134,13 +135,13 @@ def _detail_page(user, role_form: RoleForm | None = None, token_form: TokenForm 
 
 @bp.get("/<int:user_id>")
 @roles_required("admin")
-def detail(user_id: int):
+def detail(user_id: int) -> ResponseReturnValue:
     return _detail_page(_user_or_404(user_id))
 
 
 @bp.post("/<int:user_id>/role")
 @roles_required("admin")
-def change_role(user_id: int):
+def change_role(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
@@ -193,19 +194,19 @@ def _state_change(user_id: int, active: bool):
 
 @bp.route("/<int:user_id>/disable", methods=["GET", "POST"])
 @roles_required("admin")
-def disable(user_id: int):
+def disable(user_id: int) -> ResponseReturnValue:
     return _state_change(user_id, active=False)
 
 
 @bp.route("/<int:user_id>/enable", methods=["GET", "POST"])
 @roles_required("admin")
-def enable(user_id: int):
+def enable(user_id: int) -> ResponseReturnValue:
     return _state_change(user_id, active=True)
 
 
 @bp.route("/<int:user_id>/reset-password", methods=["GET", "POST"])
 @roles_required("admin")
-def reset_password(user_id: int):
+def reset_password(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if not _confirmed():
         return render_template("admin/user_confirm.html", user=user, action="reset")
@@ -215,7 +216,7 @@ def reset_password(user_id: int):
 
 @bp.post("/<int:user_id>/tokens")
 @roles_required("admin")
-def create_token(user_id: int):
+def create_token(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = TokenForm()
     if not form.validate_on_submit():
@@ -232,7 +233,7 @@ def create_token(user_id: int):
 
 @bp.route("/<int:user_id>/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @roles_required("admin")
-def revoke_token(user_id: int, token_id: int):
+def revoke_token(user_id: int, token_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     token = next((t for t in users.list_tokens(user.email) if t.id == token_id), None)
     if token is None:

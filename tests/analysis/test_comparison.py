@@ -108,7 +108,7 @@ def test_families():
 def test_targets_and_progress():
     df = make_rows()
     out = compare_cycles(df, "2024", "2025", targets={"C-07": 50.0}).set_index("question")
-    for q, row in out.iterrows():
+    for _q, row in out.iterrows():
         assert row.target == 50.0
         assert row.target_status == ("met" if row.pct_cycle_low >= 50 else "not met" if row.pct_cycle_high < 50 else "inconclusive")
         assert_allclose(row.target_gap, row.pct_cycle - 50)

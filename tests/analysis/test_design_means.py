@@ -210,7 +210,7 @@ def test_change_of_raked_means_between_cycles(raked_city_cycles):
 
 def test_calibration_must_be_the_raking_that_made_the_weights(apiclus1_design, rclus1):
     c = apiclus1_design
-    with pytest.raises(ValueError, match="weights differ from calibration.weights"):
+    with pytest.raises(ValueError, match=r"weights differ from calibration\.weights"):
         mean_ci(c.api00, c.pw, fpc=c.fpc, clusters=c.dnum, calibration=rclus1)
     with pytest.raises(TypeError, match="calibration must be the RakeResult"):
         mean_ci(c.api00, fpc=c.fpc, clusters=c.dnum, calibration=c.pw)

@@ -40,7 +40,6 @@ def test_lmg_two_predictors_closed_form():
 
 
 def test_uncorrelated_drivers_get_their_squared_correlation():
-    n = 8
     # orthogonal, centred design columns (a 2^3 factorial)
     a = np.array([-1, 1, -1, 1, -1, 1, -1, 1], float)
     b = np.array([-1, -1, 1, 1, -1, -1, 1, 1], float)

@@ -57,7 +57,7 @@ def test_bounds_respected_or_reported():
     frame = sample_frame()
     res = rake(frame, {"age": AGE, "district": DISTRICT}, weights=np.full(len(frame), 250.0), bounds=(0.5, 2.0))
     lo, hi = res.factor_range
-    assert 0.5 - 1e-12 <= lo and hi <= 2.0 + 1e-12
+    assert lo >= 0.5 - 1e-12 and hi <= 2.0 + 1e-12
     assert res.converged
     with pytest.raises(ValueError, match="did not converge"):
         rake(frame, {"age": {"18-34": 0.7, "35-64": 0.2, "65+": 0.1}}, bounds=(0.9, 1.1))

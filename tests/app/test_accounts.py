@@ -209,9 +209,8 @@ def test_the_common_password_list_is_bundled_with_its_source():
 
 
 def test_services_refuse_a_weak_password(app):
-    with app.app_context():
-        with pytest.raises(users.UserError) as caught:
-            users.create_user("eva@example.org", "qwertyuiopasdfgh", "evaluator")
+    with app.app_context(), pytest.raises(users.UserError) as caught:
+        users.create_user("eva@example.org", "qwertyuiopasdfgh", "evaluator")
     assert caught.value.field == "password" and caught.value.code == "common"
 
 

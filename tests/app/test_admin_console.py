@@ -103,7 +103,7 @@ def test_the_programme_at_a_glance(app, client, admin, open_cycle, staff_token):
         db.session.execute(db.update(Cycle).where(Cycle.code == "2025").values(
             state="closed", opens_on=db.func.date("2000-01-01")))
         db.session.commit()
-        kiosk, _code = kiosks.create_kiosk("Tablette du hall", "Hall", [], kiosks.KioskSettings(), "2468")
+        _kiosk, _code = kiosks.create_kiosk("Tablette du hall", "Hall", [], kiosks.KioskSettings(), "2468")
         db.session.execute(db.update(kiosks.Kiosk).values(token_hash="x" * 64, enrolled_at=db.func.now()))
         db.session.commit()
     _respond(client)

@@ -59,7 +59,9 @@ def test_the_command_reports_the_same_errors(tmp_path, runner):
     path.write_text(THREE_ERRORS, encoding="utf-8")
     result = runner.invoke(args=["questionnaires", "check", str(path)])
     assert result.exit_code == 1
-    expected = [str(issue) for issue in pytest.raises(qn.DefinitionError, qn.load_file, path).value.errors]
+    with pytest.raises(qn.DefinitionError) as caught:
+        qn.load_file(path)
+    expected = [str(issue) for issue in caught.value.errors]
     for line in expected:
         assert line in result.output
 

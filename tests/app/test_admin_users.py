@@ -233,7 +233,7 @@ def test_the_audit_page_filters_by_user_action_and_dates_and_pages(app, database
 
 
 def test_downloads_are_audited(app, people, open_cycle):
-    user_id, token = people
+    _user_id, token = people
     bearer = {"Authorization": f"Bearer {token}"}
     app.test_client().get("/api/v1/export/comptoir.csv?cycle=2026", headers=bearer)
     eva = app.test_client()

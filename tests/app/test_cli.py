@@ -1,7 +1,6 @@
 """The command line of design.md, through Flask's CLI runner."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Questionnaire, QuestionnaireVersion, Response, User

@@ -219,7 +219,7 @@ def test_the_export_is_k_anonymous_shuffled_and_masked(app, evaluator, make_user
     from openpyxl import load_workbook
     workbook = load_workbook(io.BytesIO(evaluator.get(f"/exports/comptoir.xlsx?cycle={CYCLE}").data))
     codebook = [[c.value for c in row] for row in workbook.worksheets[-1].iter_rows()]
-    assert any(r[1] == "site" and "autre" in str(r[4]).lower() or r[1] == "site" and "other" in str(r[4])
+    assert any((r[1] == "site" and "autre" in str(r[4]).lower()) or (r[1] == "site" and "other" in str(r[4]))
                for r in codebook)
     # the unprotected export: admins only, audited
     assert evaluator.get(f"/admin/exports/comptoir.csv?cycle={CYCLE}").status_code == 403

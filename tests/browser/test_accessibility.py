@@ -79,7 +79,7 @@ def test_the_kiosk_screens_have_no_wcag_21_aa_violation(page, server, make_kiosk
     audit = Audit(page, touch=True)
     # A long inactivity timeout, so that slow audits never bring the warning in the middle
     # (the warning has a test of its own).
-    site, code = make_kiosk(questionnaires=("comptoir", "borne"), inactivity_timeout_s=600, min_interval_s=30)
+    _site, code = make_kiosk(questionnaires=("comptoir", "borne"), inactivity_timeout_s=600, min_interval_s=30)
     page.goto(server.url + "/kiosk/")
     page.wait_for_selector("#enroll-code")
     audit.check("enrollment")

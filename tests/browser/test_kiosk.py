@@ -1,6 +1,7 @@
 """The kiosk in a real Chromium: by touch, offline, through server failures, across reloads."""
 from __future__ import annotations
 
+import itertools
 import datetime as dt
 import re
 import time
@@ -144,7 +145,7 @@ def test_nothing_is_lost_or_duplicated_when_the_server_dies_mid_sync_or_a_reply_
     # delay measured here (c = 1.2 s) is at least twice the first (c = 300 ms).
     failed = attempts[2:]  # the attempts after the one that killed the server
     assert len(failed) >= 4 and all(len(batch) == 5 for batch in batches)
-    gaps = [b - a for a, b in zip(failed, failed[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(failed)]
     assert gaps[2] > 1.5 * gaps[0], gaps
     server.start()
     expect(page.locator("#kiosk-status")).to_have_attribute("data-backlog", "0", timeout=20000)
@@ -162,7 +163,7 @@ def test_nothing_is_lost_or_duplicated_when_the_server_dies_mid_sync_or_a_reply_
             route.fulfill(response=response)
 
     page.route("**/api/v1/responses/batch", drop_reply_after_commit)
-    for number in range(3):
+    for _ in range(3):
         answer_borne(page, rating=5)
     expect(page.locator("#kiosk-status")).to_have_attribute("data-backlog", "0", timeout=20000)
     page.unroute("**/api/v1/responses/batch")

@@ -1,2 +1,2 @@
 """The JSON API suite, run against PostgreSQL (fixtures in tests/postgres/conftest.py)."""
-from tests.app.test_api import *  # noqa: F401,F403  (the same tests, another database)
+from tests.app.test_api import *  # noqa: F403  (the same tests, another database)

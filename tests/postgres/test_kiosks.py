@@ -1,2 +1,2 @@
 """The kiosk suite (enrollment, tokens, staff pages, imports), run against PostgreSQL."""
-from tests.app.test_kiosks import *  # noqa: F401,F403  (the same tests, another database)
+from tests.app.test_kiosks import *  # noqa: F403  (the same tests, another database)

@@ -35,7 +35,10 @@ def _order_statistic_ci(values):
     return [x[k - 1], x[n - k]]
 
 
-def _wilson(count, n, z=stats.norm.isf(0.025)):
+Z_95 = stats.norm.isf(0.025)
+
+
+def _wilson(count, n, z=Z_95):
     p = count / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
