@@ -185,10 +185,11 @@ def unlock():
         return json_error(400, 'The body must be {"pin": "<staff PIN>"}.', {"pin": "is required"})
     verdict = kiosk_pins.check_pin(g.kiosk, payload["pin"])
     if verdict.retry_after is not None:
-        response, status = json_error(429, "Too many wrong PINs: this kiosk is locked for a while.",
-                                      {"pin": f"locked for {verdict.retry_after} s"})
+        response = jsonify({"error": "Too many wrong PINs: this kiosk is locked for a while.",
+                            "errors": {"pin": f"locked for {verdict.retry_after} s"},
+                            "retry_after": verdict.retry_after})
         response.headers["Retry-After"] = str(verdict.retry_after)
-        return response, status
+        return response, 429
     if not verdict.accepted:
         return json_error(403, "Wrong PIN.", {"pin": "wrong PIN"})
     return "", 204
