@@ -272,7 +272,7 @@ def test_staff_save_the_queue_to_a_file_that_the_import_command_accepts(page, co
     answer_borne(page, rating=5, comment="à transmettre")
     answer_borne(page, rating=1)
     page.locator("#staff-button").tap()
-    page.fill("#pin-input", "1111")
+    page.fill("#pin-input", "111111")
     page.locator("#pin-dialog button[type=submit]").tap()
     expect(page.locator("#pin-error")).to_have_text("NIP incorrect.")
     page.fill("#pin-input", PIN)  # checked offline against the verifier
