@@ -319,5 +319,5 @@ def health(now: dt.datetime | None = None) -> list[tuple[str, list[KioskHealth]]
         silent = state == "active" and (since is None or since > limit)
         by_site.setdefault(kiosk.site, []).append(KioskHealth(
             kiosk, state, silent, since, state != "revoked" and kiosk_pins.under_guessing(kiosk),
-            kiosk_pins.locked_until(kiosk, now), kiosk_pins.short_pin(kiosk)))
+            kiosk_pins.locked_until(kiosk), kiosk_pins.short_pin(kiosk)))
     return list(by_site.items())
