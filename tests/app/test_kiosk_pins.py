@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 
@@ -99,6 +100,26 @@ def test_the_count_lives_in_the_database_so_every_worker_sees_the_lockout(app, c
     assert unlock(other_worker, headers, PIN).status_code == 429
 
 
+def test_parallel_guesses_cannot_slip_past_the_lockout(app, tablet, clock):
+    kiosk_id, headers = tablet
+    statuses = []
+    barrier = threading.Barrier(8)
+
+    def guess(n):
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(unlock(client, headers, f"80000{n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [403] * 5 + [429] * 3  # each guess counted before it is checked
+    with app.app_context():
+        assert db.session.get(Kiosk, kiosk_id).pin_failures == 5
+
+
 def test_wrong_pins_and_lockouts_are_audited_without_the_pin(app, client, tablet, clock):
     kiosk_id, headers = tablet
     for n in range(5):
@@ -154,13 +175,13 @@ def test_a_new_pin_has_six_digits_on_the_form_and_the_command(app, client, runne
     assert "6 to 12 digits. Staff enter it" in form
 
 
-def test_the_minimum_comes_from_the_settings_and_is_what_the_tablet_is_served(database_uri, tmp_path):
+def test_the_minimum_comes_from_the_settings_and_is_what_the_tablet_is_served(database_uri):
     app = make_app(database_uri, KIOSK_PIN_MIN_LENGTH=8)
     client = app.test_client()
     with app.app_context():
         with pytest.raises(kiosks.KioskError, match="must be 8 to 12 digits"):
             kiosks.create_kiosk("A", "B", [], kiosks.KioskSettings(), PIN)
-        kiosk, code = kiosks.create_kiosk("A", "B", [], kiosks.KioskSettings(), "24681357")
+        _kiosk, code = kiosks.create_kiosk("A", "B", [], kiosks.KioskSettings(), "24681357")
     served = client.post("/api/v1/kiosks/enroll", json={"code": code}).get_json()["pin"]
     assert served["min_length"] == 8 and served["max_length"] == 12
     assert served["attempts"] == app.config["KIOSK_PIN_ATTEMPTS"]
