@@ -96,8 +96,10 @@ def test_the_count_lives_in_the_database_so_every_worker_sees_the_lockout(app, c
     _id, headers = tablet
     for _ in range(5):
         unlock(client, headers, "999999")
-    other_worker = make_app(database_uri).test_client()
-    assert unlock(other_worker, headers, PIN).status_code == 429
+    other = make_app(database_uri)
+    assert unlock(other.test_client(), headers, PIN).status_code == 429
+    with other.app_context():
+        db.engine.dispose()
 
 
 def test_parallel_guesses_cannot_slip_past_the_lockout(app, tablet, clock):
@@ -189,6 +191,8 @@ def test_the_minimum_comes_from_the_settings_and_is_what_the_tablet_is_served(da
     assert served["offline_hours"] == app.config["KIOSK_OFFLINE_UNLOCK_HOURS"]
     assert served["offline"]["iterations"] == app.config["KIOSK_PIN_ITERATIONS"]
     assert kiosk_pins.verifier_accepts(served["offline"], "24681357")
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_the_default_verifier_costs_what_the_benchmark_measured():
