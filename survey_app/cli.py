@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
-from .services import audit, catalogue, cycles, demo, followups, imports, invitations, kiosks, users
+from .services import audit, catalogue, cycles, demo, followups, imports, invitations, kiosk_pins, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
@@ -260,7 +260,7 @@ def audit_list(since, email):
 @click.option("--site", required=True, help="Where the kiosk stands, e.g. 'Bureau d'arrondissement Ahuntsic'.")
 @click.option("--questionnaire", "questionnaire_ids", multiple=True, metavar="ID",
               help="A questionnaire offered on this kiosk (repeatable; default: every kiosk questionnaire).")
-@click.option("--pin", help="The staff PIN (4 to 8 digits) that leaves kiosk mode; default: a random one, printed.")
+@click.option("--pin", help="The staff PIN that leaves kiosk mode (digits, at least SERVIR_KIOSK_PIN_MIN_LENGTH: 6 by default); default: a random one, printed.")
 @click.option("--inactivity", type=int, default=90, show_default=True,
               help="Seconds without a touch before the kiosk asks whether the citizen is still there.")
 @click.option("--keep-partial/--discard-partial", default=False, show_default=True,
@@ -272,7 +272,7 @@ def audit_list(since, email):
 def kiosks_enroll(name, site, questionnaire_ids, pin, inactivity, keep_partial, min_interval, thanks_seconds):
     """Create a kiosk and print its one-time enrollment code (the last word of the output)."""
     generated = pin is None
-    pin = kiosks.generate_pin() if generated else pin
+    pin = kiosk_pins.generate_pin() if generated else pin
     settings = kiosks.KioskSettings(inactivity, keep_partial, min_interval, thanks_seconds)
     try:
         kiosk, code = kiosks.create_kiosk(name, site, questionnaire_ids, settings, pin, actor="cli")

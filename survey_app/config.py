@@ -134,6 +134,19 @@ DEFAULTS = {
     # (doubling from the first to the second, with jitter).
     "KIOSK_SYNC_BATCH_SIZE": 25,
     "KIOSK_SYNC_BACKOFF_MS": (1000, 300000),
+    # The kiosk's staff PIN. New PINs have at least this many digits (older, shorter PINs keep
+    # working online until changed, and never unlock offline).
+    "KIOSK_PIN_MIN_LENGTH": 6,
+    # Wrong PINs in a row before the first lockout; the lockout then lasts the first number
+    # of minutes, doubling at each further wrong PIN up to the second (never permanent).
+    "KIOSK_PIN_ATTEMPTS": 5,
+    "KIOSK_PIN_LOCK_MINUTES": (1, 60),
+    # PBKDF2-SHA256 iterations of the offline verifier the tablet keeps: measured by
+    # bench/pin.py: every 6-digit PIN takes about 3 days of one core, an unlock about 1 s.
+    "KIOSK_PIN_ITERATIONS": 1_500_000,
+    # The tablet checks the PIN offline only this long after its last contact with the server;
+    # after that only the server can unlock it.
+    "KIOSK_OFFLINE_UNLOCK_HOURS": 72,
     # The public address printed on posters and in invitation links (SERVIR_BASE_URL), e.g.
     # "https://sondage.ville.example"; unset: the address the request came in on.
     "BASE_URL": None,

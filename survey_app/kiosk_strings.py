@@ -78,6 +78,8 @@ STRINGS = {
     "cancel": _l("Cancel"),
     "pin_wrong": _l("Wrong PIN."),
     "pin_locked": _l("Too many attempts. Try again in %(seconds)s s."),
+    "pin_locked_minutes": _l("Too many attempts. Try again in %(minutes)s min."),
+    "pin_offline_expired": _l("This tablet has been offline too long to check the PIN itself. Connect it to the network."),
     "pin_unavailable": _l("The PIN cannot be checked: this tablet has no PIN yet. Connect it to the network."),
     # Staff panel.
     "staff_title": _l("Staff panel"),

@@ -342,10 +342,17 @@ class Kiosk(db.Model):
     min_interval_s: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # How long the thank-you screen stays before the kiosk resets for the next citizen.
     thanks_seconds: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
-    # The staff PIN that leaves kiosk mode: argon2id for checks on the server, and a PBKDF2
-    # verifier the tablet can check offline (a PIN is a speed bump, not a strong secret).
+    # The staff PIN that leaves kiosk mode: argon2id for checks on the server, and a costly
+    # PBKDF2 verifier the tablet can check offline (README: "Kiosk PIN: threat model").
     staff_pin_hash: Mapped[str | None] = mapped_column(String(200))
     staff_pin_verifier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Digits in the staff PIN; NULL for a PIN set before the length was kept (old 4-digit rule).
+    staff_pin_length: Mapped[int | None] = mapped_column(Integer)
+    # Wrong PINs in a row (counted here so the lockout holds across workers and servers), the
+    # last one's time, and the end of the current lockout (services/kiosks.py: PinLockout).
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class PaperBatch(db.Model):

@@ -28,6 +28,7 @@ class Overview:
     open_cycle: Cycle | None
     responses_by_channel: dict[str, int]
     silent_kiosks: list[kiosks.KioskHealth]
+    guessed_kiosks: list[kiosks.KioskHealth]  # wrong PINs in a row: someone may be guessing
     previous_cycle: Cycle | None
     since: dt.datetime | None
     changed: list[ChangedQuestionnaire]
@@ -51,7 +52,9 @@ def programme_overview() -> Overview:
             db.select(Response.channel, func.count()).where(Response.cycle_id == current.id)
             .group_by(Response.channel)
         ).all())
-    silent = [entry for _site, entries in kiosks.health() for entry in entries if entry.silent]
+    every_kiosk = [entry for _site, entries in kiosks.health() for entry in entries]
+    silent = [entry for entry in every_kiosk if entry.silent]
+    guessed = [entry for entry in every_kiosk if entry.pin_alert]
     # The previous cycle: the latest one started before the open cycle (or the latest of all).
     ordered = sorted((c for c in cycles.list_cycles() if c.state != "draft"), key=_started)
     before = [c for c in ordered if current is None or (c.id != current.id and _started(c) <= _started(current))]
@@ -71,4 +74,4 @@ def programme_overview() -> Overview:
     drafts = list(db.session.execute(
         db.select(Questionnaire).where(Questionnaire.draft_version_id.is_not(None)).order_by(Questionnaire.id)
     ).scalars())
-    return Overview(current, counts, silent, previous, since, changed, drafts)
+    return Overview(current, counts, silent, guessed, previous, since, changed, drafts)

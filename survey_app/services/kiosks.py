@@ -3,34 +3,29 @@
 A kiosk is created by staff (page or ``flask kiosks enroll``) with a one-time enrollment code.
 The tablet exchanges the code for a device token; only hashes of both are stored. Every
 later request of the tablet carries the token as a bearer token. Revoking a kiosk refuses its
-token and its code at once.
+token and its code at once. The staff PIN has its own module, :mod:`.kiosk_pins`.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterable
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import update
 
-from ..credentials import hash_token, new_token, password_hasher
+from ..credentials import hash_token, new_token
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Kiosk, utcnow
-from . import audit, catalogue
+from . import audit, catalogue, kiosk_pins
 from .submissions import Submitter
 
 # No 0/O, 1/I/L: a code is read on one screen and typed on another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 31**12, about 2**59: far beyond guessing within a code's lifetime
-PIN_ITERATIONS = 150_000
 
 SETTING_RANGES = {
     "inactivity_timeout_s": (5, 3600),
@@ -72,7 +67,7 @@ class KioskSettings:
                    kiosk.thanks_seconds)
 
 
-# --- codes, tokens and PINs -------------------------------------------------------------------
+# --- codes and tokens -------------------------------------------------------------------
 
 def new_enrollment_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -86,38 +81,6 @@ def normalize_code(code: str) -> str:
 
 def _code_hash(code: str) -> str:
     return hash_token(normalize_code(code))
-
-
-def valid_pin(pin: str) -> bool:
-    return isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8
-
-
-def pin_verifier(pin: str, salt: bytes | None = None, iterations: int = PIN_ITERATIONS) -> dict[str, Any]:
-    """A PBKDF2-SHA256 verifier the tablet checks offline with Web Crypto."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return {
-        "algorithm": "PBKDF2-SHA256",
-        "iterations": iterations,
-        "salt": base64.b64encode(salt).decode(),
-        "hash": base64.b64encode(digest).decode(),
-    }
-
-
-def verifier_accepts(verifier: dict[str, Any], pin: str) -> bool:
-    salt = base64.b64decode(verifier["salt"])
-    expected = base64.b64decode(verifier["hash"])
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, int(verifier["iterations"]))
-    return hmac.compare_digest(digest, expected)
-
-
-def _set_pin(kiosk: Kiosk, pin: str) -> None:
-    kiosk.staff_pin_hash = password_hasher.hash(pin)
-    kiosk.staff_pin_verifier = pin_verifier(pin)
-
-
-def generate_pin() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
 
 
 # --- look-ups -----------------------------------------------------------------------------------
@@ -157,7 +120,7 @@ def offered_questionnaires(kiosk: Kiosk) -> list[str]:
 
 
 def config_for(kiosk: Kiosk) -> dict[str, Any]:
-    """What a tablet needs to run offline: identity, questionnaires, settings, PIN verifier."""
+    """What a tablet needs to run offline: identity, questionnaires, settings, PIN rule."""
     settings = KioskSettings.of(kiosk)
     return {
         "kiosk": {"id": kiosk.id, "name": kiosk.name},
@@ -169,7 +132,7 @@ def config_for(kiosk: Kiosk) -> dict[str, Any]:
             "min_interval": settings.min_interval_s,
             "thanks_seconds": settings.thanks_seconds,
         },
-        "pin": kiosk.staff_pin_verifier,
+        "pin": kiosk_pins.rule_for(kiosk),
     }
 
 
@@ -197,8 +160,8 @@ def _check(name: str, site: str, questionnaire_ids: Iterable[str], settings: Kio
     if pin is None:
         if pin_required:
             errors["pin"] = "is required"
-    elif not valid_pin(pin):
-        errors["pin"] = "must be 4 to 8 digits"
+    elif kiosk_pins.pin_error(pin):
+        errors["pin"] = kiosk_pins.pin_error(pin)
     if errors:
         raise KioskError(errors)
     return name, site, chosen
@@ -223,7 +186,7 @@ def create_kiosk(name: str, site: str, questionnaire_ids: Iterable[str] = (),
             backlog=0,
         )
         assert pin is not None  # _check() requires it
-        _set_pin(kiosk, pin)
+        kiosk_pins.set_pin(kiosk, pin)
         db.session.add(kiosk)
         db.session.flush()
         _audit(actor, "kiosk_created", kiosk, site=site)
@@ -245,7 +208,7 @@ def update_kiosk(kiosk_id: int, name: str, site: str, questionnaire_ids: Iterabl
         kiosk.min_interval_s = settings.min_interval_s
         kiosk.thanks_seconds = settings.thanks_seconds
         if pin is not None:
-            _set_pin(kiosk, pin)
+            kiosk_pins.set_pin(kiosk, pin)
         _audit(actor, "kiosk_updated", kiosk, pin_changed=pin is not None)
     return kiosk
 
@@ -328,19 +291,6 @@ def record_contact(kiosk: Kiosk) -> None:
         )
 
 
-def check_pin(kiosk: Kiosk, pin: Any) -> bool:
-    """Check the staff PIN that leaves kiosk mode; each attempt is audited."""
-    accepted = False
-    if isinstance(pin, str) and kiosk.staff_pin_hash:
-        try:
-            accepted = password_hasher.verify(kiosk.staff_pin_hash, pin)
-        except (VerificationError, InvalidHashError):
-            accepted = False
-    with write_transaction():
-        _audit(f"kiosk:{kiosk.id}", "kiosk_unlocked" if accepted else "kiosk_unlock_refused", kiosk)
-    return accepted
-
-
 # --- health ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -349,6 +299,9 @@ class KioskHealth:
     state: str  # "active", "awaiting" (not enrolled yet) or "revoked"
     silent: bool  # active but no contact for longer than KIOSK_SILENT_AFTER_MINUTES
     silent_for: dt.timedelta | None
+    pin_alert: bool  # wrong PINs in a row enough to lock it: someone may be guessing
+    pin_locked_until: dt.datetime | None
+    short_pin: bool  # set under the old 4-digit rule: works online only until changed
 
 
 def health(now: dt.datetime | None = None) -> list[tuple[str, list[KioskHealth]]]:
@@ -366,5 +319,7 @@ def health(now: dt.datetime | None = None) -> list[tuple[str, list[KioskHealth]]
             state = "active"
         since = now - kiosk.last_seen_at if kiosk.last_seen_at else None
         silent = state == "active" and (since is None or since > limit)
-        by_site.setdefault(kiosk.site, []).append(KioskHealth(kiosk, state, silent, since))
+        by_site.setdefault(kiosk.site, []).append(KioskHealth(
+            kiosk, state, silent, since, state != "revoked" and kiosk_pins.under_guessing(kiosk),
+            kiosk_pins.locked_until(kiosk), kiosk_pins.short_pin(kiosk)))
     return list(by_site.items())

@@ -27,7 +27,7 @@ from flask_babel import force_locale
 from .. import __version__
 from ..auth import bearer_token
 from ..kiosk_strings import LANGUAGE_NAMES, STRINGS
-from ..services import kiosks
+from ..services import kiosk_pins, kiosks
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 api_bp = Blueprint("kiosk_api", __name__, url_prefix="/api/v1/kiosks")
@@ -180,10 +180,18 @@ def heartbeat() -> ResponseReturnValue:
 @api_bp.post("/unlock")
 @kiosk_required
 def unlock() -> ResponseReturnValue:
-    """Check the staff PIN (the tablet checks it itself when it is offline)."""
+    """Check the staff PIN (the tablet checks it itself when it is offline); wrong PINs lock
+    the kiosk out for a growing while (429 with Retry-After, the PIN not checked)."""
     payload = _json_object()
     if payload is None or not isinstance(payload.get("pin"), str):
         return json_error(400, 'The body must be {"pin": "<staff PIN>"}.', {"pin": "is required"})
-    if not kiosks.check_pin(g.kiosk, payload["pin"]):
+    verdict = kiosk_pins.check_pin(g.kiosk, payload["pin"])
+    if verdict.retry_after is not None:
+        response = jsonify({"error": "Too many wrong PINs: this kiosk is locked for a while.",
+                            "errors": {"pin": f"locked for {verdict.retry_after} s"},
+                            "retry_after": verdict.retry_after})
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response, 429
+    if not verdict.accepted:
         return json_error(403, "Wrong PIN.", {"pin": "wrong PIN"})
     return "", 204

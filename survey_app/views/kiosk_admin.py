@@ -13,12 +13,17 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from ..auth import request_user, roles_required
 from ..forms import MultiCheckboxField
 from ..i18n import localized
-from ..services import catalogue, kiosks
+from ..services import catalogue, kiosk_pins, kiosks
 
 bp = Blueprint("kiosk_admin", __name__, url_prefix="/admin/kiosks")
 
 STAFF_ROLES = ("admin", "staff")
-PIN_RULE = Regexp(r"^\d{4,8}$", message=_l("The PIN is 4 to 8 digits."))
+
+
+def _pin_rule() -> Regexp:
+    """The PIN's length from the settings (SERVIR_KIOSK_PIN_MIN_LENGTH), as the service checks it."""
+    low, high = kiosk_pins.min_length(), kiosk_pins.PIN_MAX_LENGTH
+    return Regexp(rf"^\d{{{low},{high}}}$", message=_("The PIN is %(min)s to %(max)s digits.", min=low, max=high))
 
 
 def _seconds(label, low: int, high: int, default: int, description):
@@ -53,8 +58,7 @@ class KioskForm(FlaskForm):
     thanks_seconds = _seconds(
         _l("Thank-you screen duration"), 2, 60, 8,
         _l("Seconds before the kiosk resets for the next person."))
-    pin = PasswordField(_l("Staff PIN"), validators=[PIN_RULE],
-                        description=_l("4 to 8 digits. Staff enter it to leave kiosk mode."),
+    pin = PasswordField(_l("Staff PIN"),
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
     pin_confirm = PasswordField(
         _l("Staff PIN, again"),
@@ -86,7 +90,9 @@ def _form(kiosk=None, pin_required: bool = True) -> KioskForm:
         for row in kiosks.kiosk_questionnaires()
     ]
     # The PIN is required for a new kiosk; on the settings page an empty PIN keeps the old one.
-    form.pin.validators = [DataRequired(message=_l("Choose a staff PIN.")) if pin_required else Optional(), PIN_RULE]
+    form.pin.validators = [DataRequired(message=_l("Choose a staff PIN.")) if pin_required else Optional(), _pin_rule()]
+    form.pin.description = _("%(min)s to %(max)s digits. Staff enter it to leave kiosk mode.",
+                             min=kiosk_pins.min_length(), max=kiosk_pins.PIN_MAX_LENGTH)
     return form
 
 
@@ -120,6 +126,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "admin/kiosks.html", sites=kiosks.health(),
         silent_after=current_app.config["KIOSK_SILENT_AFTER_MINUTES"],
+        pin_min_length=kiosk_pins.min_length(),
     )
 
 
@@ -161,7 +168,8 @@ def edit(kiosk_id: int) -> ResponseReturnValue:
                     name=form.name.data.strip()), "success")
             return redirect(url_for(".index"))
     status = 422 if form.errors else 200
-    return render_template("admin/kiosk_form.html", form=form, kiosk=kiosk), status
+    return render_template("admin/kiosk_form.html", form=form, kiosk=kiosk,
+                           short_pin=kiosk_pins.short_pin(kiosk), pin_min_length=kiosk_pins.min_length()), status
 
 
 @bp.post("/<int:kiosk_id>/code")

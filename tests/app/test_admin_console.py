@@ -103,7 +103,7 @@ def test_the_programme_at_a_glance(app, client, admin, open_cycle, staff_token):
         db.session.execute(db.update(Cycle).where(Cycle.code == "2025").values(
             state="closed", opens_on=db.func.date("2000-01-01")))
         db.session.commit()
-        _kiosk, _code = kiosks.create_kiosk("Tablette du hall", "Hall", [], kiosks.KioskSettings(), "2468")
+        _kiosk, _code = kiosks.create_kiosk("Tablette du hall", "Hall", [], kiosks.KioskSettings(), "246813")
         db.session.execute(db.update(kiosks.Kiosk).values(token_hash="x" * 64, enrolled_at=db.func.now()))
         db.session.commit()
     _respond(client)
@@ -167,7 +167,7 @@ def test_hostile_names_come_out_escaped_on_every_page_report_and_export(app, adm
         commitments.update_commitment(1, commitments.CommitmentData(
             code="C-90", unit_id=unit.id, title_fr=XSS, title_en=XSS, norm_fr=XSS, norm_en=XSS))
         cycles.create_cycle("X1", XSS, XSS)
-        kiosks.create_kiosk(XSS, XSS, [], kiosks.KioskSettings(), "2468")
+        kiosks.create_kiosk(XSS, XSS, [], kiosks.KioskSettings(), "246813")
         # The report and exports name commitments as the definitions do: one typed in the editor.
         text = (DEFINITIONS / "comptoir.yaml").read_text(encoding="utf-8").replace(
             'title: {fr: "Vous servir au comptoir en moins de 15 minutes"',

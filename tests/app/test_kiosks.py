@@ -16,7 +16,7 @@ import pytest
 from survey_app.auth import hash_token
 from survey_app.extensions import db
 from survey_app.models import Answer, AuditEvent, Kiosk, Response, utcnow
-from survey_app.services import kiosks
+from survey_app.services import kiosk_pins, kiosks
 from survey_app.views import kiosk as kiosk_views
 from tests.conftest import PASSWORD
 
@@ -42,7 +42,7 @@ def bearer(token: str) -> dict:
 @pytest.fixture
 def new_kiosk(app):
     """Create a kiosk; returns (kiosk id, one-time code)."""
-    def make(name="Comptoir 1", site="Ahuntsic", questionnaires=("comptoir",), pin="2468", **settings):
+    def make(name="Comptoir 1", site="Ahuntsic", questionnaires=("comptoir",), pin="246813", **settings):
         with app.app_context():
             kiosk, code = kiosks.create_kiosk(name, site, questionnaires,
                                               kiosks.KioskSettings(**settings), pin)
@@ -83,7 +83,7 @@ def login(client, email):
 
 def test_cli_enroll_prints_the_one_time_code_last_and_stores_only_hashes(app, runner):
     result = runner.invoke(args=["kiosks", "enroll", "Comptoir des permis", "--site", "Ahuntsic",
-                                 "--questionnaire", "comptoir", "--pin", "13579"])
+                                 "--questionnaire", "comptoir", "--pin", "135790"])
     assert result.exit_code == 0, result.output
     code = result.output.split()[-1]
     assert len(kiosks.normalize_code(code)) == 12
@@ -93,9 +93,9 @@ def test_cli_enroll_prints_the_one_time_code_last_and_stores_only_hashes(app, ru
         assert kiosk.questionnaire_ids == ["comptoir"]
         assert kiosk.enrollment_code_hash == hash_token(kiosks.normalize_code(code))
         assert kiosk.token_hash is None
-        assert kiosk.staff_pin_hash.startswith("$argon2id$") and "13579" not in kiosk.staff_pin_hash
-        assert kiosks.verifier_accepts(kiosk.staff_pin_verifier, "13579")
-        assert not kiosks.verifier_accepts(kiosk.staff_pin_verifier, "13578")
+        assert kiosk.staff_pin_hash.startswith("$argon2id$") and "135790" not in kiosk.staff_pin_hash
+        assert kiosk_pins.verifier_accepts(kiosk.staff_pin_verifier, "135790")
+        assert not kiosk_pins.verifier_accepts(kiosk.staff_pin_verifier, "135791")
 
 
 def test_cli_enroll_generates_a_pin_when_none_is_given_and_checks_its_input(app, runner):
@@ -105,7 +105,7 @@ def test_cli_enroll_generates_a_pin_when_none_is_given_and_checks_its_input(app,
     with app.app_context():
         kiosk = db.session.execute(db.select(Kiosk)).scalar_one()
         assert kiosk.questionnaire_ids == []  # every kiosk questionnaire
-        assert kiosks.verifier_accepts(kiosk.staff_pin_verifier, pin)
+        assert kiosk_pins.verifier_accepts(kiosk.staff_pin_verifier, pin)
     refused = runner.invoke(args=["kiosks", "enroll", "X", "--site", "Y", "--questionnaire", "cache",
                                   "--inactivity", "2"])
     assert refused.exit_code != 0
@@ -220,7 +220,7 @@ def test_a_revoked_token_is_refused_everywhere(app, client, enrolled, open_cycle
     assert batch.status_code == 401
     assert client.post("/api/v1/kiosks/heartbeat", json={"backlog": 1}, headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/kiosks/me", headers=bearer(token)).status_code == 401
-    assert client.post("/api/v1/kiosks/unlock", json={"pin": "2468"}, headers=bearer(token)).status_code == 401
+    assert client.post("/api/v1/kiosks/unlock", json={"pin": "246813"}, headers=bearer(token)).status_code == 401
     assert len(responses(app)) == 1  # what was stored before stays
 
 
@@ -230,21 +230,22 @@ def test_me_gives_settings_and_an_offline_pin_verifier_never_the_argon2_hash(app
     body = client.get("/api/v1/kiosks/me", headers=bearer(token)).get_json()
     assert body["settings"] == {"inactivity_timeout": 30, "keep_partial": True, "min_interval": 0,
                                 "thanks_seconds": 4}
-    assert body["pin"]["algorithm"] == "PBKDF2-SHA256" and body["pin"]["iterations"] >= 100_000
-    assert kiosks.verifier_accepts(body["pin"], "2468")
+    offline = body["pin"]["offline"]
+    assert offline["algorithm"] == "PBKDF2-SHA256" and offline["iterations"] == app.config["KIOSK_PIN_ITERATIONS"]
+    assert kiosk_pins.verifier_accepts(offline, "246813")
     assert "argon2" not in json.dumps(body)
     assert kiosk_row(app, kiosk_id).last_seen_at is not None
 
 
 def test_unlock_checks_the_staff_pin_and_audits_each_attempt(app, client, enrolled):
     kiosk_id, token = enrolled
-    assert client.post("/api/v1/kiosks/unlock", json={"pin": "0000"}, headers=bearer(token)).status_code == 403
-    assert client.post("/api/v1/kiosks/unlock", json={"pin": "2468"}, headers=bearer(token)).status_code == 204
+    assert client.post("/api/v1/kiosks/unlock", json={"pin": "000000"}, headers=bearer(token)).status_code == 403
+    assert client.post("/api/v1/kiosks/unlock", json={"pin": "246813"}, headers=bearer(token)).status_code == 204
     assert client.post("/api/v1/kiosks/unlock", json={}, headers=bearer(token)).status_code == 400
     with app.app_context():
         actions = [e.action for e in db.session.execute(
             db.select(AuditEvent).where(AuditEvent.actor == f"kiosk:{kiosk_id}").order_by(AuditEvent.id)).scalars()]
-    assert actions == ["kiosk_enrolled", "kiosk_unlock_refused", "kiosk_unlocked"]
+    assert actions == ["kiosk_enrolled", "kiosk_pin_failed", "kiosk_unlocked"]
 
 
 def test_kiosk_responses_carry_the_kiosk_site_and_stay_within_its_questionnaires(app, client, new_kiosk, open_cycle):
@@ -355,7 +356,7 @@ def test_staff_create_a_kiosk_and_see_its_code_once(app, client, make_user):
     response = client.post("/admin/kiosks/new", data={
         "name": "Comptoir 2", "site": "Rosemont", "questionnaires": ["comptoir"],
         "inactivity_timeout": "45", "keep_partial": "keep", "min_interval": "3",
-        "thanks_seconds": "5", "pin": "97531", "pin_confirm": "97531",
+        "thanks_seconds": "5", "pin": "975310", "pin_confirm": "975310",
     })
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -374,7 +375,7 @@ def test_staff_create_a_kiosk_and_see_its_code_once(app, client, make_user):
 
 
 @pytest.mark.parametrize("change,field", [
-    ({"pin": "12"}, "pin"), ({"pin_confirm": "97532"}, "pin_confirm"), ({"pin": "", "pin_confirm": ""}, "pin"),
+    ({"pin": "12"}, "pin"), ({"pin": "24681", "pin_confirm": "24681"}, "pin"), ({"pin_confirm": "975311"}, "pin_confirm"), ({"pin": "", "pin_confirm": ""}, "pin"),
     ({"inactivity_timeout": "2"}, "inactivity_timeout"), ({"min_interval": "-1"}, "min_interval"),
     ({"name": ""}, "name"), ({"questionnaires": ["cache"]}, "questionnaires"),
 ])
@@ -382,7 +383,7 @@ def test_the_kiosk_form_reports_errors_and_saves_nothing(app, client, make_user,
     make_user("admin@example.org", "admin")
     login(client, "admin@example.org")
     data = {"name": "Comptoir", "site": "Rosemont", "inactivity_timeout": "45", "keep_partial": "discard",
-            "min_interval": "3", "thanks_seconds": "5", "pin": "97531", "pin_confirm": "97531", **change}
+            "min_interval": "3", "thanks_seconds": "5", "pin": "975310", "pin_confirm": "975310", **change}
     response = client.post("/admin/kiosks/new", data=data)
     assert response.status_code == 422
     assert f'href="#{field}"' in response.get_data(as_text=True)
@@ -402,7 +403,7 @@ def test_staff_change_settings_and_keep_the_pin_when_left_empty(app, client, mak
     settings = client.get("/api/v1/kiosks/me", headers=bearer(token)).get_json()
     assert settings["settings"] == {"inactivity_timeout": 20, "keep_partial": True, "min_interval": 0,
                                     "thanks_seconds": 3}
-    assert kiosks.verifier_accepts(settings["pin"], "2468")
+    assert kiosk_pins.verifier_accepts(settings["pin"]["offline"], "246813")
     assert client.get("/admin/kiosks/999").status_code == 404
 
 

@@ -32,7 +32,7 @@ SLUG = "bureau-d-arrondissement-ahuntsic"
 @pytest.fixture
 def kiosk_site(app):
     with app.app_context():
-        kiosks.create_kiosk("Comptoir 1", SITE, ["comptoir"], kiosks.KioskSettings(), "2468")
+        kiosks.create_kiosk("Comptoir 1", SITE, ["comptoir"], kiosks.KioskSettings(), "246813")
     return SLUG
 
 

@@ -127,7 +127,7 @@ def test_the_kiosk_screens_have_no_wcag_21_aa_violation(page, server, make_kiosk
 
     page.locator("#staff-button").tap()
     audit.check("staff PIN")
-    page.fill("#pin-input", "0000")
+    page.fill("#pin-input", "000000")
     page.locator("#pin-dialog button[type=submit]").tap()
     expect(page.locator("#pin-error")).to_have_text("NIP incorrect.")
     audit.check("staff PIN, wrong")

@@ -273,7 +273,7 @@ def test_staff_save_the_queue_to_a_file_that_the_import_command_accepts(page, co
     answer_borne(page, rating=5, comment="à transmettre")
     answer_borne(page, rating=1)
     page.locator("#staff-button").tap()
-    page.fill("#pin-input", "1111")
+    page.fill("#pin-input", "111111")
     page.locator("#pin-dialog button[type=submit]").tap()
     expect(page.locator("#pin-error")).to_have_text("NIP incorrect.")
     page.fill("#pin-input", PIN)  # checked offline against the verifier
@@ -298,3 +298,25 @@ def test_staff_save_the_queue_to_a_file_that_the_import_command_accepts(page, co
     expect(page.locator("#kiosk-status")).to_have_attribute("data-backlog", "0", timeout=20000)
     rows = stored(server_app, site)
     assert len(rows) == 2 and queue_size(page) == 0
+
+
+def test_wrong_pins_lock_the_tablet_with_the_servers_rule_and_a_reload_does_not_clear_it(page, server, server_app, make_kiosk):
+    site, code = make_kiosk()
+    enroll(page, server, code)
+    page.locator("#staff-button").tap()
+    expect(page.locator("#pin-input")).to_have_attribute("maxlength", "12")  # the served rule
+    for attempt in range(5):
+        page.fill("#pin-input", f"90000{attempt}")
+        page.locator("#pin-dialog button[type=submit]").tap()
+        expect(page.locator("#pin-dialog button[type=submit]")).to_be_enabled()  # checked
+        expected = "NIP incorrect." if attempt < 4 else "Trop de tentatives. Réessayez dans 60 s."
+        expect(page.locator("#pin-error")).to_have_text(expected)
+    page.reload()
+    page.wait_for_selector("body[data-screen=welcome]")
+    page.locator("#staff-button").tap()
+    page.fill("#pin-input", PIN)  # the right PIN, refused until the lockout ends
+    page.locator("#pin-dialog button[type=submit]").tap()
+    expect(page.locator("#pin-error")).to_contain_text("Trop de tentatives.")
+    with server_app.app_context():
+        kiosk = db.session.execute(db.select(Kiosk).where(Kiosk.site == site)).scalar_one()
+        assert kiosk.pin_failures == 5 and kiosk.pin_locked_until is not None  # counted by the server

@@ -81,8 +81,9 @@ async function boot() {
   }
   registerServiceWorker();
   holdNavigation();
-  const [token, config, definitions, lastSubmitAt, lost, lastSync] = await Promise.all(
-    ["token", "config", "definitions", "lastSubmitAt", "authLost", "lastSync"].map((key) => device.store.get(key)));
+  const [token, config, definitions, lastSubmitAt, lost, lastSync, lastContact] = await Promise.all(
+    ["token", "config", "definitions", "lastSubmitAt", "authLost", "lastSync", "lastContact"].map((key) => device.store.get(key)));
+  device.lastContact = lastContact || null;
   device.token = token || null;
   device.config = config || null;
   device.definitions = definitions || {};

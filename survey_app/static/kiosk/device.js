@@ -20,7 +20,14 @@ export const device = {
   persisted: null,
   backlog: 0,
   rejected: 0,
+  lastContact: null,  // ms: the last reply from the server (the offline PIN check expires after it)
 };
+
+// The server answered: the offline PIN verifier may be used for another KIOSK_OFFLINE_UNLOCK_HOURS.
+export function noteContact() {
+  device.lastContact = Date.now();
+  if (device.store) device.store.set("lastContact", device.lastContact).catch(() => {});
+}
 
 // The questionnaires this kiosk offers and has a definition for.
 export function offered() {
@@ -50,6 +57,7 @@ export async function enroll(code) {
   const { token, ...config } = reply.data;
   const definitions = await fetchDefinitions(config.questionnaires, {});
   await device.store.setMany({ token, config, definitions, authLost: false });
+  noteContact();
   device.token = token;
   device.config = config;
   device.definitions = definitions;
@@ -87,6 +95,7 @@ export async function refreshFromServer() {
     return;
   }
   if (reply.status !== 200) return;
+  noteContact();
   const config = reply.data;
   const definitions = await fetchDefinitions(config.questionnaires, device.definitions);
   await device.store.setMany({ config, definitions });
@@ -105,6 +114,7 @@ export async function heartbeat() {
     const reply = await device.api.request("POST", URLS.heartbeat,
       { backlog: device.backlog, app_version: SETTINGS.appVersion }, { timeoutMs: 10000 });
     if (reply.status === 401) await authLost();
+    else if (reply.status === 204) noteContact();
   } catch (error) {
     // Offline: the next beat will tell.
   }

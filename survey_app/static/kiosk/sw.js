@@ -19,6 +19,7 @@ const ASSETS = [
   "../static/kiosk/dom.js",
   "../static/kiosk/i18n.js",
   "../static/kiosk/idle.js",
+  "../static/kiosk/pin_rules.js",
   "../static/kiosk/questions.js",
   "../static/kiosk/rules.js",
   "../static/kiosk/screen.js",

@@ -1,20 +1,33 @@
-// The staff PIN: checked by the server when it can be reached (it knows the current PIN), else
-// against the verifier the kiosk keeps (PBKDF2); five wrong PINs lock the dialog for a minute.
+// The staff PIN: checked by the server when it can be reached (it knows the current PIN and
+// counts wrong PINs for every worker: it answers 429 while the kiosk is locked out), else
+// against the verifier the kiosk keeps, for as long after the last contact as the server
+// allows. Wrong PINs lock the dialog for the server's growing delay (pin_rules.js).
 import { el } from "../dom.js";
-import { URLS, device } from "../device.js";
+import { URLS, device, noteContact } from "../device.js";
 import { t } from "../i18n.js";
+import { lockMs, offlineState, pinRule, pinShapeOk, verifierAccepts, withoutVerifier } from "../pin_rules.js";
 import { closeDialogs, openDialog } from "../screen.js";
 import { showStaff } from "./staff.js";
 
-const PIN_ATTEMPTS = 5;
-const PIN_LOCK_MS = 60000;
-let failures = 0;
-let lockedUntil = 0;
+// Kept in IndexedDB, so that reloading the page does not clear a lockout.
+let lock = null;
+
+async function loadLock() {
+  if (lock === null) lock = (await device.store.get("pinLock")) || { failures: 0, lockedUntil: 0 };
+  return lock;
+}
+
+async function saveLock(failures, lockedUntil) {
+  lock = { failures, lockedUntil };
+  await device.store.set("pinLock", lock);
+}
 
 export function askPin() {
+  const rule = pinRule(device.config);
   const input = el("input", {
     id: "pin-input", type: "password", inputmode: "numeric", autocomplete: "off",
-    maxlength: "8", class: "field-pin", "aria-describedby": "pin-error",
+    class: "field-pin", "aria-describedby": "pin-error",
+    ...(rule ? { maxlength: String(rule.max_length) } : {}),
   });
   const error = el("p", { id: "pin-error", class: "form-error", role: "alert" });
   const submit = el("button", { type: "submit", class: "button-primary button-big", form: "pin-form" }, t("pin_submit"));
@@ -42,48 +55,58 @@ export function askPin() {
   return dialog;
 }
 
-async function localPinCheck(pin) {
-  const verifier = device.config && device.config.pin;
-  if (!verifier || !crypto.subtle) return null;
-  const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(pin), "PBKDF2", false, ["deriveBits"]);
-  const bits = new Uint8Array(await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt: bytes(verifier.salt), iterations: verifier.iterations }, key, 256));
-  const expected = bytes(verifier.hash);
-  let diff = bits.length ^ expected.length;
-  for (let i = 0; i < Math.min(bits.length, expected.length); i += 1) diff |= bits[i] ^ expected[i];
-  return diff === 0;
+function lockedMessage(ms) {
+  const seconds = Math.ceil(ms / 1000);
+  return seconds >= 120 ? t("pin_locked_minutes", { minutes: Math.ceil(seconds / 60) }) : t("pin_locked", { seconds });
+}
+
+// The server's verdict: true, false, { retryAfter } when locked out, or null when unreachable.
+async function askServer(pin) {
+  if (!navigator.onLine || device.authLost) return null;
+  try {
+    const reply = await device.api.request("POST", URLS.unlock, { pin }, { timeoutMs: 5000 });
+    if (reply.status === 204 || reply.status === 403 || reply.status === 429) noteContact();
+    if (reply.status === 204) return true;
+    if (reply.status === 403) return false;
+    if (reply.status === 429) return { retryAfter: Number(reply.data && reply.data.retry_after) || 60 };
+  } catch (error) {
+    // Unreachable: the tablet checks the PIN itself.
+  }
+  return null;
+}
+
+// Offline: the kept verifier, while it may still be used; an expired one is deleted.
+async function askTablet(pin) {
+  const rule = pinRule(device.config);
+  const state = offlineState(rule, device.lastContact, Date.now());
+  if (state === "expired") {
+    device.config = withoutVerifier(device.config);
+    await device.store.set("config", device.config);
+    return t("pin_offline_expired");
+  }
+  if (state !== "usable" || !crypto.subtle) return t("pin_unavailable");
+  return verifierAccepts(crypto.subtle, rule.offline, pin);
 }
 
 // true, or the message to show.
 async function verifyPin(pin) {
+  const { failures, lockedUntil } = await loadLock();
   const now = Date.now();
-  if (now < lockedUntil) {
-    return t("pin_locked", { seconds: Math.ceil((lockedUntil - now) / 1000) });
+  if (now < lockedUntil) return lockedMessage(lockedUntil - now);
+  const rule = pinRule(device.config);
+  if (!pinShapeOk(rule, pin)) return t("pin_wrong");
+  let accepted = await askServer(pin);
+  if (accepted && accepted.retryAfter) {
+    await saveLock(failures, Date.now() + accepted.retryAfter * 1000);
+    return lockedMessage(accepted.retryAfter * 1000);
   }
-  if (!/^\d{4,8}$/.test(pin)) return t("pin_wrong");
-  let accepted = null;
-  if (navigator.onLine && !device.authLost) {
-    // The server knows the current PIN (it may have changed since the tablet was last online).
-    try {
-      const reply = await device.api.request("POST", URLS.unlock, { pin }, { timeoutMs: 5000 });
-      if (reply.status === 204) accepted = true;
-      else if (reply.status === 403) accepted = false;
-    } catch (error) {
-      accepted = null;
-    }
-  }
-  if (accepted === null) accepted = await localPinCheck(pin);
-  if (accepted === null) return t("pin_unavailable");
+  if (accepted === null) accepted = await askTablet(pin);
+  if (typeof accepted === "string") return accepted;
   if (accepted) {
-    failures = 0;
+    await saveLock(0, 0);
     return true;
   }
-  failures += 1;
-  if (failures >= PIN_ATTEMPTS) {
-    failures = 0;
-    lockedUntil = Date.now() + PIN_LOCK_MS;
-    return t("pin_locked", { seconds: PIN_LOCK_MS / 1000 });
-  }
-  return t("pin_wrong");
+  const wait = lockMs(rule, failures + 1);
+  await saveLock(failures + 1, wait ? Date.now() + wait : 0);
+  return wait ? lockedMessage(wait) : t("pin_wrong");
 }
