@@ -63,7 +63,6 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(auth.bp)
     app.register_blueprint(users_admin.bp)
     app.register_blueprint(audit_admin.bp)
-    throttle.init_app(app)
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
@@ -77,6 +76,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
     errors.init_app(app)
+    # Once every view is registered: the limits wrap the view functions.
+    throttle.init_app(app)
+
+    from . import edge, headers
+
+    edge.init_app(app)
+    headers.init_app(app)
 
     from . import cli
 

@@ -17,13 +17,13 @@ from flask import (
     g,
     jsonify,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import force_locale
 
 from .. import __version__
 from ..auth import bearer_token
+from ..edge import checked_body, json_error
 from ..kiosk_strings import LANGUAGE_NAMES, STRINGS
 from ..services import kiosks
 
@@ -110,13 +110,6 @@ def manifest():
 
 # --- JSON API ----------------------------------------------------------------------------------
 
-def json_error(status: int, message: str, errors: dict[str, str] | None = None):
-    body: dict = {"error": message}
-    if errors:
-        body["errors"] = errors
-    return jsonify(body), status
-
-
 def kiosk_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -130,17 +123,11 @@ def kiosk_required(view):
     return wrapped
 
 
-def _json_object():
-    payload = request.get_json(force=True, silent=True)
-    return payload if isinstance(payload, dict) else None
-
-
 @api_bp.post("/enroll")
 def enroll():
-    payload = _json_object()
-    if payload is None or not isinstance(payload.get("code"), str):
-        return json_error(400, 'The body must be {"code": "<enrollment code>"}.',
-                          {"code": "is required"})
+    payload, error = checked_body("Enrollment")
+    if error:
+        return error
     try:
         kiosk, token = kiosks.enroll(payload["code"])
     except kiosks.EnrollmentRefused:
@@ -159,19 +146,10 @@ def me():
 @api_bp.post("/heartbeat")
 @kiosk_required
 def heartbeat():
-    payload = _json_object()
-    if payload is None:
-        return json_error(400, "The body must be a JSON object.")
-    backlog = payload.get("backlog", 0)
-    version = payload.get("app_version")
-    errors = {}
-    if isinstance(backlog, bool) or not isinstance(backlog, int) or not 0 <= backlog <= 10**9:
-        errors["backlog"] = "must be a whole number, 0 or more"
-    if version is not None and (not isinstance(version, str) or len(version) > 40):
-        errors["app_version"] = "must be a string of at most 40 characters"
-    if errors:
-        return json_error(422, "Invalid heartbeat.", errors)
-    kiosks.record_heartbeat(g.kiosk, backlog, version)
+    payload, error = checked_body("Heartbeat")
+    if error:
+        return error
+    kiosks.record_heartbeat(g.kiosk, int(payload.get("backlog", 0)), payload.get("app_version"))
     return "", 204
 
 
@@ -179,9 +157,9 @@ def heartbeat():
 @kiosk_required
 def unlock():
     """Check the staff PIN (the tablet checks it itself when it is offline)."""
-    payload = _json_object()
-    if payload is None or not isinstance(payload.get("pin"), str):
-        return json_error(400, 'The body must be {"pin": "<staff PIN>"}.', {"pin": "is required"})
+    payload, error = checked_body("Unlock")
+    if error:
+        return error
     if not kiosks.check_pin(g.kiosk, payload["pin"]):
         return json_error(403, "Wrong PIN.", {"pin": "wrong PIN"})
     return "", 204

@@ -4,8 +4,11 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+
+from ..database import is_unavailable
+from .errors import unavailable_response
 
 from ..extensions import csrf
 from ..forms import build_form
@@ -65,18 +68,30 @@ def answer(questionnaire_id: str):
         status = 400
     else:
         answers = form.answers()
-        outcome = record_response(
-            {
+        # Detached, what the page shows survives the rollback of a failed write, so the form
+        # can be shown again even when the database cannot be read.
+        version_hash = row.current_version.content_hash
+        for loaded in (row.commitment, row, cycle):
+            db.session.expunge(loaded)
+        try:
+            outcome = record_response({
                 "submission_id": form.submission_id.data,
                 "questionnaire": row.id,
-                "version": row.current_version.content_hash,
+                "version": version_hash,
                 "cycle": cycle.code,
                 "channel": "online",
                 "language": current_language(),
                 "answers": answers,
-            },
-            Submitter("anonymous"),
-        )
+            }, Submitter("anonymous"))
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The citizen's answers come back in the form, with what happened and what to do.
+            notice = _("We could not record your answers just now. Nothing was lost: they are "
+                       "kept below. Please send them again in a moment.")
+            page = render_template("survey/form.html", form=form, questionnaire=row,
+                                   definition=definition, cycle=cycle, notice=notice)
+            return unavailable_response(current_app, page)
         if outcome.stored or outcome.status == 409:
             # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
             return redirect(url_for(".thanks", questionnaire_id=row.id,
