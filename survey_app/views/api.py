@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__, auth, contract
-from ..database import write_probe
+from ..database import DatabaseUnavailable, write_probe
 from ..edge import checked_body, json_body, json_error
 from ..extensions import db
 from ..services import catalogue, kiosks, results
@@ -18,6 +18,8 @@ def healthz():
     """200 when a write would succeed now; 503 otherwise, so a load balancer takes us out."""
     try:
         reason = write_probe()
+    except DatabaseUnavailable as error:
+        reason = str(error)
     except Exception:  # any failure to reach the database is "unavailable"
         current_app.logger.warning("health check failed", exc_info=True)
         reason = "the database is unreachable"

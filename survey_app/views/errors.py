@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         if is_unavailable(exc):
-            app.logger.warning("database unavailable: %s", exc)
+            app.logger.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc))
             try:
                 return unavailable_response(app)
             except Exception as again:  # the error page itself needs what is down
