@@ -63,10 +63,11 @@ def init_app(app: Flask) -> Limiter:
         login_view = limiter.limit(app.config[setting], key_func=key_func, methods=["POST"],
                                    deduct_when=_failed, scope=setting.lower())(login_view)
     app.view_functions["auth.login"] = login_view
+    # One count per client for the form and the API together.
+    anonymous = limiter.shared_limit(app.config["SUBMISSION_LIMIT_PER_CLIENT"], scope="anonymous_submissions",
+                                     key_func=client_key, methods=["POST"], exempt_when=_has_token)
     for endpoint in ("survey.answer", "api.submit_response"):
-        app.view_functions[endpoint] = limiter.limit(
-            app.config["SUBMISSION_LIMIT_PER_CLIENT"], key_func=client_key, methods=["POST"],
-            exempt_when=_has_token, scope="anonymous_submissions")(app.view_functions[endpoint])
+        app.view_functions[endpoint] = anonymous(app.view_functions[endpoint])
     per_token = limiter.shared_limit(app.config["TOKEN_LIMIT"], scope="token", key_func=token_key,
                                      exempt_when=_anonymous)
     for endpoint, view in list(app.view_functions.items()):
