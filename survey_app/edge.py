@@ -7,7 +7,8 @@ A JSON body (any POST under ``/api/``) is read here once: larger than ``MAX_CONT
 is a 413 and nested deeper than ``JSON_MAX_DEPTH`` a 400, both checked before parsing, so no
 body can exhaust the parser's recursion; NaN and Infinity, which JSON does not have, are
 malformed. Views take the parsed body from :func:`json_body` and check it against its schema
-(:mod:`survey_app.contract`) with :func:`checked_body`.
+(:mod:`survey_app.contract`) with :func:`checked_body`. In a batch, an item holding such a
+value is refused on its own (:func:`refused_items`), so the other items are still stored.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ REFUSED = re.compile("[\x00\ud800-\udfff]")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BATCH_ENDPOINT, BATCH_ITEMS = "api.submit_batch", "responses"
 
 
 class Refused(Exception):
@@ -67,25 +69,34 @@ def _constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _walk(value: Any, path: str) -> None:
-    """Refuse unstorable text and non-finite numbers anywhere in a parsed body."""
+def _walk(value: Any, path: str, found: dict[str, str]) -> None:
+    """Note unstorable text and non-finite numbers anywhere in a parsed body, by path."""
     if isinstance(value, str):
         if REFUSED.search(value):
-            raise Refused(400, "The body holds a character that cannot be stored (NUL or an "
-                               "unpaired surrogate).", {path: "holds a refused character"})
+            found.setdefault(path, "holds a refused character (NUL or an unpaired surrogate)")
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise Refused(400, "The body holds a number out of range.", {path: "number out of range"})
+            found.setdefault(path, "number out of range")
     elif isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else key
             if REFUSED.search(key):
-                raise Refused(400, "The body holds a character that cannot be stored (NUL or an "
-                                   "unpaired surrogate).", {REFUSED.sub("?", child): "refused character in a name"})
-            _walk(item, child)
+                found.setdefault(REFUSED.sub("?", child), "refused character in a name")
+            _walk(item, REFUSED.sub("?", child), found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, f"{path}.{index}" if path else str(index))
+            _walk(item, f"{path}.{index}" if path else str(index), found)
+
+
+def _by_item(found: dict[str, str]) -> dict[int, dict[str, str]] | None:
+    """Refusals inside the items of a batch, by item index; None if any lies outside them."""
+    items: dict[int, dict[str, str]] = {}
+    for path, message in found.items():
+        parts = path.split(".", 2)
+        if len(parts) < 2 or parts[0] != BATCH_ITEMS or not parts[1].isdigit():
+            return None
+        items.setdefault(int(parts[1]), {})[".".join(parts[2:])] = message
+    return items
 
 
 def _parse_json() -> Any:
@@ -107,7 +118,16 @@ def _parse_json() -> Any:
         payload = json.loads(text, parse_constant=_constant)
     except ValueError:  # JSONDecodeError, NaN, an integer of thousands of digits
         raise Refused(400, "The body must be valid JSON.", {"": "malformed JSON"}) from None
-    _walk(payload, "")
+    found: dict[str, str] = {}
+    _walk(payload, "", found)
+    g.servir_refused_items = {}
+    if found:
+        # In a batch, an item with a refused value is refused alone (the others are stored):
+        # a kiosk whose whole batch came back 400 would retry it for ever.
+        items = _by_item(found) if request.endpoint == BATCH_ENDPOINT else None
+        if items is None:
+            raise Refused(400, "The body holds a character or a number that cannot be stored.", found)
+        g.servir_refused_items = items
     return payload
 
 
@@ -133,6 +153,11 @@ def _check_request():
 def json_body() -> Any:
     """The request's JSON body, parsed and cleared by the edge."""
     return g.servir_json
+
+
+def refused_items() -> dict[int, dict[str, str]]:
+    """Items of a batch the edge refused (index → errors by path within the item)."""
+    return g.get("servir_refused_items", {})
 
 
 def checked_body(name: str) -> tuple[Any, Any]:

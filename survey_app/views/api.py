@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__, auth, contract
 from ..database import DatabaseUnavailable, write_probe
-from ..edge import checked_body, json_body, json_error
+from ..edge import checked_body, json_body, json_error, refused_items
 from ..extensions import db
 from ..services import catalogue, kiosks, results
 from ..services.submissions import Outcome, Submitter, record_batch_item, record_response
@@ -163,9 +163,16 @@ def submit_batch():
     if len(items) > limit:
         return json_error(413, f"At most {limit} responses per batch.", {"responses": f"at most {limit} items"})
     results = []
+    refused = refused_items()
     for index, item in enumerate(items):
         # Each item is independent: its own validation, transaction and status.
-        outcome = record_batch_item(item, submitter)
+        if index in refused:
+            sid = item.get("submission_id") if isinstance(item, dict) else None
+            outcome = Outcome(400, sid if isinstance(sid, str) and "submission_id" not in refused[index] else None,
+                              error="This response holds a character or a number that cannot be stored.",
+                              errors=refused[index])
+        else:
+            outcome = record_batch_item(item, submitter)
         results.append({"index": index, "status": outcome.status, **outcome.body(),
                         **({"submission_id": outcome.submission_id} if outcome.submission_id else {})})
     stored = sum(1 for r in results if r["status"] in (200, 201))

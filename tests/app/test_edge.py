@@ -88,14 +88,25 @@ def test_nul_and_lone_surrogates_are_refused_in_json(app, client, open_cycle, fi
     assert counts(app) == (0, 0)
 
 
-def test_nul_is_refused_in_heartbeats_and_batches(app, client, kiosk_token, open_cycle):
+def test_nul_is_refused_in_heartbeats(app, client, kiosk_token):
     assert post(client, "/api/v1/kiosks/heartbeat", json.dumps({"backlog": 1, "app_version": "1\u0000"}),
                 kiosk_token).status_code == 400
-    batch = json.dumps({"responses": [body(channel="kiosk"), body(channel="kiosk", questionnaire="x\u0000")]})
-    assert post(client, "/api/v1/responses/batch", batch, kiosk_token).status_code == 400
-    assert counts(app) == (0, 0)  # refused as a whole, before any item was stored
     with app.app_context():
         assert db.session.execute(db.select(Kiosk.app_version)).scalar_one() is None
+
+
+def test_in_a_batch_an_item_holding_nul_is_refused_alone_so_the_queue_moves_on(app, client, kiosk_token, open_cycle):
+    items = [body(channel="kiosk"), body(channel="kiosk", answers={"overall": 4, "met": True, "comment": "a\u0000"}),
+             body(channel="kiosk")]
+    response = post(client, "/api/v1/responses/batch", json.dumps({"responses": items}), kiosk_token)
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == [201, 400, 201]
+    assert results[1]["errors"] == {"answers.comment": "holds a refused character (NUL or an unpaired surrogate)"}
+    assert results[1]["submission_id"] == items[1]["submission_id"]
+    assert counts(app) == (2, 4)
+    outside = json.dumps({"responses": [body(channel="kiosk")], "note\u0000": 1})
+    assert post(client, "/api/v1/responses/batch", outside, kiosk_token).status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/q/%00", "/q/comptoir%00", "/api/v1/questionnaires/%00", "/results/%00",
