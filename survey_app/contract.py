@@ -164,7 +164,7 @@ def _json(schema_name: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
 
 
-def _answers(*statuses: int, success: tuple[int, str, str | None] | None = None) -> dict[str, Any]:
+def _statuses(*statuses: int, success: tuple[int, str, str | None] | None = None) -> dict[str, Any]:
     meanings = {
         400: "Malformed JSON, nested too deep, a refused character or an invalid envelope",
         401: "Missing or invalid token", 403: "Not allowed with this token",
@@ -173,13 +173,26 @@ def _answers(*statuses: int, success: tuple[int, str, str | None] | None = None)
         429: "Too many requests (see Retry-After)",
         503: "Database unavailable, locked or full: retry after Retry-After seconds",
     }
-    answers: dict[str, Any] = {}
+    documented: dict[str, Any] = {}
     if success is not None:
         code, description, schema_name = success
-        answers[str(code)] = {"description": description, **({"content": _json(schema_name)} if schema_name else {})}
+        documented[str(code)] = {"description": description, **({"content": _json(schema_name)} if schema_name else {})}
     for status in statuses:
-        answers[str(status)] = {"description": meanings[status], "content": _json("Error")}
-    return answers
+        documented[str(status)] = {"description": meanings[status], "content": _json("Error")}
+    return documented
+
+
+def _post(schema_name: str, summary: str, success: tuple[int, str, str | None], *statuses: int,
+          security: list | None = None) -> dict[str, Any]:
+    operation = {
+        "summary": summary,
+        "requestBody": {"required": True, "content": _json(schema_name)},
+        # Every body may be too large, rate-limited, or meet a database fault.
+        "responses": _statuses(*statuses, 429, 503, success=success),
+    }
+    if security:
+        operation["security"] = security
+    return {"post": operation}
 
 
 def _path_parameter(name: str) -> dict[str, Any]:
@@ -189,14 +202,6 @@ def _path_parameter(name: str) -> dict[str, Any]:
 def openapi(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 description of the JSON API, from the schemas above."""
     token = [{"bearer": []}]
-    post = lambda schema_name, summary, success, *statuses, security=None: {  # noqa: E731
-        "post": {
-            "summary": summary,
-            "requestBody": {"required": True, "content": _json(schema_name)},
-            "responses": _answers(*statuses, 429, 503, success=success),
-            **({"security": security} if security else {}),
-        }
-    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Servir JSON API", "version": version,
@@ -206,29 +211,29 @@ def openapi(version: str) -> dict[str, Any]:
                                  "responses": {"200": {"description": "Ready"},
                                                "503": {"description": "A write would fail now"}}}},
             "/api/v1/questionnaires": {"get": {"summary": "Published questionnaires",
-                                               "responses": _answers(503, success=(200, "Questionnaires", None))}},
+                                               "responses": _statuses(503, success=(200, "Questionnaires", None))}},
             "/api/v1/questionnaires/{questionnaire_id}": {"get": {
                 "summary": "A questionnaire's current definition",
                 "parameters": [_path_parameter("questionnaire_id")],
-                "responses": _answers(404, 503, success=(200, "The definition", None))}},
-            "/api/v1/responses": post("Response", "Submit one response", (201, "Stored", "Receipt"),
+                "responses": _statuses(404, 503, success=(200, "The definition", None))}},
+            "/api/v1/responses": _post("Response", "Submit one response", (201, "Stored", "Receipt"),
                                       400, 401, 403, 404, 409, 413, 422),
-            "/api/v1/responses/batch": post("Batch", "Submit responses from a kiosk or staff",
+            "/api/v1/responses/batch": _post("Batch", "Submit responses from a kiosk or staff",
                                             (200, "One result per item", None), 400, 401, 413, security=token),
-            "/api/v1/kiosks/enroll": post("Enrollment", "Exchange a one-time code for a kiosk token",
+            "/api/v1/kiosks/enroll": _post("Enrollment", "Exchange a one-time code for a kiosk token",
                                           (201, "Enrolled", None), 400, 403, 413),
-            "/api/v1/kiosks/heartbeat": post("Heartbeat", "A kiosk's backlog and version",
+            "/api/v1/kiosks/heartbeat": _post("Heartbeat", "A kiosk's backlog and version",
                                              (204, "Recorded", None), 400, 401, 413, 422, security=token),
-            "/api/v1/kiosks/unlock": post("Unlock", "Check the kiosk's staff PIN",
+            "/api/v1/kiosks/unlock": _post("Unlock", "Check the kiosk's staff PIN",
                                           (204, "Right PIN", None), 400, 401, 403, 413, security=token),
             "/api/v1/kiosks/me": {"get": {"summary": "A kiosk's settings", "security": token,
-                                          "responses": _answers(401, 503, success=(200, "Settings", None))}},
+                                          "responses": _statuses(401, 503, success=(200, "Settings", None))}},
             "/api/v1/results/{questionnaire_id}": {"get": {
                 "summary": "Results of one questionnaire (evaluators, admins)", "security": token,
                 "parameters": [_path_parameter("questionnaire_id")] + [
                     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
                     for name in ("cycle", "baseline", "channel", "site", "language", "weighting")],
-                "responses": _answers(400, 401, 403, 404, 503, success=(200, "Results", None))}},
+                "responses": _statuses(400, 401, 403, 404, 503, success=(200, "Results", None))}},
         },
         "components": {
             "schemas": {**{name: body.schema for name, body in BODIES.items()},

@@ -108,7 +108,7 @@ class Stream:
             with self.lock:
                 self.pending[kind] = retry  # replayed as they were, same submission_id
             if retry:
-                self.stop.wait(0.02)  # the server is down or busy: back off a little
+                self.stop.wait(0.05)  # the server is down or busy: back off a little
 
     def wait_for(self, count: int, deadline: float) -> bool:
         with self.progress:
