@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return jsonify(error=exc.description or exc.name), exc.code
         messages = {
+            400: _("What you sent could not be read: it holds a character that cannot be recorded."),
             403: _("You do not have access to this page."),
             404: _("This page does not exist, or is no longer available."),
             405: _("This action is not allowed here."),

@@ -121,6 +121,7 @@ def test_nul_is_refused_in_a_form_body_and_nothing_is_stored(app, client, open_c
     hidden = page.split('name="submission_id"')[1].split('value="')[1].split('"')[0]
     response = client.post("/q/comptoir", data={"submission_id": hidden, "q_overall": "4", "q_comment": "a\x00b"})
     assert response.status_code == 400
+    assert "contient un caractère qui ne peut pas être enregistré" in response.get_data(as_text=True)
     assert counts(app) == (0, 0)
 
 
