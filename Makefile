@@ -9,10 +9,10 @@ PORT ?= 5000
 .PHONY: run test install translations lint bench clean
 
 # A stamp file so that the virtual environment is refreshed when the dependencies change.
-$(VENV)/.installed: setup.cfg pyproject.toml
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,test,postgres]'
 	touch $@
 
 install: $(VENV)/.installed translations

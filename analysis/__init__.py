@@ -1,12 +1,12 @@
 """Servir statistics: satisfaction indices, intervals, cycle comparisons, weighting,
 reliability, planning and disclosure control.
 
-A pure library (NumPy, SciPy, pandas, statsmodels; no Flask, no database). Names and
-results follow SciPy: ``confidence_level`` everywhere (default 0.95), ``method=``
-switches, frozen dataclass results with a ``confidence_interval()`` method returning a
-``ConfidenceInterval(low, high)`` named tuple. Bad input (empty data, n = 0, NaN, a
-value off the scale, weights <= 0, mismatched lengths) raises ``ValueError`` or
-``TypeError`` naming the value. Nothing is rounded.
+A pure library (NumPy, SciPy, pandas; no Flask, no database; the tests cross-check it
+against statsmodels). Names and results follow SciPy: ``confidence_level`` everywhere
+(default 0.95), ``method=`` switches, frozen dataclass results with a
+``confidence_interval()`` method returning a ``ConfidenceInterval(low, high)`` named tuple.
+Bad input (empty data, n = 0, NaN, a value off the scale, weights <= 0, mismatched lengths)
+raises ``ValueError`` or ``TypeError`` naming the value. Nothing is rounded.
 
 Scales
 ------
@@ -74,11 +74,29 @@ Apply the minimum cell size with ``n`` (or ``suppress`` for cross-tabulations).
 
 Needing respondent rows (not exact from per-question counts): ``composite_index``
 (the dimensions' covariance), ``cronbach_alpha``, ``driver_analysis``, ``rake``,
-``bootstrap_ci``, and ``mean_ci`` with clusters given as rows.
+``bootstrap_ci``, ``mean_ci`` with clusters, a calibration or a domain given as rows,
+``design_proportion_ci`` and ``rao_scott_test``.
+
+Design-based estimates (as R's survey package)
+----------------------------------------------
+``mean_ci(values, weights, strata, fpc, clusters=, calibration=rake_result, domain=mask,
+lonely_psu=)`` is R's ``svymean`` on ``subset(rake(design, ...), mask)``;
+``design_proportion_ci(..., method="logit"|"beta"|"mean")`` is ``svyciprop`` (never a
+zero-width interval); ``diff_proportions_ci_from_results`` / ``diff_means_ci_from_results``
+compare two independent cycles; ``rao_scott_test(rating, cycle, ...)`` is
+``svychisq(~rating + cycle, design, statistic="F")``.
 """
 from ._common import NA_MARKER, ConfidenceInterval
 from .bootstrap import BootstrapResult, bootstrap_ci
-from .comparison import TARGET_STATUSES, VERDICTS, compare_cycles, summarize
+from .comparison import compare_cycles, summarize
+from .design import LONELY_PSU_OPTIONS
+from .design_proportions import (
+    DESIGN_PROPORTION_METHODS,
+    DesignProportionResult,
+    ProportionChangeResult,
+    design_proportion_ci,
+    diff_proportions_ci_from_results,
+)
 from .disclosure import (
     QUALITY_LABELS,
     STATCAN_CV_THRESHOLDS,
@@ -102,6 +120,7 @@ from .indices import (
     percent_satisfied_from_counts,
     satisfaction_index,
     satisfaction_index_from_counts,
+    satisfied_threshold,
 )
 from .means import (
     MeanResult,
@@ -124,7 +143,9 @@ from .proportions import (
     diff_proportions_ci,
     proportion_ci,
 )
+from .rao_scott import RAO_SCOTT_STATISTICS, RaoScottResult, rao_scott_test
 from .reliability import AlphaResult, alpha_by_dimension, cronbach_alpha, feldt_ci
+from .verdicts import TARGET_STATUSES, VERDICTS, ChangeJudgement, judge_changes, target_status
 from .weighting import RakeResult, rake
 
 __all__ = [
@@ -145,6 +166,16 @@ __all__ = [
     "WelchResult",
     "bootstrap_ci",
     "BootstrapResult",
+    # design-based (R survey): weighted proportions, change, Rao-Scott
+    "design_proportion_ci",
+    "DesignProportionResult",
+    "DESIGN_PROPORTION_METHODS",
+    "diff_proportions_ci_from_results",
+    "ProportionChangeResult",
+    "rao_scott_test",
+    "RaoScottResult",
+    "RAO_SCOTT_STATISTICS",
+    "LONELY_PSU_OPTIONS",
     # indices
     "satisfaction_index",
     "satisfaction_index_from_counts",
@@ -152,6 +183,7 @@ __all__ = [
     "percent_satisfied",
     "percent_satisfied_from_counts",
     "PercentResult",
+    "satisfied_threshold",
     "nps",
     "nps_from_counts",
     "NPSResult",
@@ -170,6 +202,9 @@ __all__ = [
     "frequency_table",
     "summarize",
     "compare_cycles",
+    "judge_changes",
+    "ChangeJudgement",
+    "target_status",
     "VERDICTS",
     "TARGET_STATUSES",
     # reliability and drivers

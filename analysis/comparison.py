@@ -33,15 +33,14 @@ from scipy import stats
 
 from ._common import NA_MARKER, check_confidence_level, check_count, check_real, check_scale
 from .disclosure import coefficient_of_variation, quality_flag
-from .frequency import _mw_core, frequency_table
+from .frequency import frequency_table, mann_whitney_arrays
+from .indices import satisfied_threshold
 from .means import cohen_d, welch_arrays
-from .multiple import ADJUST_METHODS, adjust_pvalues
+from .multiple import ADJUST_METHODS
 from .proportions import cohen_h_arrays, newcombe_arrays, score_test_arrays, wilson_arrays
+from .verdicts import TARGET_STATUSES, VERDICTS, judge_changes
 
 __all__ = ["summarize", "compare_cycles", "VERDICTS", "TARGET_STATUSES"]
-
-VERDICTS = ("improved", "declined", "no significant change", "insufficient data")
-TARGET_STATUSES = ("met", "not met", "inconclusive")
 _DEFAULT_KEYS = ("questionnaire", "question")
 
 
@@ -176,7 +175,7 @@ def _group_stats(table, keys, scale, definitions, top, level):
         mean = np.bincount(gid, weights=cn * v, minlength=G) / n
         ss = np.bincount(gid, weights=cn * (v - np.nan_to_num(mean)[gid]) ** 2, minlength=G)
         var = np.where(n > 1, ss / (n - 1.0), np.nan)
-    sat = np.bincount(gid, weights=np.where(v >= (rhi - top + 1), cn, 0.0), minlength=G)
+    sat = np.bincount(gid, weights=np.where(v >= satisfied_threshold(rhi, top), cn, 0.0), minlength=G)
     k = 100.0 / (hi - lo)
     index = (mean - lo) * k
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -423,7 +422,6 @@ def compare_cycles(
     family-wise error (Holm) or false discovery rate (BH).
     """
     level = check_confidence_level(confidence_level)
-    alpha = 1.0 - level
     if primary not in ("index", "pct_satisfied", "ordinal"):
         raise ValueError(f"primary must be 'index', 'pct_satisfied' or 'ordinal', got {primary!r}")
     if target_measure not in ("pct_satisfied", "index"):
@@ -491,7 +489,7 @@ def compare_cycles(
         a2 = np.zeros(len(values))
         np.add.at(a1, np.searchsorted(values, v1), c1)
         np.add.at(a2, np.searchsorted(values, v2), c2)
-        _, ord_p[i], ps[i] = _mw_core(values, a1, a2)
+        _, ord_p[i], ps[i] = mann_whitney_arrays(values, a1, a2)
     ord_p = np.where(enough, ord_p, np.nan)
     pct_p = np.where(enough, pct_p, np.nan)
     out = m[keys].copy()
@@ -522,32 +520,23 @@ def compare_cycles(
     out["cohen_h"] = h
     p = {"index": w["pvalue"], "pct_satisfied": pct_p, "ordinal": ord_p}[primary]
     change = {"index": out["index_diff"].to_numpy(), "pct_satisfied": pct_diff, "ordinal": ps - 0.5}[primary]
-    p_adj = nan.copy()
-    valid = enough & np.isfinite(p)
-    fam_ids = out[fam].astype(object).apply(tuple, axis=1) if fam else pd.Series(0, index=out.index)
-    for _, idx in pd.Series(np.arange(len(out)))[valid].groupby(fam_ids.to_numpy()[valid]):
-        p_adj[idx.to_numpy()] = adjust_pvalues(p[idx.to_numpy()], adjust)
-    out["p_value"] = np.where(valid, p, np.nan)
-    out["p_adjusted"] = p_adj
-    verdict = np.where(~valid, "insufficient data",
-                       np.where(p_adj < alpha, np.where(change > 0, "improved", np.where(change < 0, "declined", "no significant change")),
-                                "no significant change"))
-    out["verdict"] = verdict.astype(object)
+    tgt = _lookup_targets(targets, out, keys)
+    measure = "pct" if target_measure == "pct_satisfied" else "index"
+    judged = judge_changes(change, p, valid=enough, family=out[fam].astype(object).apply(tuple, axis=1).tolist() if fam else None,
+                           adjust=adjust, confidence_level=level,
+                           low=out[f"{measure}_cycle_low"].to_numpy(float),
+                           high=out[f"{measure}_cycle_high"].to_numpy(float), target=tgt)
+    out["p_value"] = judged.p_value
+    out["p_adjusted"] = judged.p_adjusted
+    out["verdict"] = judged.verdict
     comparable, warning = _comparability(definitions, out, keys, baseline, cycle)
     out["comparable"] = comparable
     out["comparability_warning"] = warning
-    tgt = _lookup_targets(targets, out, keys)
-    est = out["pct_cycle" if target_measure == "pct_satisfied" else "index_cycle"].to_numpy(float)
-    est_b = out["pct_baseline" if target_measure == "pct_satisfied" else "index_baseline"].to_numpy(float)
-    low = out["pct_cycle_low" if target_measure == "pct_satisfied" else "index_cycle_low"].to_numpy(float)
-    high = out["pct_cycle_high" if target_measure == "pct_satisfied" else "index_cycle_high"].to_numpy(float)
+    est = out[f"{measure}_cycle"].to_numpy(float)
+    est_b = out[f"{measure}_baseline"].to_numpy(float)
     has_t = np.isfinite(tgt)
-    status = np.full(len(out), None, dtype=object)
-    status[has_t & (low >= tgt)] = "met"
-    status[has_t & (high < tgt)] = "not met"
-    status[has_t & ~(low >= tgt) & ~(high < tgt) & np.isfinite(low)] = "inconclusive"
     out["target"] = tgt
-    out["target_status"] = status
+    out["target_status"] = judged.target_status
     out["target_gap"] = np.where(has_t, est - tgt, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["target_progress"] = np.where(has_t & (est_b < tgt), (est - est_b) / (tgt - est_b), np.nan)

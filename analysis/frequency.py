@@ -22,7 +22,7 @@ from scipy import stats
 
 from ._common import NA_MARKER, as_counts
 
-__all__ = ["frequency_table", "MannWhitneyResult", "mann_whitney_from_counts"]
+__all__ = ["frequency_table", "MannWhitneyResult", "mann_whitney_from_counts", "mann_whitney_arrays"]
 
 _MAX_DENSE = 1 << 26  # cells of the dense bincount grid
 
@@ -162,7 +162,10 @@ class MannWhitneyResult:
     n2: int
 
 
-def _mw_core(values, c1, c2, continuity=True):
+def mann_whitney_arrays(values, c1, c2, continuity=True) -> tuple[float, float, float]:
+    """``(U1, pvalue, prob_superiority)`` from the sorted distinct ``values`` of the pooled
+    sample and each sample's counts ``c1``, ``c2`` at those values (arrays); the core of
+    :func:`mann_whitney_from_counts`, for callers that hold aligned counts already."""
     n1, n2 = float(c1.sum()), float(c2.sum())
     t = c1 + c2
     n = n1 + n2
@@ -201,5 +204,5 @@ def mann_whitney_from_counts(counts1, counts2, continuity=True) -> MannWhitneyRe
     c2 = np.zeros(len(values))
     c1[np.searchsorted(values, v1)] = k1
     c2[np.searchsorted(values, v2)] = k2
-    u1, p, ps = _mw_core(values, c1, c2, continuity)
+    u1, p, ps = mann_whitney_arrays(values, c1, c2, continuity)
     return MannWhitneyResult(u1, p, ps, int(k1.sum()), int(k2.sum()))

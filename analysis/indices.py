@@ -53,6 +53,7 @@ __all__ = [
     "nps_from_counts",
     "composite_index",
     "composite_index_from_results",
+    "satisfied_threshold",
 ]
 
 
@@ -202,6 +203,13 @@ class PercentResult:
         return ConfidenceInterval(100.0 * low, 100.0 * high)
 
 
+def satisfied_threshold(scale_max, top):
+    """The lowest answer counted as satisfied: the top ``top`` boxes of a scale ending at
+    ``scale_max`` are ``scale_max - top + 1`` and above (4 and 5 on 1-5 with top=2; "yes"
+    on 0-1 with top=1). The one rule behind every percent satisfied; arrays work too."""
+    return scale_max - top + 1
+
+
 def _check_top(top, scale):
     top = check_count(top, "top", allow_zero=False)
     if top >= scale[1] - scale[0] + 1:
@@ -213,7 +221,7 @@ def _percent_from_table(vals, cnts, n_na, scale, top, method, level):
     check_on_scale(vals, scale, "values")
     n = float(cnts.sum())
     require_n(n, 1, "percent_satisfied")
-    threshold = scale[1] - top + 1
+    threshold = satisfied_threshold(scale[1], top)
     count = float(cnts[vals >= threshold].sum())
     return PercentResult(
         estimate=100.0 * count / n, count=int(count), n=int(n), n_na=int(n_na), scale=scale,

@@ -28,10 +28,10 @@ from ._common import (
     as_counts,
     as_values_masked,
     check_confidence_level,
-    check_real,
     moments,
     require_n,
 )
+from .design import as_domain, as_labels, as_weights, build_design, design_mean_parts, sampling_fractions
 
 __all__ = [
     "MeanResult",
@@ -102,81 +102,6 @@ class MeanResult:
 # ----------------------------------------------------------------- the design core
 
 
-def _labels(arr, name, size):
-    if arr is None:
-        return np.zeros(size, dtype=np.int64), np.array([None], dtype=object)
-    if isinstance(arr, (str, bytes)) or np.ndim(arr) != 1:
-        raise TypeError(f"{name} must be a one-dimensional sequence of labels")
-    if len(arr) != size:
-        raise ValueError(f"{name} has length {len(arr)}, but values has length {size}")
-    codes, uniques = pd.factorize(pd.Series(arr, dtype=object if not isinstance(arr, pd.Series) else None), use_na_sentinel=True)
-    if (codes < 0).any():
-        raise ValueError(f"{name} contains a missing label")
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
-
-def _weights(weights, size, name="weights"):
-    if weights is None:
-        return np.ones(size)
-    w = np.asarray(weights.to_numpy() if isinstance(weights, pd.Series) else weights)
-    if w.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if w.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be numeric, got dtype {w.dtype}")
-    if len(w) != size:
-        raise ValueError(f"{name} has length {len(w)}, but values has length {size}")
-    w = w.astype(np.float64)
-    bad = ~np.isfinite(w) | (w <= 0)
-    if bad.any():
-        raise ValueError(f"{name} must be finite and > 0, got {w[bad][0]!r}")
-    return w
-
-
-def _fpc_by_stratum(fpc, strata_codes, strata_labels, psu_per_stratum, row_mask):
-    """Sampling fraction f_h per stratum code from ``fpc``."""
-    H = len(strata_labels)
-    if fpc is None:
-        return np.zeros(H)
-    if isinstance(fpc, Mapping):
-        vals = []
-        for lab in strata_labels:
-            key = lab
-            if key not in fpc:
-                raise ValueError(f"fpc has no entry for stratum {lab!r}")
-            vals.append(check_real(fpc[key], f"fpc[{lab!r}]"))
-        raw = np.array(vals)
-    elif np.ndim(fpc) == 0:
-        raw = np.full(H, check_real(fpc, "fpc"))
-    else:
-        arr = np.asarray(fpc, dtype=np.float64)
-        if arr.ndim != 1 or len(arr) != len(row_mask):
-            raise ValueError(f"fpc must be a scalar, a mapping stratum -> size or one value per row")
-        arr = arr[row_mask]
-        if not np.isfinite(arr).all():
-            raise ValueError("fpc contains a non-finite value")
-        raw = np.empty(H)
-        for h in range(H):
-            v = np.unique(arr[strata_codes == h])
-            if len(v) != 1:
-                raise ValueError(f"fpc varies within stratum {strata_labels[h]!r}: {v.tolist()}")
-            raw[h] = v[0]
-    if (raw <= 0).any():
-        raise ValueError(f"fpc must be > 0, got {raw[raw <= 0][0]!r}")
-    if (raw <= 1).all():
-        f = raw  # sampling fractions
-    elif (raw > 1).all():
-        if (raw < psu_per_stratum).any():
-            h = int(np.argmax(raw < psu_per_stratum))
-            raise ValueError(
-                f"fpc population size {raw[h]!r} is below the sample size "
-                f"{int(psu_per_stratum[h])} in stratum {strata_labels[h]!r}"
-            )
-        f = psu_per_stratum / raw
-    else:
-        raise ValueError("fpc mixes sampling fractions (<= 1) and population sizes (> 1)")
-    return f
-
-
 def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
     """Linearisation mean of rows (y, w) each standing for ``c`` identical units."""
     n = float(c.sum())
@@ -207,7 +132,7 @@ def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
         raise ValueError(
             f"stratum {s_labels[h]!r} has a single PSU; its variance cannot be estimated"
         )
-    f = _fpc_by_stratum(fpc, s_codes, s_labels, n_h, row_mask)
+    f = sampling_fractions(fpc, s_codes, s_labels, n_h, row_mask)
     var = float(np.sum((1.0 - f) * n_h / (n_h - 1.0) * ss_h))
     se = math.sqrt(max(var, 0.0))
     df = float(n_h.sum() - H)
@@ -237,18 +162,22 @@ def _design_mean(y, w, c, strata, clusters, fpc, level, n_na, row_mask):
 
 
 def mean_ci(
-    values, weights=None, strata=None, fpc=None, confidence_level=0.95, *, clusters=None
+    values, weights=None, strata=None, fpc=None, confidence_level=0.95, *, clusters=None,
+    calibration=None, domain=None, lonely_psu="fail",
 ) -> MeanResult:
-    r"""Mean with a design-based (Taylor linearisation) standard error.
+    r"""Mean with a design-based (Taylor linearisation) standard error, as R's ``svymean``.
 
     Parameters
     ----------
     values : sequence of numbers
         One answer per respondent; ``"na"`` / ``None`` (not applicable) are dropped
-        together with their weight, stratum and cluster. NaN raises.
+        together with their weight, stratum and cluster (with ``domain`` or
+        ``calibration`` they are instead left out of the domain, the design kept whole:
+        R's ``na.rm=TRUE``). NaN raises.
     weights : sequence of float, optional
         Sampling weights (> 0), e.g. design or raked weights. They are *sampling*
-        weights, never frequency weights: their scale does not change the SE.
+        weights, never frequency weights: their scale does not change the SE. Without
+        weights but with ``fpc``, the weights are :math:`N_h/n_h` (as R's ``svydesign``).
     strata : sequence of labels, optional
         Stratum of each respondent (e.g. service point, channel).
     fpc : float, mapping or sequence, optional
@@ -259,6 +188,16 @@ def mean_ci(
     confidence_level : float, default 0.95
     clusters : sequence of labels, optional
         Primary sampling unit (PSU) of each respondent, nested within strata.
+    calibration : RakeResult, optional
+        The result of :func:`~analysis.rake` that produced the weights: the SE is then
+        the calibrated one of R's ``svymean(~y, rake(design, ...))``, from the raking
+        residuals of the linearised variable [3]_ [4]_.
+    domain : sequence of bool, optional
+        Estimate over the rows where ``domain`` is True (a borough, a site), keeping the
+        whole design's strata and PSUs: R's ``svymean(~y, subset(design, domain))`` [2]_.
+    lonely_psu : {"fail", "adjust", "average", "certainty", "remove"}, default "fail"
+        What a stratum with a single PSU contributes, as R's
+        ``options(survey.lonely.psu=)``; ``"fail"`` raises ``ValueError``.
 
     Returns
     -------
@@ -268,40 +207,64 @@ def mean_ci(
 
     Notes
     -----
-    With :math:`W = \sum_i w_i`, :math:`\bar y = \sum_i w_i y_i / W` and the linearised
-    values :math:`z_i = w_i (y_i - \bar y)/W` summed to PSU totals :math:`z_{hj}`,
+    With domain weights :math:`w_i` (0 outside the domain), :math:`W = \sum_i w_i`,
+    :math:`\bar y = \sum_i w_i y_i / W` and the linearised values
+    :math:`z_i = w_i (y_i - \bar y)/W` summed to PSU totals :math:`z_{hj}`,
 
     .. math::
         \widehat{V}(\bar y) = \sum_h (1 - f_h)\,\frac{n_h}{n_h - 1}
         \sum_{j=1}^{n_h} (z_{hj} - \bar z_h)^2 ,
 
-    with :math:`n_h` PSUs in stratum *h* [1]_ [2]_. The interval is
-    :math:`\bar y \pm t_{df}\,\widehat{SE}` with df = #PSUs - #strata. Without weights,
-    strata and fpc this is the textbook :math:`s/\sqrt n` and df = n - 1. A stratum
-    with a single PSU raises ``ValueError``.
+    with :math:`n_h` PSUs in stratum *h* [1]_ [2]_. For a calibrated design the
+    :math:`z_i` are first replaced by their raking residuals (R's ten sweeps of
+    :math:`z \leftarrow z - w^{(m)}\mathrm{ave}_c(z/w^{(m)})` over the margins *m*;
+    :meth:`analysis.design.SurveyDesign.calibration_residuals`). The interval is
+    :math:`\bar y \pm t_{df}\,\widehat{SE}` with df = #PSUs - #strata among the
+    domain's rows. Without weights, strata and fpc this is the textbook
+    :math:`s/\sqrt n` and df = n - 1.
 
     References
     ----------
     .. [1] Wolter KM (2007), *Introduction to Variance Estimation*, ch. 6.
-    .. [2] Lumley T (2010), *Complex Surveys*, ch. 2-3; R ``survey::svymean``.
+    .. [2] Lumley T (2010), *Complex Surveys*, ch. 2-3 and s. 2.8 (domains); R ``survey::svymean``.
+    .. [3] Lumley T (2010), ch. 7 (raking, ``rake``).
+    .. [4] Deville JC, Särndal CE (1992), Calibration estimators in survey sampling,
+       *JASA* 87:376-382.
     """
     level = check_confidence_level(confidence_level)
     y_all, keep = as_values_masked(values, "values")
     size = len(y_all)
-    w_all = _weights(weights, size)
-    s_codes, s_labels = _labels(strata, "strata", size)
-    k_codes, k_labels = _labels(clusters, "clusters", size)
-    if clusters is None:
-        k_labels = np.array([None], dtype=object)
-    y, w = y_all[keep], w_all[keep]
-    s_codes = s_codes[keep]
-    # re-factorise after dropping "na" rows so that empty strata disappear
-    s_codes, s_idx = pd.factorize(s_codes)
-    s_labels = s_labels[s_idx] if strata is not None else np.array([None], dtype=object)
-    k_codes = k_codes[keep]
-    return _design_mean(
-        y, w, np.ones_like(y), (s_codes.astype(np.int64), s_labels), (k_codes, k_labels),
-        fpc, level, int((~keep).sum()), keep,
+    in_domain = as_domain(domain, size)
+    if calibration is None and domain is None:
+        rows, in_dom = keep, np.ones(int(keep.sum()), dtype=bool)  # the design of the answered rows
+    else:
+        rows, in_dom = np.ones(size, dtype=bool), in_domain & keep
+    design = build_design(
+        size, weights, strata, fpc, clusters=clusters, calibration=calibration,
+        lonely_psu=lonely_psu, rows=rows,
+    )
+    y = y_all[rows]
+    n = float(in_dom.sum())
+    require_n(n, 2, "mean_ci")
+    mean, var, df, _ = design_mean_parts(design, y, in_dom)
+    w = design.weights[in_dom]
+    W = float(w.sum())
+    # design effect against simple random sampling of n units, as R's svymean(deff=TRUE)
+    s2 = n / (n - 1.0) * float(np.dot(w, (y[in_dom] - mean) ** 2)) / W
+    f = design.fraction
+    if fpc is None:
+        f_srs = 0.0  # SRS with replacement
+    elif design.clustered or not in_dom.all() or domain is not None:
+        f_srs = min(n / W, 1.0)  # population size estimated by the sum of weights (as R)
+    else:
+        f_srs = min(n / float(np.sum(design.n_psu / f)), 1.0)
+    var_srs = (1.0 - f_srs) * s2 / n
+    deff = var / var_srs if var_srs > 0 else 1.0
+    deff_kish = n * float(np.dot(w, w)) / (W * W)
+    return MeanResult(
+        mean=mean, se=math.sqrt(max(var, 0.0)), df=df, n=int(n),
+        n_na=int((~keep & in_domain).sum()), deff=float(deff), deff_kish=float(deff_kish),
+        n_effective=float(n / deff_kish), sd=math.sqrt(s2), confidence_level=level,
     )
 
 
@@ -313,7 +276,8 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
     counts : mapping, pandas Series or pandas DataFrame
         Either ``{value: count}`` / a Series indexed by value (a simple random
         sample), or a long DataFrame with columns ``value`` and ``count`` plus
-        optional ``weight``, ``stratum`` and ``cluster``: one row per distinct
+        optional ``weight`` (without it but with ``fpc``: :math:`N_h/n_h`, as
+        :func:`mean_ci`), ``stratum`` and ``cluster``: one row per distinct
         combination, ``count`` respondents sharing it (``GROUP BY stratum, cluster,
         weight, value``). A ``value`` of ``"na"`` counts as not applicable.
     fpc : float or mapping, optional
@@ -338,18 +302,29 @@ def mean_ci_from_counts(counts, fpc=None, confidence_level=0.95) -> MeanResult:
         n_na = float(c_all[~keep].sum())
         keep = keep & (c_all > 0)
         size = len(y_all)
-        w_all = _weights(counts["weight"] if "weight" in counts else None, size, "counts['weight']")
+        w_all = as_weights(counts["weight"] if "weight" in counts else None, size, "counts['weight']")
         has_s, has_k = "stratum" in counts, "cluster" in counts
-        s_codes, s_labels = _labels(counts["stratum"] if has_s else None, "counts['stratum']", size)
-        k_codes, k_labels = _labels(counts["cluster"] if has_k else None, "counts['cluster']", size)
+        s_codes, s_labels = as_labels(counts["stratum"] if has_s else None, "counts['stratum']", size)
+        k_codes, k_labels = as_labels(counts["cluster"] if has_k else None, "counts['cluster']", size)
         s_codes, s_idx = pd.factorize(s_codes[keep])
         s_labels = s_labels[s_idx] if has_s else np.array([None], dtype=object)
         if not has_k:
             k_labels = np.array([None], dtype=object)
         if fpc is not None and np.ndim(fpc) != 0 and not isinstance(fpc, Mapping):
             raise TypeError("fpc of a frequency table must be a scalar or a mapping stratum -> value")
+        w = w_all[keep]
+        if fpc is not None and "weight" not in counts:
+            # no weights: N_h / n_h from the fpc, as mean_ci (and R's svydesign) derive them
+            s_k = s_codes.astype(np.int64)
+            if has_k:
+                psu = pd.unique(pd.Series(list(zip(s_k, k_codes[keep]))))
+                n_h = np.bincount(np.array([h for h, _ in psu], dtype=np.int64), minlength=len(s_labels))
+            else:
+                n_h = np.bincount(s_k, weights=c_all[keep], minlength=len(s_labels))
+            f = sampling_fractions(fpc, s_k, s_labels, n_h.astype(np.float64), keep[keep])
+            w = 1.0 / f[s_k]
         return _design_mean(
-            y_all[keep], w_all[keep], c_all[keep], (s_codes.astype(np.int64), s_labels),
+            y_all[keep], w, c_all[keep], (s_codes.astype(np.int64), s_labels),
             (k_codes[keep], k_labels), fpc, level, n_na, keep[keep],
         )
     vals, cnts, n_na = as_counts(counts)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from scipy import stats
 
 from ._common import ConfidenceInterval, check_confidence_level, check_count, z_value
@@ -33,6 +34,10 @@ __all__ = [
     "cohen_h",
     "PROPORTION_METHODS",
     "DIFF_PROPORTION_METHODS",
+    "wilson_arrays",
+    "newcombe_arrays",
+    "score_test_arrays",
+    "cohen_h_arrays",
 ]
 
 PROPORTION_METHODS = ("wilson", "clopper-pearson", "agresti-coull", "jeffreys", "wald")
@@ -49,15 +54,6 @@ def _check_binomial(count, nobs, suffix=""):
 
 def _clip(low, high, lo=0.0, hi=1.0):
     return ConfidenceInterval(float(min(max(low, lo), hi)), float(min(max(high, lo), hi)))
-
-
-def _wilson(x: int, n: int, z: float) -> ConfidenceInterval:
-    z2 = z * z
-    center = (x + z2 / 2.0) / (n + z2)
-    half = z / (n + z2) * math.sqrt(x * (n - x) / n + z2 / 4.0)
-    low = 0.0 if x == 0 else center - half
-    high = 1.0 if x == n else center + half
-    return _clip(low, high)
 
 
 def proportion_ci(count, nobs, confidence_level=0.95, method="wilson") -> ConfidenceInterval:
@@ -109,7 +105,7 @@ def proportion_ci(count, nobs, confidence_level=0.95, method="wilson") -> Confid
     alpha = 1.0 - level
     z = z_value(level)
     if method == "wilson":
-        return _wilson(x, n, z)
+        return _clip(*(float(limit) for limit in wilson_arrays(x, n, level)))
     if method == "clopper-pearson":
         low = 0.0 if x == 0 else stats.beta.ppf(alpha / 2, x, n - x + 1)
         high = 1.0 if x == n else stats.beta.isf(alpha / 2, x + 1, n - x)
@@ -179,11 +175,8 @@ def diff_proportions_ci(
     p1, p2 = x1 / n1, x2 / n2
     d = p1 - p2
     if method == "newcombe":
-        l1, u1 = _wilson(x1, n1, z)
-        l2, u2 = _wilson(x2, n2, z)
-        low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-        high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-        return _clip(low, high, -1.0, 1.0)
+        low, high = newcombe_arrays(x1, n1, x2, n2, level)
+        return _clip(float(low), float(high), -1.0, 1.0)
     if method == "agresti-caffo":
         q1, q2 = (x1 + 1) / (n1 + 2), (x2 + 1) / (n2 + 2)
         half = z * math.sqrt(q1 * (1 - q1) / (n1 + 2) + q2 * (1 - q2) / (n2 + 2))
@@ -202,7 +195,7 @@ def cohen_h(p1, p2) -> float:
     for name, p in (("p1", p1), ("p2", p2)):
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= float(p) <= 1.0):
             raise ValueError(f"{name} must be a proportion in [0, 1], got {p!r}")
-    return 2.0 * math.asin(math.sqrt(p1)) - 2.0 * math.asin(math.sqrt(p2))
+    return float(cohen_h_arrays(p1, p2))
 
 
 @dataclass(frozen=True)
@@ -274,18 +267,14 @@ def compare_proportions(
     if method not in DIFF_PROPORTION_METHODS:
         raise ValueError(f"method must be one of {DIFF_PROPORTION_METHODS}, got {method!r}")
     p1, p2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    if 0.0 < pooled < 1.0:
-        stat = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        pvalue = float(2.0 * stats.norm.sf(abs(stat)))
-    else:
-        stat, pvalue = 0.0, 1.0
+    stat, pvalue = score_test_arrays(x1, n1, x2, n2)
     return ProportionComparison(
-        x1, n1, x2, n2, p1 - p2, float(stat), pvalue, cohen_h(p1, p2), level, method
+        x1, n1, x2, n2, p1 - p2, float(stat), float(pvalue), cohen_h(p1, p2), level, method
     )
 
 
 # ----------------------------------------------------------- vectorised forms
+# The formulas live here once; the scalar functions above are these applied to one value.
 
 
 def wilson_arrays(count, nobs, confidence_level=0.95):
@@ -293,8 +282,6 @@ def wilson_arrays(count, nobs, confidence_level=0.95):
 
     ``count`` and ``nobs`` are arrays (nobs > 0); returns ``(low, high)`` arrays.
     """
-    import numpy as np
-
     x = np.asarray(count, dtype=np.float64)
     n = np.asarray(nobs, dtype=np.float64)
     z = z_value(check_confidence_level(confidence_level))
@@ -308,8 +295,6 @@ def wilson_arrays(count, nobs, confidence_level=0.95):
 
 def newcombe_arrays(count1, nobs1, count2, nobs2, confidence_level=0.95):
     """Vectorised Newcombe hybrid score limits for p1 - p2 (see :func:`diff_proportions_ci`)."""
-    import numpy as np
-
     x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
     p1, p2 = x1 / n1, x2 / n2
     l1, u1 = wilson_arrays(x1, n1, confidence_level)
@@ -322,8 +307,6 @@ def newcombe_arrays(count1, nobs1, count2, nobs2, confidence_level=0.95):
 
 def score_test_arrays(count1, nobs1, count2, nobs2):
     """Vectorised pooled score test (see :func:`compare_proportions`): ``(z, pvalue)``."""
-    import numpy as np
-
     x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (count1, nobs1, count2, nobs2))
     pooled = (x1 + x2) / (n1 + n2)
     se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
@@ -334,6 +317,4 @@ def score_test_arrays(count1, nobs1, count2, nobs2):
 
 def cohen_h_arrays(p1, p2):
     """Vectorised Cohen's h."""
-    import numpy as np
-
     return 2.0 * np.arcsin(np.sqrt(np.asarray(p1, float))) - 2.0 * np.arcsin(np.sqrt(np.asarray(p2, float)))

@@ -51,6 +51,14 @@ class RakeResult:
         :math:`n \\sum w^2 / (\\sum w)^2` of the final weights.
     n_effective : float
         :math:`(\\sum w)^2 / \\sum w^2`.
+    margin_codes : tuple of ndarray
+        For each raking variable, in raking order, the category code of every row.
+    margin_weights : tuple of ndarray
+        For each raking variable, the weights just after that variable was matched in
+        the last pass. With ``margin_codes`` this is what the calibrated variance needs
+        (``mean_ci(..., calibration=result)``; R's ``rake()`` keeps the same). With
+        ``bounds`` the factors are clipped after each pass, which R's ``rake()`` does not
+        do: the calibrated SE then uses the residuals of the last unclipped steps.
     """
 
     weights: pd.Series = field(repr=False)
@@ -63,6 +71,8 @@ class RakeResult:
     factor_range: tuple
     deff_kish: float
     n_effective: float
+    margin_codes: tuple = field(default=(), repr=False)
+    margin_weights: tuple = field(default=(), repr=False)
 
 
 def _targets(margins, total, explicit_total=None):
@@ -218,11 +228,13 @@ def rake(
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
+        after_margin = []
         for _, _, codes, t in enc:
             got = np.bincount(codes, weights=w, minlength=len(t))
             with np.errstate(divide="ignore", invalid="ignore"):
                 f = np.where(got > 0, t / got, 1.0)
             w = w * f[codes]
+            after_margin.append(w)
         if bounds is not None:
             w = d * np.clip(w / d, lo_b, hi_b)
         err = max_err(w)
@@ -242,6 +254,7 @@ def rake(
         achieved=achieved, targets={v: dict(t) for v, t in targets.items()},
         factor_range=(float(g.min()), float(g.max())),
         deff_kish=n * W2 / (W * W), n_effective=W * W / W2,
+        margin_codes=tuple(codes for _, _, codes, _ in enc), margin_weights=tuple(after_margin),
     )
     if not converged and on_failure == "raise":
         raise ValueError(

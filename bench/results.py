@@ -12,7 +12,7 @@ Fills a fresh SQLite database (migrated by Alembic) with ``--responses`` respons
   - **cold**: every cache emptied before each request (a freshly started server);
   - **after a new response**: a citizen's response is posted to the open cycle before each
     request (not timed), so the results are recomputed; the per-cycle GROUP BY tables are
-    topped up with the new responses only (``services/results.py``, ``_CycleTables``);
+    topped up with the new responses only (``survey_app/results/tables.py``, ``CycleTables``);
   - **warm**: nothing changed since the last view (the results are cached, keyed on a
     fingerprint of the data).
 
@@ -185,7 +185,8 @@ def main(argv=None) -> int:
 
     from survey_app import charts, create_app
     from survey_app.extensions import db
-    from survey_app.services import results, users
+    from survey_app import results
+    from survey_app.services import users
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
     with app.app_context():

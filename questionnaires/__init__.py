@@ -11,14 +11,20 @@ A pure library (PyYAML, jsonschema and the standard library only)::
 """
 
 from .answers import (
+    ERROR_CODES,
     MULTI_SEPARATOR,
+    RULE_FIELDS,
     Answer,
+    AnswerCheck,
     ValidatedAnswers,
+    answer_from_text,
+    answer_rules,
     answer_to_storage,
+    check_answers,
     storage_to_answer,
     validate_answers,
 )
-from .errors import AnswerError, DefinitionError, Issue
+from .errors import AnswerError, DefinitionError, Issue, Message
 from .model import (
     CHANNELS,
     NA,
@@ -51,6 +57,7 @@ from .versioning import CHANGE_KINDS, Change, compare_versions
 
 __all__ = [
     "Answer",
+    "AnswerCheck",
     "AnswerError",
     "CHANGE_KINDS",
     "CHANNELS",
@@ -59,11 +66,14 @@ __all__ = [
     "Condition",
     "DEMO_DIR",
     "DefinitionError",
+    "ERROR_CODES",
     "Issue",
+    "Message",
     "MULTI_SEPARATOR",
     "NA",
     "Option",
     "QUESTION_TYPES",
+    "RULE_FIELDS",
     "Question",
     "Questionnaire",
     "SCHEMA_PATH",
@@ -72,7 +82,10 @@ __all__ = [
     "Text",
     "Unit",
     "ValidatedAnswers",
+    "answer_from_text",
+    "answer_rules",
     "answer_to_storage",
+    "check_answers",
     "compare_versions",
     "content_hash",
     "format_path",

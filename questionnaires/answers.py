@@ -30,14 +30,37 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AnswerError
+from .errors import AnswerError, Message, N_
 from .model import NA, Question, Questionnaire
 
 MULTI_SEPARATOR = "|"
 
 
 class _Invalid(Exception):
-    pass
+    """An unusable value: ``code`` (see ``ERROR_CODES``) and a translatable English message."""
+
+    def __init__(self, code: str, template: str, **params):
+        super().__init__(template)
+        self.code = code
+        self.message = Message(template, **params)
+
+
+ERROR_CODES = {
+    "required": "a required question shown is not answered",
+    "type": "the value has the wrong type (not an integer, a boolean, a number, a string, a list)",
+    "range": "a rating outside its scale, a number outside min/max or not finite",
+    "too_long": "a text longer than max_length",
+    "na": '"na" where allow_na is false',
+    "option": "a value that is not one of the options",
+    "repeated": "a multi_choice answer that repeats an option",
+    "unknown_question": "an answer to a question the definition does not have",
+    "no_answer": "a response without any answer",
+}
+"""Why an answer is refused: the codes of :attr:`AnswerCheck.codes` (and of the kiosk's checks)."""
+
+RULE_FIELDS = ("type", "required", "allow_na", "scale", "options", "min", "max", "max_length",
+               "show_if")
+"""The fields of a question that the answer rules read: what :func:`answer_rules` serves."""
 
 
 class _Missing:
@@ -96,16 +119,16 @@ def _normalize(question: Question, value: Any) -> Any:
     kind = question.type
     if kind == "text":
         if not isinstance(value, str):
-            raise _Invalid("must be a string")
+            raise _Invalid("type", N_("must be a string"))
         text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
         if not text:
             return _MISSING
         if len(text) > question.max_length:
-            raise _Invalid(f"must be at most {question.max_length} characters")
+            raise _Invalid("too_long", N_("must be at most %(count)s characters"), count=question.max_length)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise _Invalid("contains invalid characters") from None
+            raise _Invalid("type", N_("contains invalid characters")) from None
         return text
     if isinstance(value, str):
         if not value.strip():
@@ -113,50 +136,55 @@ def _normalize(question: Question, value: Any) -> Any:
         if value == NA:
             if question.allow_na:
                 return NA
-            raise _Invalid('"na" is not allowed for this question')
-    or_na = ', or "na"' if question.allow_na else ""
+            raise _Invalid("na", N_('"na" is not allowed for this question'))
 
     if kind == "rating":
         scale = question.scale
         if not _int(value) or not scale.min <= value <= scale.max:
-            raise _Invalid(f"must be an integer from {scale.min} to {scale.max}{or_na}")
+            code = "range" if _int(value) else "type"
+            raise _Invalid(code, N_('must be an integer from %(min)s to %(max)s, or "na"') if question.allow_na
+                           else N_("must be an integer from %(min)s to %(max)s"), min=scale.min, max=scale.max)
         return value
     if kind == "yes_no":
         if not isinstance(value, bool):
-            raise _Invalid(f"must be true or false{or_na}")
+            raise _Invalid("type", N_('must be true or false, or "na"') if question.allow_na
+                           else N_("must be true or false"))
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Invalid(f"must be a number{or_na}")
+            raise _Invalid("type", N_('must be a number, or "na"') if question.allow_na else N_("must be a number"))
         try:
             finite = math.isfinite(float(value))
         except OverflowError:
             finite = False
         if not finite:
-            raise _Invalid("must be a finite number")
+            raise _Invalid("range", N_("must be a finite number"))
         if question.min is not None and value < question.min:
-            raise _Invalid(f"must be at least {_fmt(question.min)}")
+            raise _Invalid("range", N_("must be at least %(min)s"), min=_fmt(question.min))
         if question.max is not None and value > question.max:
-            raise _Invalid(f"must be at most {_fmt(question.max)}")
+            raise _Invalid("range", N_("must be at most %(max)s"), max=_fmt(question.max))
         return value
     values = question.option_values
     allowed = ", ".join(values)
     if kind == "choice":
         if not isinstance(value, str) or value not in values:
-            raise _Invalid(f"must be one of: {allowed}{or_na}")
+            code = "option" if isinstance(value, str) else "type"
+            raise _Invalid(code, N_('must be one of: %(options)s, or "na"') if question.allow_na
+                           else N_("must be one of: %(options)s"), options=allowed)
         return value
     if kind == "multi_choice":
         if not isinstance(value, (list, tuple)):
-            raise _Invalid(f"must be a list of options among: {allowed}{or_na}")
+            raise _Invalid("type", N_('must be a list of options among: %(options)s, or "na"') if question.allow_na
+                           else N_("must be a list of options among: %(options)s"), options=allowed)
         if not value:
             return _MISSING
         for item in value:
             if not isinstance(item, str) or item not in values:
-                raise _Invalid(f"{item!r} is not one of: {allowed}")
+                raise _Invalid("option" if isinstance(item, str) else "type", N_("%(value)s is not one of: %(options)s"), value=repr(item), options=allowed)
         if len(set(value)) != len(value):
-            raise _Invalid("must not repeat an option")
+            raise _Invalid("repeated", N_("must not repeat an option"))
         return [v for v in values if v in value]
-    raise _Invalid(f"unsupported question type {kind}")  # pragma: no cover - the parser forbids it
+    raise _Invalid("type", N_("unsupported question type %(type)s"), type=kind)  # pragma: no cover - the parser forbids it
 
 
 def _storage(question: Question, value: Any) -> tuple[float | None, str | None, bool]:
@@ -172,7 +200,27 @@ def _storage(question: Question, value: Any) -> tuple[float | None, str | None, 
     return None, value, False
 
 
-def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ValidatedAnswers:
+@dataclass(frozen=True)
+class AnswerCheck:
+    """The verdict on a set of answers, without raising: what :func:`check_answers` returns.
+
+    ``answers`` holds the valid answers of the questions shown, in question order; ``errors``
+    maps a field path to a short English message and ``codes`` the same paths to a code of
+    ``ERROR_CODES``; ``shown`` lists the ids of the questions shown for these answers, in order
+    (a question whose condition depends on an invalid answer counts as shown).
+    """
+
+    answers: ValidatedAnswers
+    errors: dict[str, str]
+    codes: dict[str, str]
+    shown: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
     """Apply the submission rules to ``{question id: value}``; every error is collected.
 
     Rules: an unknown question id is an error (``"answers.<id>"``); a value of the wrong type or
@@ -180,17 +228,24 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -
     accepted only where ``allow_na``; a required question must be answered when it is shown;
     an answer to a question whose ``show_if`` does not hold is dropped silently (conditions see
     the answers as validated, so a question hidden by a hidden question is hidden too); a
-    response must contain at least one answer. Raises :class:`AnswerError`.
+    response must contain at least one answer.
+
+    The kiosk applies the same rules in JavaScript (``static/kiosk/rules.js``); the cases of
+    ``tests/cases/answer_rules.json`` pin both.
     """
     if not isinstance(answers, Mapping):
-        raise AnswerError({"answers": "must be an object mapping question ids to answers"})
+        message = Message(N_("must be an object mapping question ids to answers"))
+        return AnswerCheck(ValidatedAnswers(), {"answers": message}, {"answers": "type"}, ())
     errors: dict[str, str] = {}
+    codes: dict[str, str] = {}
     for key in answers:
         if not isinstance(key, str) or key not in questionnaire:
-            errors[f"answers.{key}"] = "unknown question"
+            errors[f"answers.{key}"] = Message(N_("unknown question"))
+            codes[f"answers.{key}"] = "unknown_question"
 
     given: dict[str, Any] = {}
     invalid: set[str] = set()
+    shown_ids: list[str] = []
     result: list[Answer] = []
     for question in questionnaire.questions:
         shown: bool | None = True
@@ -199,24 +254,47 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -
             shown = None if question.show_if.question in invalid else question.show_if.holds(given)
         if shown is False:
             continue
+        shown_ids.append(question.id)
         try:
             value = _normalize(question, answers.get(question.id))
         except _Invalid as exc:
-            errors[question.id] = str(exc)
+            errors[question.id] = exc.message
+            codes[question.id] = exc.code
             invalid.add(question.id)
             continue
         if value is _MISSING:
             if question.required and shown:
-                errors[question.id] = "an answer is required"
+                errors[question.id] = Message(N_("an answer is required"))
+                codes[question.id] = "required"
             continue
         given[question.id] = value
         numeric, text, is_na = _storage(question, value)
         result.append(Answer(question.id, value, is_na, numeric, text))
     if not errors and not result:
-        errors["answers"] = "no answer given"
-    if errors:
-        raise AnswerError(errors)
-    return ValidatedAnswers(result)
+        errors["answers"] = Message(N_("no answer given"))
+        codes["answers"] = "no_answer"
+    return AnswerCheck(ValidatedAnswers(result), errors, codes, tuple(shown_ids))
+
+
+def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ValidatedAnswers:
+    """The answers that pass :func:`check_answers`; raises :class:`AnswerError` with every error."""
+    check = check_answers(questionnaire, answers)
+    if not check.valid:
+        raise AnswerError(check.errors, check.codes)
+    return check.answers
+
+
+def answer_rules(question: Question) -> dict[str, Any]:
+    """What a client needs to check an answer to ``question`` the way :func:`check_answers` does.
+
+    The fields of ``RULE_FIELDS`` in the definition's own canonical form (``Question.to_dict()``,
+    defaults written out, ``None`` where a field does not apply): ``scale`` is
+    ``{"min", "max", "labels"}``, ``options`` ``[{"value", "label"}]``, ``max_length`` is set on
+    every text question, and ``show_if`` is ``{"question": id, "equals": value}`` or
+    ``{"question": id, "in": [values]}``. The JSON API serves them with every question.
+    """
+    canonical = question.to_dict()
+    return {name: canonical.get(name) for name in RULE_FIELDS}
 
 
 def answer_to_storage(question: Question, value: Any) -> tuple[float | None, str | None, bool]:
@@ -227,7 +305,7 @@ def answer_to_storage(question: Question, value: Any) -> tuple[float | None, str
     try:
         normalized = _normalize(question, value)
     except _Invalid as exc:
-        raise ValueError(f"{question.id}: {exc}") from None
+        raise ValueError(f"{question.id}: {exc.message}") from None
     if normalized is _MISSING:
         raise ValueError(f"{question.id}: no answer to store")
     return _storage(question, normalized)
@@ -256,3 +334,55 @@ def storage_to_answer(question: Question, numeric: Any, text: str | None, is_na:
     if kind == "multi_choice":
         return text.split(MULTI_SEPARATOR) if text else []
     return text
+
+
+# Typed answers: a CSV cell, or what a clerk keys in from a paper sheet.
+YES_WORDS = frozenset({"yes", "oui", "y", "o", "1", "true", "vrai"})
+NO_WORDS = frozenset({"no", "non", "n", "0", "false", "faux"})
+
+
+def _option(question: Question, text: str) -> str:
+    """An option by its value, else by its 1-based number on the sheet (``2`` → second option)."""
+    values = question.option_values
+    if text in values:
+        return text
+    if text.isdigit() and 1 <= int(text) <= len(values):
+        return values[int(text) - 1]
+    return text
+
+
+def answer_from_text(question: Question, raw: str | None) -> Any:
+    """The API value of a typed answer, or ``None`` for a blank one.
+
+    Rating and number as digits (a decimal comma is read as a point), yes/no as
+    ``oui``/``non``, ``yes``/``no``, ``o``/``n`` or ``1``/``0``, a choice as its option value or
+    its number, several choices separated by ``|``, ``;``, ``,`` or spaces, ``na`` for "don't
+    know". What does not convert is returned as typed, for :func:`validate_answers` to reject
+    with its usual message.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    kind = question.type
+    if kind == "text":
+        return text
+    if text.lower() == NA:
+        return NA
+    if kind == "rating":
+        return int(text) if text.isdigit() else text
+    if kind == "yes_no":
+        lowered = text.lower()
+        return True if lowered in YES_WORDS else False if lowered in NO_WORDS else text
+    if kind == "number":
+        cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        for convert in (int, float):
+            try:
+                return convert(cleaned)
+            except ValueError:
+                continue
+        return text
+    if kind == "choice":
+        return _option(question, text)
+    separator = "|" if "|" in text else ";" if ";" in text else None
+    parts = text.split(separator) if separator else text.replace(",", " ").split()
+    return [_option(question, part.strip()) for part in parts if part.strip()]

@@ -35,14 +35,40 @@ class DefinitionError(Exception):
         super().__init__("\n".join(str(issue) for issue in self.errors))
 
 
+def N_(template: str) -> str:
+    """Marks a message template for translation (Babel's default keyword); returns it unchanged.
+
+    The library stays free of gettext: an application translates a :class:`Message` from its
+    ``template`` and ``params``.
+    """
+    return template
+
+
+class Message(str):
+    """A short English message that also carries its template and parameters, so that an
+    application can render it in another language: ``gettext(m.template) % m.params``."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        message = super().__new__(cls, template % params if params else template)
+        message.template = template
+        message.params = params
+        return message
+
+
 class AnswerError(Exception):
     """A set of answers breaks the submission rules.
 
-    ``errors`` maps a field path to a short English message: the question id for a known
+    ``errors`` maps a field path to a short English :class:`Message`: the question id for a known
     question (``"overall": "an answer is required"``), ``"answers.<key>"`` for an answer to an
-    unknown question, ``"answers"`` when the answers as a whole are unusable.
+    unknown question, ``"answers"`` when the answers as a whole are unusable. ``codes`` maps the
+    same paths to why, as a code of ``questionnaires.answers.ERROR_CODES`` (``"required"``,
+    ``"range"``, ...).
     """
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], codes: dict[str, str] | None = None):
         self.errors = dict(errors)
+        self.codes = dict(codes or {})
         super().__init__("; ".join(f"{path}: {message}" for path, message in self.errors.items()))

@@ -5,6 +5,7 @@ environment (see :mod:`survey_app.config`), replaced by ``test_config`` in tests
 """
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,21 @@ from flask import Flask
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
 
-__version__ = "0.1.0"
+try:
+    # Written once, in setup.cfg; read from the installed distribution's metadata.
+    __version__ = metadata.version("servir")
+except metadata.PackageNotFoundError:  # a checkout used without being installed
+    __version__ = "0+unknown"
+
+
+def migrations_directory() -> Path:
+    """The Alembic revisions: the checkout's top-level ``migrations/`` when running from one,
+    else the copy the wheel ships as ``survey_app/migrations`` (see setup.py)."""
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / "migrations"
+    if (package.parent / "setup.cfg").is_file() and (checkout / "env.py").is_file():
+        return checkout
+    return package / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -33,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.config["APP_VERSION"] = __version__
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+    migrate.init_app(app, db, directory=str(migrations_directory()),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,7 +69,8 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     from . import auth, presentation
     from .views import results as results_views
-    from .views import api, errors, exports, kiosk, kiosk_admin, report, survey
+    from .views import admin_commitments, admin_console, admin_cycles, admin_questionnaires
+    from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, paper, posters_admin, report, survey
 
     from .views import audit_admin, users_admin
     from . import throttle
@@ -75,6 +91,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(kiosk.api_bp)
     csrf.exempt(kiosk.api_bp)
     app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(paper.bp)
+    app.register_blueprint(admin_console.bp)
+    app.register_blueprint(admin_cycles.bp)
+    app.register_blueprint(admin_commitments.bp)
+    app.register_blueprint(admin_questionnaires.bp)
+    app.register_blueprint(invitations_admin.bp)
+    app.register_blueprint(posters_admin.bp)
     errors.init_app(app)
     # Once every view is registered: the limits wrap the view functions.
     throttle.init_app(app)

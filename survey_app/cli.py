@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import questionnaires as qn
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
-from .services import audit, catalogue, cycles, demo, imports, kiosks, users
+from .services import audit, catalogue, cycles, demo, imports, invitations, kiosks, users
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")
@@ -18,6 +19,7 @@ users_cli = AppGroup("users", help="Create, list, disable and enable users; role
 audit_cli = AppGroup("audit", help="Read the audit trail.")
 kiosks_cli = AppGroup("kiosks", help="Create, list and revoke kiosks (tablets at service counters).")
 responses_cli = AppGroup("responses", help="Import responses collected on paper, by phone or on a kiosk.")
+invitations_cli = AppGroup("invitations", help="Make single-use invitation links for a mail merge.")
 
 
 @questionnaires_cli.command("check")
@@ -37,11 +39,17 @@ def questionnaires_check(path: Path | None):
 
 
 @questionnaires_cli.command("sync")
-def questionnaires_sync():
-    """Load every definition file of QUESTIONNAIRES_DIR; a changed file becomes a new version."""
+@click.option("--force", is_flag=True,
+              help="Also replace questionnaires last edited in the web editor by their file.")
+def questionnaires_sync(force: bool):
+    """Load every definition file of QUESTIONNAIRES_DIR; a changed file becomes a new version.
+
+    A questionnaire last edited in the web editor is left as it is when its file differs
+    (exit status 1), unless --force is given.
+    """
     folder = current_app.config["QUESTIONNAIRES_DIR"]
     try:
-        report = catalogue.sync_directory(folder)
+        report = catalogue.sync_directory(folder, force=force)
     except qn.DefinitionError as exc:
         for issue in exc.errors:
             click.echo(str(issue), err=True)
@@ -50,14 +58,20 @@ def questionnaires_sync():
                        ("unchanged", report.unchanged)):
         for questionnaire_id in ids:
             click.echo(f"{label:12} {questionnaire_id}")
+    for questionnaire_id, editor in report.refused:
+        click.echo(f"{'refused':12} {questionnaire_id}: last edited in the web editor"
+                   f"{' by ' + editor if editor else ''}; its file differs and was not loaded"
+                   " (--force replaces the web version by the file)", err=True)
+    if report.refused:
+        sys.exit(1)
 
 
-def _cycle_command(state: str, verb: str):
-    @cycles_cli.command(verb, help=f"Mark cycle CODE as {state}.")
+def _cycle_command(action: str, done: str):
+    @cycles_cli.command(action, help=f"{action.capitalize()} cycle CODE ({done}).")
     @click.argument("code")
     def command(code: str):
         try:
-            cycle = cycles.set_state(code, state)
+            cycle = cycles.change_state(code, action, actor="cli")
         except cycles.CycleError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"cycle {cycle.code} is {cycle.state}")
@@ -67,29 +81,27 @@ def _cycle_command(state: str, verb: str):
 
 @cycles_cli.command("create")
 @click.argument("code")
-@click.option("--name", required=True, help="A human-readable name, e.g. 'Automne 2026'.")
-def cycles_create(code: str, name: str):
+@click.option("--name", required=True, help="The French name, e.g. 'Automne 2026'.")
+@click.option("--name-en", default=None, help="The English name, e.g. 'Fall 2026'.")
+@click.option("--from", "period_start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of the period measured (YYYY-MM-DD).")
+@click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of the period measured (YYYY-MM-DD), on or after --from.")
+def cycles_create(code: str, name: str, name_en: str | None, period_start, period_end):
     """Create a draft cycle."""
     try:
-        cycle = cycles.create_cycle(code, name)
+        cycle = cycles.create_cycle(code, name, name_en,
+                                    period_start.date() if period_start else None,
+                                    period_end.date() if period_end else None, actor="cli")
     except cycles.CycleError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"cycle {cycle.code} created ({cycle.state})")
 
 
-_cycle_command("open", "open")
-_cycle_command("closed", "close")
-
-
-@cycles_cli.command("publish")
-@click.argument("code")
-def cycles_publish(code: str):
-    """Publish closed cycle CODE: its results become public."""
-    try:
-        cycle = cycles.publish_cycle(code, actor="cli")
-    except cycles.CycleError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"cycle {cycle.code} is {cycle.state}")
+_cycle_command("open", "online collection starts; a closed cycle reopens")
+_cycle_command("close", "online collection stops")
+_cycle_command("publish", "its results become public on /public/results/")
+_cycle_command("unpublish", "its results leave the public pages; it is closed again")
 
 
 @cycles_cli.command("margins")
@@ -102,31 +114,33 @@ def cycles_margins(code: str, path: Path | None, clear: bool):
     PATH is a CSV file of lines variable,category,value (shares, percentages or
     population counts), or a JSON object {variable: {category: value}}.
     """
-    from .services import weighting
+    from .services import margins as margins_service
 
     try:
         if clear:
-            weighting.set_margins(code, None, actor="cli")
+            margins_service.set_margins(code, None, actor="cli")
         elif path is not None:
             text = path.read_text(encoding="utf-8")
-            margins = (weighting.validate_margins(json.loads(text)) if text.lstrip().startswith("{")
-                       else weighting.parse_margins_text(text))
-            weighting.set_margins(code, margins, actor="cli")
+            margins = (margins_service.validate_margins(json.loads(text)) if text.lstrip().startswith("{")
+                       else margins_service.parse_margins_text(text))
+            margins_service.set_margins(code, margins, actor="cli")
         cycle = cycles.get_cycle(code)
         if cycle is None:
             raise click.ClickException(f"unknown cycle {code!r}")
-    except (weighting.MarginsError, ValueError) as exc:
+    except (margins_service.MarginsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    text = weighting.margins_text(weighting.margins_of(cycle))
+    text = margins_service.margins_text(margins_service.margins_of(cycle))
     click.echo(text.rstrip("\n") if text else f"cycle {code} has no margins")
 
 
 @cycles_cli.command("list")
 def cycles_list():
-    """List cycles with their state and dates."""
+    """List cycles with their state, period and the dates they opened and closed."""
     for cycle in cycles.list_cycles():
+        period = f"{cycle.period_start} to {cycle.period_end}" if cycle.period_start else "no period"
         click.echo(
-            f"{cycle.code:12} {cycle.state:10} {str(cycle.opens_on or ''):10} {str(cycle.closes_on or ''):10} {cycle.name}"
+            f"{cycle.code:12} {cycle.state:10} {period:24} opened {str(cycle.opens_on or '-'):10} "
+            f"closed {str(cycle.closes_on or '-'):10} {cycle.name}"
         )
 
 
@@ -303,15 +317,47 @@ def kiosks_revoke(kiosk_id: int):
               help="paper (default) or phone for a CSV file; a kiosk queue file keeps the kiosk channel.")
 @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the CSV rows without a language column.")
-def responses_import(file: Path, questionnaire, cycle, channel, language):
-    """Import FILE: a CSV of paper or phone responses, or a kiosk's saved queue (JSON).
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows of a CSV and list the others.")
+@click.option("--dry-run", is_flag=True, help="Check the CSV and count what would be stored; store nothing.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the messages.")
+def responses_import(file: Path, questionnaire, cycle, channel, language, skip_invalid, dry_run, lang):
+    """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
-    Importing the same file again stores nothing twice. A CSV is checked whole first: when a
-    row is invalid, nothing is stored and every problem is listed.
+    Each CSV row names its sheet (column sheet or submission_id), so importing the same file
+    again, or a file that grew, stores each sheet once. A CSV is checked whole first: when a
+    row is invalid, nothing is stored and every problem is listed with its line and column
+    (--skip-invalid stores the valid rows). The last line counts what was stored.
     """
+    from flask_babel import force_locale
+
+    with file.open("rb") as source, force_locale(lang):
+        if imports.is_queue_stream(source):
+            _import_queue(file, source.read(), questionnaire, cycle, channel)
+            return
+        if questionnaire is None or cycle is None:
+            raise click.ClickException(_("a CSV file needs --questionnaire and --cycle"))
+        try:
+            report = imports.import_csv(source, questionnaire=questionnaire, cycle=cycle,
+                                        channel=channel or "paper", language=language,
+                                        skip_invalid=skip_invalid, dry_run=dry_run)
+        except imports.ImportProblem as exc:
+            for problem in exc.texts():
+                click.echo(f"{file.name}: {problem}")
+            click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
+            sys.exit(1)
+        for problem in report.problems:
+            click.echo(f"{file.name}: {problem.text()}")
+        if report.refused:
+            click.echo(_("nothing stored: correct the rows above, or import with --skip-invalid"))
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> None:
     try:
-        report = imports.import_file(file.read_bytes(), questionnaire=questionnaire, cycle=cycle,
-                                     channel=channel, language=language)
+        report = imports.import_queue(data, questionnaire=questionnaire, cycle=cycle, channel=channel)
     except imports.ImportProblem as exc:
         for problem in exc.problems:
             click.echo(f"{file.name}: {problem}", err=True)
@@ -325,6 +371,63 @@ def responses_import(file: Path, questionnaire, cycle, channel, language):
     click.echo(f"{report.stored} stored, {report.already} already stored, {len(report.failed)} refused{skipped}")
     if not report.ok:
         sys.exit(1)
+
+
+@invitations_cli.command("create")
+@click.option("--questionnaire", "questionnaire_id", required=True, metavar="ID",
+              help="The questionnaire the invitations open.")
+@click.option("--count", required=True, type=int, help=f"How many invitations (1 to {invitations.MAX_COUNT}).")
+@click.option("--cycle", "cycle_code", metavar="CODE",
+              help="File the responses in this cycle (default: the cycle open when the citizen answers).")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The last day the links work (default: no expiry).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The CSV file to write (columns code,url).")
+@click.option("--base-url", help="The public address in the links (default: SERVIR_BASE_URL).")
+def invitations_create(questionnaire_id, count, cycle_code, expires, output, base_url):
+    """Make COUNT single-use invitations and write their codes and links to a CSV file.
+
+    The codes are in this file only (the database keeps their hashes): keep it safe, and
+    delete it once the mailing is sent.
+    """
+    from .public_urls import NoBaseUrl, outside_request, public_url
+
+    try:
+        with outside_request(base_url):
+            created = invitations.create_batch(questionnaire_id, count, cycle_code,
+                                               expires.date() if expires else None, actor="cli")
+            text = invitations.csv_text(created.codes, lambda code: public_url("survey.invitation", code=code))
+    except (invitations.InvitationError, NoBaseUrl) as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"batch {created.batch_id}: {count} invitations for {questionnaire_id} -> {output}")
+
+
+@click.command("posters")
+@with_appcontext
+@click.option("--questionnaire", "questionnaire_id", required=True, metavar="ID",
+              help="The questionnaire the QR code opens.")
+@click.option("--site", help="The counter or office where it hangs (a kiosk's site or one of SERVIR_SITES).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["poster", "card"]), default="poster", show_default=True,
+              help="A full-page poster, or four counter cards on one sheet.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--base-url", help="The public address in the QR code (default: SERVIR_BASE_URL).")
+def posters_command(questionnaire_id, site, lang, paper, fmt, output, base_url):
+    """Write a printable PDF: the commitment, its norm and a QR code to its questionnaire."""
+    from . import posters
+    from .public_urls import NoBaseUrl, outside_request
+    from .services.posters import PosterError, poster_content
+
+    try:
+        with outside_request(base_url):
+            content = poster_content(questionnaire_id, site, lang, paper, fmt)
+            body = posters.render(content, paper, fmt)
+    except (PosterError, NoBaseUrl) as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_bytes(body)
+    click.echo(f"{fmt} for {questionnaire_id} ({content.url}) -> {output}")
 
 
 @click.command("demo")
@@ -352,7 +455,7 @@ def demo_command(if_empty: bool):
 def report_command(cycle, baseline, fmt, output, lang, weighting):
     """Write the accountability report (the same as the results pages' download)."""
     from . import report as report_module
-    from .services import results
+    from . import results
 
     baseline = None if baseline == "none" else baseline
     # Rendering uses templates and catalogues as a page would: give it a request context.
@@ -379,3 +482,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(kiosks_cli)
     app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(invitations_cli)
+    app.cli.add_command(posters_command)

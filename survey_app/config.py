@@ -9,6 +9,7 @@ a boolean).
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -41,6 +42,19 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _sites(value) -> list[str]:
+    """SITES as a list, or SERVIR_SITES as a JSON list or as names separated by semicolons."""
+    if not value:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(name) for name in value]
+    value = str(value)
+    if value.lstrip().startswith("["):
+        parsed = json.loads(value)
+        return [str(name) for name in parsed] if isinstance(parsed, list) else []
+    return [name.strip() for name in value.split(";") if name.strip()]
+
+
 def _database_uri(database_url: str) -> str:
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3 explicitly.
     if database_url.startswith("postgres://"):
@@ -60,6 +74,7 @@ def load(config: Config, instance_path: Path) -> None:
     if os.environ.get("QUESTIONNAIRES_DIR"):
         config["QUESTIONNAIRES_DIR"] = os.environ["QUESTIONNAIRES_DIR"]
     config.from_prefixed_env("SERVIR")
+    config["SITES"] = _sites(config.get("SITES"))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _secret_key(instance_path)
     uri = config["SQLALCHEMY_DATABASE_URI"] = _database_uri(config["SQLALCHEMY_DATABASE_URI"])
@@ -127,4 +142,10 @@ DEFAULTS = {
     # (doubling from the first to the second, with jitter).
     "KIOSK_SYNC_BATCH_SIZE": 25,
     "KIOSK_SYNC_BACKOFF_MS": (1000, 300000),
+    # The public address printed on posters and in invitation links (SERVIR_BASE_URL), e.g.
+    # "https://sondage.ville.example"; unset: the address the request came in on.
+    "BASE_URL": None,
+    # Sites a poster or counter card may name besides the kiosks' sites (SERVIR_SITES: a JSON
+    # list, or names separated by semicolons), e.g. ["Hôtel de ville", "Bibliothèque centrale"].
+    "SITES": (),
 }

@@ -18,7 +18,7 @@ from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import localized
+from .i18n import localized, translate
 
 NA = "na"
 FIELD_PREFIX = "q_"
@@ -38,6 +38,46 @@ class FieldType:
     make: Callable[[qn.Question], Field]
     to_answer: Callable[[qn.Question, Any], Any]
     template: str
+    # On the paper entry screen every question is one short text box: what a clerk types is
+    # read by questionnaires.answer_from_text, as a CSV cell is.
+    keyed: Callable[[qn.Question], dict[str, Any]] = lambda q: {}
+
+
+def sheet_codes(question: qn.Question) -> list[str]:
+    """The codes a clerk types for a question, shown beside it (empty: free input)."""
+    na = [NA] if question.allow_na else []
+    if question.type == "rating":
+        return [str(v) for v in question.scale.values] + na
+    if question.type == "yes_no":
+        return ["o", "n"] + na
+    if question.type == "choice":
+        return [str(i) for i in range(1, len(question.options) + 1)] + na
+    return []
+
+
+def sheet_hint(question: qn.Question) -> str:
+    """How to key a question in, in the current language."""
+    na = (" · " + _("na: don't know")) if question.allow_na else ""
+    kind = question.type
+    if kind == "rating":
+        return _("%(low)s to %(high)s", low=question.scale.min, high=question.scale.max) + na
+    if kind == "yes_no":
+        return _("o: yes, n: no") + na
+    numbered = " · ".join(f"{i}: {localized(o.label)}" for i, o in enumerate(question.options or (), start=1))
+    if kind == "choice":
+        return numbered + na
+    if kind == "multi_choice":
+        return _("numbers separated by spaces") + " — " + numbered + na
+    if kind == "number":
+        return _("a number") + na
+    return ""
+
+
+def _keyed_codes(question: qn.Question) -> dict[str, Any]:
+    codes = sheet_codes(question)
+    return {"inputmode": "numeric" if question.type == "rating" and not question.allow_na else "text",
+            "maxlength": max(len(c) for c in codes) if question.type != "yes_no" else 3,
+            "data-codes": " ".join(codes), "size": 4}
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -90,6 +130,7 @@ REGISTRY: dict[str, FieldType] = {
         make=lambda q: RadioField(choices=_rating_choices(q), validate_choice=False),
         to_answer=_int_or_raw,
         template="rating",
+        keyed=_keyed_codes,
     ),
     "yes_no": FieldType(
         make=lambda q: RadioField(
@@ -97,6 +138,7 @@ REGISTRY: dict[str, FieldType] = {
         ),
         to_answer=_yes_no,
         template="radio",
+        keyed=_keyed_codes,
     ),
     "choice": FieldType(
         make=lambda q: RadioField(
@@ -105,6 +147,7 @@ REGISTRY: dict[str, FieldType] = {
         ),
         to_answer=_same,
         template="radio",
+        keyed=_keyed_codes,
     ),
     "multi_choice": FieldType(
         make=lambda q: MultiCheckboxField(
@@ -113,16 +156,19 @@ REGISTRY: dict[str, FieldType] = {
         ),
         to_answer=lambda q, raw: list(raw or []),
         template="checkboxes",
+        keyed=lambda q: {"size": 8},
     ),
     "number": FieldType(
         make=lambda q: StringField(render_kw={"inputmode": "decimal", "autocomplete": "off"}),
         to_answer=_number,
         template="input",
+        keyed=lambda q: {"inputmode": "decimal", "size": 6},
     ),
     "text": FieldType(
         make=lambda q: TextAreaField(render_kw={"rows": 5, "maxlength": q.max_length}),
         to_answer=_same,
         template="textarea",
+        keyed=lambda q: {"size": 30, **({"maxlength": q.max_length} if q.max_length else {})},
     ),
 }
 
@@ -191,3 +237,42 @@ def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
 
 
 SUBMIT_LABEL = _l("Send my answers")
+
+
+class SheetForm(FlaskForm):
+    """One paper sheet as a clerk keys it in: the sheet number first, then one box per question."""
+
+    sheet = StringField(_l("Sheet number"), render_kw={"autocomplete": "off", "size": 8, "autofocus": True})
+
+    questionnaire: qn.Questionnaire
+
+    def question_fields(self):
+        """(question, bound field, hint) in the definition's order."""
+        for question in self.questionnaire.questions:
+            yield question, self[FIELD_PREFIX + question.id], sheet_hint(question)
+
+    def answers(self) -> dict[str, Any]:
+        """What was typed, as API answers (blank boxes left out)."""
+        answers = {}
+        for question, field, _hint in self.question_fields():
+            value = qn.answer_from_text(question, field.data)
+            if value is not None:
+                answers[question.id] = value
+        return answers
+
+    def attach_errors(self, errors: dict[str, Any]) -> None:
+        """The shared rules' messages beside their boxes, in the clerk's language."""
+        for key, message in errors.items():
+            name = "sheet" if key == "sheet" else FIELD_PREFIX + key
+            field = self._fields.get(name) or self.sheet
+            field.errors = list(field.errors or []) + [translate(message)]
+
+
+def build_sheet_form(definition: qn.Questionnaire, **kwargs) -> SheetForm:
+    """A paper sheet form for this definition, built from the registry's keyed boxes."""
+    attrs: dict[str, Any] = {"questionnaire": definition}
+    for question in definition.questions:
+        attrs[FIELD_PREFIX + question.id] = StringField(
+            render_kw={"autocomplete": "off", **REGISTRY[question.type].keyed(question)})
+    form_class = type(f"SheetForm_{definition.id.replace('-', '_')}", (SheetForm,), attrs)
+    return form_class(**kwargs)

@@ -65,3 +65,14 @@ def init_app(app: Flask) -> None:
             "other_lang": other,
             "localized": localized,
         }
+
+
+def translate(message) -> str:
+    """A library's :class:`questionnaires.Message` in the current language (its English
+    template is the catalogue's msgid); any other string is looked up as it is."""
+    from flask_babel import gettext
+
+    template = getattr(message, "template", None)
+    if template is None:
+        return gettext(str(message))
+    return gettext(template, **message.params)

@@ -26,6 +26,10 @@ from .extensions import db
 ROLES = ("admin", "staff", "evaluator")
 CHANNELS = ("online", "kiosk", "paper", "phone")
 CYCLE_STATES = ("draft", "open", "closed", "published")
+# Units a measurable norm is counted in ("within 10 working days", "within 20 seconds").
+NORM_UNITS = ("working_days", "days", "hours", "minutes", "seconds")
+# Where a questionnaire version came from: a file of QUESTIONNAIRES_DIR, or the web editor.
+VERSION_SOURCES = ("file", "web")
 
 
 def utcnow() -> dt.datetime:
@@ -42,6 +46,9 @@ class Unit(db.Model):
 
     commitments: Mapped[list[Commitment]] = relationship(back_populates="unit")
 
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_fr
+
 
 class Commitment(db.Model):
     __tablename__ = "commitment"
@@ -55,6 +62,11 @@ class Commitment(db.Model):
     norm_en: Mapped[str | None] = mapped_column(Text)
     target_indicator: Mapped[str | None] = mapped_column(String(30))
     target_value: Mapped[float | None] = mapped_column(Float)
+    # The norm as a number where it is measurable: 10 working_days, 20 seconds.
+    norm_value: Mapped[float | None] = mapped_column(Float)
+    norm_unit: Mapped[str | None] = mapped_column(String(20))
+    # A retired commitment is hidden from citizens; its questionnaires and results stay.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship(back_populates="commitments")
     questionnaires: Mapped[list[Questionnaire]] = relationship(back_populates="commitment")
@@ -64,6 +76,10 @@ class Commitment(db.Model):
 
     def norm(self, lang: str) -> str | None:
         return (self.norm_en if lang == "en" and self.norm_en else self.norm_fr)
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Questionnaire(db.Model):
@@ -77,6 +93,10 @@ class Questionnaire(db.Model):
         ForeignKey("questionnaire_version.id", use_alter=True)
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A version saved in the web editor and waiting to be previewed and published (it
+    # becomes the current version then). No foreign key: SQLite would have to rebuild the
+    # table, which the responses reference.
+    draft_version_id: Mapped[int | None] = mapped_column(Integer)
 
     commitment: Mapped[Commitment] = relationship(back_populates="questionnaires")
     current_version: Mapped[QuestionnaireVersion | None] = relationship(
@@ -97,7 +117,11 @@ class QuestionnaireVersion(db.Model):
     questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The file name for a version loaded from QUESTIONNAIRES_DIR, None from the web editor.
     source: Mapped[str | None] = mapped_column(String(300))
+    source_kind: Mapped[str] = mapped_column(String(10), default="file", server_default="file")
+    # Who saved a version in the web editor (an e-mail address).
+    created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     questionnaire: Mapped[Questionnaire] = relationship(
@@ -115,16 +139,25 @@ class Cycle(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    # The French name (and the fallback when there is no English one).
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(12), default="draft")
+    # When collection actually opened and last closed (set by the state changes).
     opens_on: Mapped[dt.date | None] = mapped_column(Date)
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The period the cycle measures, as planned by the admin (may differ from the above).
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # When an admin made the results public (state "published").
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Population margins for weighting, {variable: {category: share or total}}; a variable is
-    # "language" or the id of a choice question (e.g. "age_group"). See services/weighting.py.
+    # "language" or the id of a choice question (e.g. "age_group"). See services/margins.py.
     population_margins: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def display_name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class Response(db.Model):
@@ -307,3 +340,80 @@ class Kiosk(db.Model):
     # verifier the tablet can check offline (a PIN is a speed bump, not a strong secret).
     staff_pin_hash: Mapped[str | None] = mapped_column(String(200))
     staff_pin_verifier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PaperBatch(db.Model):
+    """A stack of paper sheets entered together, e.g. "Lot 2026-11-30 Ahuntsic"."""
+
+    __tablename__ = "paper_batch"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "cycle_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    # The language the sheets of this stack are printed in.
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+
+class PaperSheet(db.Model):
+    """One sheet keyed in a batch: its first entry (which stored the response), or a second
+    clerk's re-entry for verification (its answers kept here, compared with the response)."""
+
+    __tablename__ = "paper_sheet"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "sheet", "mode"),
+        CheckConstraint("mode IN ('entry', 'verification')", name="mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id"))
+    sheet: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(12))
+    submission_id: Mapped[str] = mapped_column(String(36))
+    # Verification only: the answers as re-entered, {question id: API value}.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    entered_by: Mapped[str | None] = mapped_column(String(254))
+    entered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class InvitationBatch(db.Model):
+    """A set of single-use invitation links made at once for one questionnaire (a mail merge).
+
+    Only counts are ever reported per batch: which invitation was used is nobody's business.
+    """
+
+    __tablename__ = "invitation_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    # The cycle the responses are filed in; None: the cycle open when the citizen answers.
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"))
+    # The last day the links work (inclusive); None: no expiry.
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+
+    questionnaire: Mapped[Questionnaire] = relationship()
+    cycle: Mapped[Cycle | None] = relationship()
+
+
+class Invitation(db.Model):
+    """One single-use invitation: the sha256 of its code, and the day it was used.
+
+    Kept apart from responses on purpose: no response points here and nothing here points to a
+    response. ``used_on`` is a date, like ``Response.submitted_on``: an exact time would let
+    anyone holding both tables pair an invitation with a response by their order.
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("invitation_batch.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import charts
 from .i18n import current_language
-from .services import results as rs
+from . import results as rs
 
 VERDICTS = {
     "improved": _l("Improved"),

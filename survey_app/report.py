@@ -25,7 +25,7 @@ from . import presentation as pr
 from . import report_pdf
 from .models import CHANNELS
 from .services import exports
-from .services import results as rs
+from . import results as rs
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 STATIC = Path(__file__).parent / "static" / "css"
@@ -91,7 +91,7 @@ def build_report(cycle: str | None, baseline: str | None, *, lang: str = "fr", w
     """Gather every figure and chart of the report in ``lang``.
 
     ``progress`` is called with 1 after each commitment (for a progress bar); raises
-    :class:`survey_app.services.results.ResultsError` for an unknown cycle.
+    :class:`survey_app.results.ResultsError` for an unknown cycle.
     """
     with force_locale(lang):
         overview = rs.overview(cycle, baseline, weighting=weighting)

@@ -41,7 +41,8 @@ RULE = colors.HexColor("#c8c8c8")
 WIDTH = LETTER[0] - 4 * cm
 
 
-def _fonts() -> tuple[str, str]:
+def register_fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (regular, bold) with ReportLab once; returns their names."""
     if "ServirSans" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("ServirSans", str(FONT_DIR / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont("ServirSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
@@ -51,7 +52,7 @@ def _fonts() -> tuple[str, str]:
 
 
 def _styles():
-    regular, bold = _fonts()
+    regular, bold = register_fonts()
     return {
         "title": ParagraphStyle("title", fontName=bold, fontSize=20, leading=25, textColor=BRAND, spaceAfter=8),
         "subtitle": ParagraphStyle("subtitle", fontName=regular, fontSize=12, leading=16, textColor=MUTED,
@@ -166,7 +167,7 @@ def render(report, columns: tuple[str, ...], methods: list[str]) -> bytes:
 
     def footer(canvas, doc):
         canvas.saveState()
-        canvas.setFont(_fonts()[0], 8)
+        canvas.setFont(register_fonts()[0], 8)
         canvas.setFillColor(MUTED)
         canvas.drawString(2 * cm, 1.2 * cm, title)
         canvas.drawRightString(LETTER[0] - 2 * cm, 1.2 * cm, str(doc.page))

@@ -66,7 +66,7 @@ def init_app(app: Flask) -> Limiter:
     # One count per client for the form and the API together.
     anonymous = limiter.shared_limit(app.config["SUBMISSION_LIMIT_PER_CLIENT"], scope="anonymous_submissions",
                                      key_func=client_key, methods=["POST"], exempt_when=_has_token)
-    for endpoint in ("survey.answer", "api.submit_response"):
+    for endpoint in ("survey.answer", "survey.invitation", "api.submit_response"):
         app.view_functions[endpoint] = anonymous(app.view_functions[endpoint])
     per_token = limiter.shared_limit(app.config["TOKEN_LIMIT"], scope="token", key_func=token_key,
                                      exempt_when=_anonymous)

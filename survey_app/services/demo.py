@@ -19,9 +19,9 @@ import questionnaires as qn
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Answer, Cycle, Questionnaire, Response, User
+from ..models import Answer, Commitment, Cycle, Questionnaire, Response, User
 from . import catalogue
-from .weighting import EXAMPLE_MARGINS
+from .margins import EXAMPLE_MARGINS
 from .users import create_user
 
 DEMO_PASSWORD = "servir-demo-2026"
@@ -32,6 +32,15 @@ DEMO_USERS = (
 )
 BASELINE = ("2025", "Cycle 2025 — mesure de référence", dt.date(2025, 3, 1), dt.date(2025, 5, 31))
 CURRENT = ("2026", "Cycle 2026 — après améliorations", dt.date(2026, 9, 1), None)
+NAMES_EN = {"2025": "2025 cycle — baseline", "2026": "2026 cycle — after improvements"}
+PERIOD_ENDS = {"2026": dt.date(2026, 12, 15)}  # the open cycle's planned end
+# The measurable part of the demo norms, as each definition's norm text states it.
+DEMO_NORMS = {
+    "C-01": (20, "seconds"),       # ligne-311: "en moins de 20 secondes"
+    "C-02": (10, "working_days"),  # demande-ecrite: "dans un délai de 10 jours ouvrables"
+    "C-03": (10, "working_days"),  # permis-simple: "dans un délai de 10 jours ouvrables"
+    "C-04": (15, "minutes"),       # attente-comptoir: "en moins de 15 minutes"
+}
 CHANNEL_SHARES = {"online": 0.5, "kiosk": 0.3, "paper": 0.15, "phone": 0.05}
 # Older citizens answer surveys more than younger ones, and are more satisfied: weighting to
 # the population's age structure (the cycles' margins) lowers the figures a little.
@@ -115,7 +124,8 @@ def _ensure_cycle(code: str, name: str, opens: dt.date, closes: dt.date | None, 
     cycle = db.session.execute(db.select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
     if cycle is None:
         # Census-like population margins, so results can be weighted from the start.
-        cycle = Cycle(code=code, name=name, opens_on=opens, closes_on=closes, state=state,
+        cycle = Cycle(code=code, name=name, name_en=NAMES_EN.get(code), opens_on=opens, closes_on=closes,
+                      period_start=opens, period_end=closes or PERIOD_ENDS.get(code), state=state,
                       population_margins=EXAMPLE_MARGINS)
         db.session.add(cycle)
         db.session.flush()
@@ -131,6 +141,10 @@ def load_demo(seed: int = 2026, responses_per_cycle: tuple[int, int] = (140, 260
     with write_transaction():
         baseline = _ensure_cycle(*BASELINE, state="closed")
         current = _ensure_cycle(*CURRENT, state="open")
+        for code, (value, unit) in DEMO_NORMS.items():
+            commitment = db.session.execute(db.select(Commitment).where(Commitment.code == code)).scalar_one_or_none()
+            if commitment is not None:
+                commitment.norm_value, commitment.norm_unit = value, unit
         rows = list(db.session.execute(db.select(Questionnaire).order_by(Questionnaire.id)).scalars())
         for index, row in enumerate(rows):
             version = row.current_version

@@ -3,10 +3,11 @@
 Every response is written in one transaction. Idempotency rests on the unique constraint
 ``(questionnaire_id, submission_id)``: a replay is detected by the database, never by a
 check-then-insert race. A replay with the same payload answers like the first time; one with
-a different payload is a conflict and the first response is kept. Every payload is checked
-against the contract's ``Response`` schema first (:mod:`survey_app.contract`). In a batch,
-an item the database cannot take now (a fault) answers 503 on its own: the items before it
-keep their answers, the ones after it are still tried.
+a different payload is a conflict and the first response is kept. A response that answers an
+invitation consumes it in the same transaction, and keeps nothing of it. Every payload is
+checked against the contract's ``Response`` schema first (:mod:`survey_app.contract`). In a
+batch, an item the database cannot take now (a fault) answers 503 on its own: the items
+before it keep their answers, the ones after it are still tried.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .. import contract
 from ..database import is_unavailable, write_transaction
 from ..extensions import db
 from ..models import CHANNELS, Answer, Cycle, Response
-from . import catalogue
+from . import catalogue, cycles, invitations
 
 LANGUAGES = ("fr", "en")
 # "user": authenticated, but with no right to enter responses (an evaluator).
@@ -125,8 +126,9 @@ def _partial_rules(definition: qn.Questionnaire) -> qn.Questionnaire:
     return relaxed
 
 
-def _open_cycle(code: Any) -> tuple[Any, str | None]:
-    """The cycle a response goes to, as an (id, code, state) row, or an error message.
+def _cycle_for(code: Any) -> tuple[Any, str | None]:
+    """The cycle a response goes to (the one it names, else the open cycle), as an (id,
+    code, ...) row, or an error message.
 
     Plain Core reads on the session's connection, like the inserts: this runs on every
     submission.
@@ -141,12 +143,7 @@ def _open_cycle(code: Any) -> tuple[Any, str | None]:
         if cycle.state != "open":
             return None, f"cycle {code!r} is not open"
         return cycle, None
-    open_cycles = db.session.connection().execute(columns.where(Cycle.state == "open").limit(2)).all()
-    if not open_cycles:
-        return None, "no cycle is open"
-    if len(open_cycles) > 1:
-        return None, "several cycles are open: name one"
-    return open_cycles[0], None
+    return cycles.find_open_cycle()
 
 
 def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | None:
@@ -160,12 +157,29 @@ def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | No
     return status, f"the {channel} channel needs a {needed} token"
 
 
-def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome:
+class _InvitationSpent(Exception):
+    """Raised inside the write transaction to roll it back: the invitation was already used."""
+
+
+def _invitation_errors(ticket: invitations.Ticket, payload: dict[str, Any], channel: Any) -> dict[str, str]:
+    errors = {}
+    if payload.get("questionnaire") != ticket.questionnaire_id:
+        errors["questionnaire"] = "this invitation is for another questionnaire"
+    if channel != "online":
+        errors["channel"] = "an invitation is answered online"
+    if ticket.cycle_code is not None and payload.get("cycle") != ticket.cycle_code:
+        errors["cycle"] = f"this invitation is for cycle {ticket.cycle_code!r}"
+    return errors
+
+
+def record_response(payload: Any, submitter: Submitter = Submitter(),
+                    invitation: invitations.Ticket | None = None) -> Outcome:
     """Validate and store one response; never raises for bad input.
 
     Returns an :class:`Outcome` whose status follows design.md's HTTP table: 201 stored,
     200 identical replay, 409 conflicting replay, 422 invalid answers, 400 bad envelope,
-    404 unknown questionnaire, 401/403 for a channel the submitter may not use.
+    404 unknown questionnaire, 401/403 for a channel the submitter may not use; and 410 when
+    ``invitation`` is given and was already used or has expired (nothing is then stored).
     """
     if not isinstance(payload, dict):
         return Outcome(400, error="The body must be a JSON object.", errors={"": "must be an object"})
@@ -201,8 +215,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
                        errors={"questionnaire": "not offered on this kiosk"})
 
     digest = payload_hash(payload)
-    # Every error at once: the schema's, then the rules' (the schema names a field first).
+    # Every error at once: the schema's, the invitation's, then the rules'.
     errors: dict[str, str] = dict(schema_errors)
+    if invitation:
+        errors.update(_invitation_errors(invitation, payload, channel))
     if payload.get("language", "fr") not in LANGUAGES:
         errors["language"] = "must be fr or en"
     partial = payload.get("partial", False)
@@ -223,7 +239,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
         )
         if version is None:
             errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
-    cycle, cycle_error = _open_cycle(payload.get("cycle"))
+    cycle, cycle_error = _cycle_for(payload.get("cycle"))
     if cycle_error:
         errors["cycle"] = cycle_error
     answers = payload.get("answers")
@@ -273,6 +289,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
             # Core statements on the session's connection: the ORM's unit of work would
             # only add overhead to two plain INSERTs on the hottest path of the platform.
             connection = db.session.connection()
+            # The invitation first: on PostgreSQL its row lock makes concurrent uses of one
+            # link wait here, and all but the first find it used, before writing anything.
+            if invitation is not None and not invitations.consume(connection, invitation):
+                raise _InvitationSpent
             response_id = connection.execute(
                 insert(Response.__table__).returning(Response.__table__.c.id), response_row
             ).scalar_one()
@@ -286,6 +306,12 @@ def record_response(payload: Any, submitter: Submitter = Submitter()) -> Outcome
         if existing is None:  # some other constraint: a bug, not a replay
             raise
         return _replay_outcome(existing, digest)
+    except _InvitationSpent:
+        existing = _existing(questionnaire_id, submission_id)
+        if existing is not None:  # the same form sent twice: the first one used the invitation
+            return _replay_outcome(existing, digest)
+        return Outcome(410, submission_id, error="This invitation was already used or has expired.",
+                       errors={"invitation": "already used or expired"})
     return Outcome(201, submission_id, receipt)
 
 

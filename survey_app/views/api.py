@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import __version__, auth, contract
+from questionnaires import Question, answer_rules
+
+from .. import __version__, auth, contract, results
 from ..database import DatabaseUnavailable, write_probe
 from ..edge import checked_body, json_body, json_error, refused_items
 from ..extensions import db
-from ..services import catalogue, kiosks, results
+from ..services import catalogue, kiosks
 from ..services.submissions import Outcome, Submitter, record_batch_item, record_response
 
 bp = Blueprint("api", __name__)
@@ -37,34 +39,15 @@ def openapi():
     return jsonify(contract.openapi(__version__))
 
 
-def _question_json(question) -> dict:
+def _question_json(question: Question) -> dict:
+    # The rules come from questionnaires (one home, see questionnaires/README.md): a client
+    # such as the kiosk checks answers and shows or skips questions from these fields alone.
     return {
         "id": question.id,
-        "type": question.type,
-        "required": question.required,
-        "allow_na": question.allow_na,
         "dimension": question.dimension,
-        "text": question.text.to_dict() if hasattr(question.text, "to_dict") else {"fr": question.text.fr, "en": question.text.en},
-        "scale": (
-            {
-                "min": question.scale.min,
-                "max": question.scale.max,
-                "labels": {str(k): {"fr": v.fr, "en": v.en} for k, v in question.scale.labels.items()},
-            }
-            if question.scale
-            else None
-        ),
-        "options": (
-            [{"value": o.value, "label": {"fr": o.label.fr, "en": o.label.en}} for o in question.options]
-            if question.options
-            else None
-        ),
-        # What a client needs to show the question and check it the way the server will.
+        "text": question.text.to_dict(),
         "help": question.help.to_dict() if question.help is not None else None,
-        "min": question.min,
-        "max": question.max,
-        "max_length": question.max_length,
-        "show_if": question.show_if.to_dict() if question.show_if is not None else None,
+        **answer_rules(question),
     }
 
 

@@ -6,7 +6,8 @@ from flask import Blueprint, Response, abort, request
 from .. import report as report_module
 from ..auth import actor, roles_required
 from ..i18n import current_language
-from ..services import audit, results
+from .. import results
+from ..services import audit
 
 bp = Blueprint("report", __name__)
 

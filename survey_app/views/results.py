@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from .. import presentation
 from ..auth import request_user, roles_required
 from ..models import CHANNELS
+from .. import results
 from ..services import cycles as cycles_service
-from ..services import results
-from ..services import weighting
+from ..services import margins as margins_service
 
 bp = Blueprint("results", __name__)
 
@@ -40,7 +40,7 @@ def _form_context(overview_cycle: str, baseline: str | None, filters, weighting_
                      "weighting": weighting_choice},
         "channels": CHANNELS,
         "sites": results.sites(),
-        "margins_cycles": {c.code for c in available if weighting.margins_of(c)},
+        "margins_cycles": {c.code for c in available if margins_service.margins_of(c)},
     }
 
 
@@ -105,20 +105,8 @@ def public(code: str):
 @bp.get("/admin/cycles")
 @roles_required("admin")
 def admin_cycles():
-    return render_template("results/admin_cycles.html", cycles=cycles_service.list_cycles(),
-                           margins_of=weighting.margins_of)
-
-
-@bp.post("/admin/cycles/<code>/publish")
-@roles_required("admin")
-def publish(code: str):
-    try:
-        cycles_service.publish_cycle(code, actor=request_user().email)
-    except cycles_service.CycleError:
-        flash(_("Only a closed cycle can be published."), "error")
-    else:
-        flash(_("Cycle %(code)s is published: its results are public.", code=code), "success")
-    return redirect(url_for("results.admin_cycles"))
+    """The former cycles page: now the console's (views/admin_cycles.py)."""
+    return redirect(url_for("admin_cycles.index"), 301)
 
 
 @bp.route("/admin/cycles/<code>/margins", methods=["GET", "POST"])
@@ -131,13 +119,13 @@ def margins(code: str):
     text = request.form.get("margins", "")
     if request.method == "POST":
         try:
-            weighting.set_margins(code, weighting.parse_margins_text(text), actor=request_user().email)
-        except weighting.MarginsError as exc:
+            margins_service.set_margins(code, margins_service.parse_margins_text(text), actor=request_user().email)
+        except margins_service.MarginsError as exc:
             error = str(exc)
         else:
             flash(_("Population margins saved for cycle %(code)s.", code=code), "success")
             return redirect(url_for("results.admin_cycles"))
     else:
-        text = weighting.margins_text(weighting.margins_of(cycle))
+        text = margins_service.margins_text(margins_service.margins_of(cycle))
     return render_template("results/admin_margins.html", cycle=cycle, text=text, error=error,
-                           example=weighting.margins_text(weighting.EXAMPLE_MARGINS)), (422 if error else 200)
+                           example=margins_service.margins_text(margins_service.EXAMPLE_MARGINS)), (422 if error else 200)

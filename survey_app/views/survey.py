@@ -4,26 +4,19 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..database import is_unavailable
 from .errors import unavailable_response
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..forms import build_form
 from ..i18n import current_language
-from ..models import Cycle
-from ..extensions import db
-from ..services import catalogue
+from ..services import catalogue, cycles, invitations, sites
 from ..services.submissions import Submitter, record_response
 
 bp = Blueprint("survey", __name__)
-
-
-def _open_cycle() -> Cycle | None:
-    cycles = list(db.session.execute(db.select(Cycle).where(Cycle.state == "open")).scalars())
-    return cycles[0] if len(cycles) == 1 else None
 
 
 @bp.get("/")
@@ -37,7 +30,7 @@ def index():
         (unit, list(items))
         for unit, items in groupby(rows, key=lambda row: row.commitment.unit)
     ]
-    return render_template("survey/index.html", units=units, cycle=_open_cycle())
+    return render_template("survey/index.html", units=units, cycle=cycles.open_cycle())
 
 
 def _questionnaire_or_404(questionnaire_id: str):
@@ -54,7 +47,48 @@ def _questionnaire_or_404(questionnaire_id: str):
 @csrf.exempt  # checked below by the form itself, so an expired token keeps the answers
 def answer(questionnaire_id: str):
     row, definition = _questionnaire_or_404(questionnaire_id)
-    cycle = _open_cycle()
+    # A poster's link names its site; only the city's own sites are kept (services/sites.py).
+    link_site = request.args.get("site")
+    site = sites.site_from_link(link_site)
+    action = url_for(".answer", questionnaire_id=row.id, site=link_site if site else None)
+    return _form_page(row, definition, cycles.open_cycle(), action, Submitter("anonymous", site=site))
+
+
+@bp.route("/i/<code>", methods=["GET", "POST"])
+@csrf.exempt  # as above; the code in the path is the credential
+def invitation(code: str):
+    """An invitation link: the questionnaire's form, which consumes the invitation when sent.
+
+    The form posts back to this same address, so the code travels in the link the citizen
+    holds, and never into the response: the view hands the submission a ticket, not a code.
+    """
+    try:
+        ticket = invitations.ticket_for(code)
+    except invitations.InvitationGone as gone:
+        return _invitation_gone(gone.reason)
+    row, definition = _questionnaire_or_404(ticket.questionnaire_id)
+    cycle = cycles.get_cycle(ticket.cycle_code) if ticket.cycle_code else cycles.open_cycle()
+    if cycle is not None and cycle.state != "open":
+        cycle = None
+    response = make_response(_form_page(
+        row, definition, cycle, url_for(".invitation", code=code), Submitter("anonymous"), ticket, code,
+    ))
+    # The link is a one-time credential: never cached, never sent on as a Referer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _invitation_gone(reason: str):
+    status = 404 if reason == "unknown" else 410
+    response = make_response(render_template("survey/invitation_gone.html", reason=reason), status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _form_page(row, definition, cycle, action: str, submitter: Submitter,
+               ticket: invitations.Ticket | None = None, code: str | None = None):
     if cycle is None:
         return render_template("survey/closed.html", questionnaire=row, definition=definition), 200
     form = build_form(definition)
@@ -82,7 +116,7 @@ def answer(questionnaire_id: str):
                 "channel": "online",
                 "language": current_language(),
                 "answers": answers,
-            }, Submitter("anonymous"))
+            }, submitter, invitation=ticket)
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -90,12 +124,19 @@ def answer(questionnaire_id: str):
             notice = _("We could not record your answers just now. Nothing was lost: they are "
                        "kept below. Please send them again in a moment.")
             page = render_template("survey/form.html", form=form, questionnaire=row,
-                                   definition=definition, cycle=cycle, notice=notice)
+                                   definition=definition, cycle=cycle, notice=notice, action=action)
             return unavailable_response(current_app, page)
         if outcome.stored or outcome.status == 409:
             # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
             return redirect(url_for(".thanks", questionnaire_id=row.id,
                                     again=1 if outcome.status == 409 else None))
+        if outcome.status == 410:  # used by another tab, or expired while the form was open
+            try:
+                invitations.ticket_for(code)
+                reason = "used"
+            except invitations.InvitationGone as gone:
+                reason = gone.reason
+            return _invitation_gone(reason)
         if outcome.status == 400:  # a tampered or missing hidden id: start a fresh one
             form.submission_id.data = str(uuid.uuid4())
             notice = _("Something went wrong with this form. Please send your answers again.")
@@ -106,7 +147,7 @@ def answer(questionnaire_id: str):
     return (
         render_template(
             "survey/form.html", form=form, questionnaire=row, definition=definition,
-            cycle=cycle, notice=notice,
+            cycle=cycle, notice=notice, action=action,
         ),
         status,
     )

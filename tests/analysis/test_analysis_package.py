@@ -28,7 +28,16 @@ def test_contract_signatures():
     sig = lambda f: list(inspect.signature(f).parameters)
     assert sig(analysis.proportion_ci)[:4] == ["count", "nobs", "confidence_level", "method"]
     assert sig(analysis.diff_proportions_ci)[:6] == ["count1", "nobs1", "count2", "nobs2", "confidence_level", "method"]
-    assert sig(analysis.mean_ci)[:5] == ["values", "weights", "strata", "fpc", "confidence_level"]
+    assert sig(analysis.mean_ci) == [
+        "values", "weights", "strata", "fpc", "confidence_level",
+        "clusters", "calibration", "domain", "lonely_psu",
+    ]
+    assert sig(analysis.design_proportion_ci) == [
+        "indicator", "weights", "strata", "fpc", "confidence_level",
+        "clusters", "calibration", "domain", "method", "lonely_psu",
+    ]
+    assert inspect.signature(analysis.mean_ci).parameters["lonely_psu"].default == "fail"
+    assert inspect.signature(analysis.design_proportion_ci).parameters["method"].default == "logit"
     assert sig(analysis.diff_means_ci)[:3] == ["a", "b", "confidence_level"]
     assert sig(analysis.satisfaction_index)[:2] == ["values", "scale"]
     assert sig(analysis.percent_satisfied)[:3] == ["values", "scale", "top"]

@@ -187,3 +187,18 @@ def test_bad_method_and_level():
         diff_proportions_ci(3, 10, 4, 10, method="score")
     with pytest.raises(ValueError, match="nobs2"):
         diff_proportions_ci(3, 10, 0, 0)
+
+
+def test_scalar_forms_are_the_array_forms_on_one_value():
+    # one formula each: the scalar functions return exactly the array forms' numbers
+    from analysis.proportions import cohen_h_arrays
+
+    for x1, n1, x2, n2 in ((0, 10, 0, 10), (3, 10, 7, 12), (56, 70, 48, 80), (10, 10, 0, 20)):
+        lo, hi = wilson_arrays(x1, n1, 0.9)
+        assert proportion_ci(x1, n1, 0.9) == (float(lo), float(hi))
+        nlo, nhi = newcombe_arrays(x1, n1, x2, n2, 0.9)
+        assert diff_proportions_ci(x1, n1, x2, n2, 0.9) == (float(nlo), float(nhi))
+        z, p = score_test_arrays(x1, n1, x2, n2)
+        result = compare_proportions(x1, n1, x2, n2)
+        assert (result.statistic, result.pvalue) == (float(z), float(p))
+        assert result.cohen_h == cohen_h(x1 / n1, x2 / n2) == float(cohen_h_arrays(x1 / n1, x2 / n2))

@@ -17,8 +17,9 @@ from tests.conftest import PASSWORD, make_app
 PUBLIC_PAGES = ["/", "/q/comptoir", "/q/comptoir/merci", "/kiosk/", "/kiosk/sw.js", "/api/v1/questionnaires",
                 "/api/v1/openapi.json", "/healthz", "/static/css/servir.css", "/static/js/confirm.js",
                 "/auth/login", "/nowhere"]
-STAFF_PAGES = ["/admin/kiosks/", "/admin/kiosks/new", "/admin/users/", "/admin/audit/",
-               "/admin/cycles", "/results/", "/public/results/"]
+STAFF_PAGES = ["/admin/", "/admin/kiosks/", "/admin/kiosks/new", "/admin/users/", "/admin/audit/",
+               "/admin/cycles/", "/admin/commitments/", "/admin/questionnaires/", "/admin/invitations/",
+               "/admin/posters/", "/staff/paper/", "/results/", "/public/results/"]
 
 
 def fetch(client, path):

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from survey_app.auth import hash_token
 from survey_app.extensions import db
 from survey_app.models import Answer, AuditEvent, Kiosk, Response, utcnow
 from survey_app.services import kiosks
+from survey_app.views import kiosk as kiosk_views
 from tests.conftest import PASSWORD
 
 
@@ -317,9 +319,13 @@ def test_the_service_worker_is_served_from_the_kiosk_scope_and_lists_existing_fi
     assert response.mimetype == "text/javascript"
     assert response.headers["Cache-Control"] == "no-cache"
     source = response.get_data(as_text=True)
-    for path in ("../static/kiosk/app.js", "../static/kiosk/store.js", "../static/kiosk/sync.js",
-                 "../static/kiosk/questions.js", "../static/kiosk/kiosk.css", "../static/kiosk/icon.svg"):
-        assert path in source
+    # Every module the page may import is cached for offline use (the offline reload test in
+    # tests/browser/test_kiosk.py loads them all from the cache).
+    static = Path(kiosk_views.KIOSK_STATIC)
+    modules = sorted(p.relative_to(static).as_posix() for p in static.rglob("*.js") if p.name != "sw.js")
+    assert {"app.js", "rules.js", "screens/question.js"} <= set(modules)
+    for path in [f"../static/kiosk/{m}" for m in modules] + ["../static/kiosk/kiosk.css", "../static/kiosk/icon.svg"]:
+        assert f'"{path}"' in source
         with client.get(path.replace("../", "/")) as asset:
             assert asset.status_code == 200
     manifest = client.get("/kiosk/manifest.webmanifest")
@@ -523,10 +529,10 @@ def test_a_queue_file_is_checked_before_anything_is_stored(app, runner, tmp_path
 
 
 CSV_TEXT = (
-    "submission_id,overall,met,courtesy,contact,topics,wait_minutes,why_not,comment,language\n"
-    ",5,oui,na,counter,permit|tax,\"12,5\",,Très bien,fr\n"
-    ",2,no,1,phone,other,45,Trop de monde,,en\n"
-    "8d7f6c1e-3b2a-4c5d-9e8f-7a6b5c4d3e2f,4,,,,,,,,\n"
+    "sheet,submission_id,overall,met,courtesy,contact,topics,wait_minutes,why_not,comment,language\n"
+    "1,,5,oui,na,counter,permit|tax,\"12,5\",,Très bien,fr\n"
+    "2,,2,no,1,phone,other,45,Trop de monde,,en\n"
+    ",8d7f6c1e-3b2a-4c5d-9e8f-7a6b5c4d3e2f,4,,,,,,,,\n"
 )
 
 
@@ -534,11 +540,11 @@ def test_a_csv_of_paper_responses_imports_once(app, runner, tmp_path, open_cycle
     path = tmp_path / "papier.csv"
     path.write_text(CSV_TEXT, encoding="utf-8")
     args = ["responses", "import", str(path), "--questionnaire", "comptoir", "--cycle", open_cycle,
-            "--channel", "paper"]
+            "--channel", "paper", "--lang", "en"]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "3 stored, 0 already stored" in result.output
-    assert "0 stored, 3 already stored" in runner.invoke(args=args).output
+    assert "3 stored, 0 already present" in result.output
+    assert "0 stored, 3 already present" in runner.invoke(args=args).output
     rows = responses(app)
     assert [r.channel for r in rows] == ["paper"] * 3 and [r.language for r in rows] == ["fr", "en", "fr"]
     assert rows[2].submission_id == "8d7f6c1e-3b2a-4c5d-9e8f-7a6b5c4d3e2f"
@@ -552,8 +558,8 @@ def test_a_csv_of_paper_responses_imports_once(app, runner, tmp_path, open_cycle
 def test_a_csv_in_the_export_layout_imports_as_phone_responses(app, runner, tmp_path, open_cycle):
     path = tmp_path / "export.csv"
     path.write_text(
-        "response;cycle;channel;language;site;month;version;overall;topics__permit;topics__tax;topics__other\n"
-        "1;2025;phone;fr;suppressed;2025-10;abc;3;1;0;1\n", encoding="utf-8")
+        "sheet;response;cycle;channel;language;site;month;version;overall;topics__permit;topics__tax;topics__other\n"
+        "1;1;2025;phone;fr;suppressed;2025-10;abc;3;1;0;1\n", encoding="utf-8")
     result = runner.invoke(args=["responses", "import", str(path), "--questionnaire", "comptoir",
                                  "--cycle", open_cycle, "--channel", "phone"])
     assert result.exit_code == 0, result.output
@@ -567,17 +573,19 @@ def test_a_csv_in_the_export_layout_imports_as_phone_responses(app, runner, tmp_
 
 def test_an_invalid_csv_stores_nothing_and_lists_every_problem(app, runner, tmp_path, open_cycle):
     path = tmp_path / "papier.csv"
-    path.write_text("overall,met,shoe_size\n9,peut-être,42\n", encoding="utf-8")
-    args = ["responses", "import", str(path), "--questionnaire", "comptoir", "--cycle", open_cycle]
+    path.write_text("sheet,overall,met,shoe_size\n1,9,peut-être,42\n", encoding="utf-8")
+    args = ["responses", "import", str(path), "--questionnaire", "comptoir", "--cycle", open_cycle, "--lang", "en"]
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "unknown column 'shoe_size'" in result.output
-    path.write_text("overall,met\n9,peut-être\n,oui\n3,non\n", encoding="utf-8")
+    path.write_text("sheet,overall,met\n1,9,peut-être\n2,,oui\n3,3,non\n", encoding="utf-8")
     result = runner.invoke(args=args)
     assert result.exit_code != 0
-    assert "line 2: overall" in result.output and "line 2: met" in result.output and "line 3: overall" in result.output
+    assert "line 2, column overall" in result.output and "line 2, column met" in result.output
+    assert "line 3, column overall" in result.output
     assert responses(app) == []
-    for extra, message in ((["--channel", "kiosk"], "--channel must be one of paper, phone"),
+    for extra, message in ((["--channel", "kiosk"], "the channel must be paper or phone"),
                            (["--questionnaire", "nope"], "unknown or unpublished questionnaire")):
         result = runner.invoke(args=args + extra)  # the last option given wins
         assert result.exit_code != 0 and message in result.output
-    assert "needs --questionnaire and --cycle" in runner.invoke(args=["responses", "import", str(path)]).output
+    assert "needs --questionnaire and --cycle" in runner.invoke(
+        args=["responses", "import", str(path), "--lang", "en"]).output

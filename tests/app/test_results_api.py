@@ -154,12 +154,12 @@ def test_weighted_results_match_raking_and_design_based_intervals(app, client, a
     import numpy as np
     import pandas as pd
 
-    from survey_app.services import weighting
+    from survey_app.services import margins as margins_service
 
     margins = {"language": {"fr": 0.7, "en": 0.3}, "contact": {"counter": 0.4, "phone": 0.6}}
     with app.app_context():
         for code in (BASELINE, CYCLE):
-            weighting.set_margins(code, margins)
+            margins_service.set_margins(code, margins)
     data = get(client, evaluator, f"?cycle={CYCLE}&baseline={BASELINE}&weighting=raked").get_json()
     assert data["weighting"] == "raked"
     assert {i["cycle"] for i in data["weighting_info"]} == {CYCLE, BASELINE}
@@ -215,7 +215,7 @@ def test_cached_tables_follow_new_and_removed_responses(app, client, answers, ev
     recounted in full when one disappears: both agree with a count from scratch."""
     from survey_app.extensions import db
     from survey_app.models import Response
-    from survey_app.services import results
+    from survey_app import results
 
     url = f"?cycle={CYCLE}&baseline={BASELINE}"
     get(client, evaluator, url)  # fills the per-cycle tables

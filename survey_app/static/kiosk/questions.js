@@ -1,29 +1,14 @@
 // One question per page: rendering with native radios, checkboxes and inputs (labelled,
-// grouped in a fieldset with a legend), reading the answer back, and the client-side checks
-// that mirror the server's rules (the server checks everything again).
-
-export const NA = "na";
+// grouped in a fieldset with a legend), reading the answer back, and the message for an
+// answer the rules refuse. The rules themselves are the server's, read by rules.js from the
+// definition (the server checks everything again).
+import { el } from "./dom.js";
+import { NA, checkAnswer } from "./rules.js";
 
 let uid = 0;
 function nextId(prefix) {
   uid += 1;
   return `${prefix}-${uid}`;
-}
-
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
 }
 
 function svg(tag, attrs) {
@@ -45,40 +30,6 @@ export function face(t) {
     fill: "none", stroke: "#1b1b1b", "stroke-width": 3.5, "stroke-linecap": "round",
   }));
   return root;
-}
-
-function same(a, b) {
-  if (typeof a === "boolean" || typeof b === "boolean") return a === b;
-  return a === b;
-}
-
-// questionnaires.Condition.holds, in JavaScript.
-export function conditionHolds(condition, answers) {
-  const value = answers[condition.question];
-  if (value === undefined || value === null) return false;
-  const accepts = (v) => (condition.in ? condition.in.some((x) => same(v, x)) : same(v, condition.equals));
-  return Array.isArray(value) ? value.some(accepts) : accepts(value);
-}
-
-// The questions shown for these answers, in order; answers to hidden questions do not count,
-// so a question hidden by a hidden question is hidden too (as on the server).
-export function visibleQuestions(definition, answers) {
-  const seen = {};
-  const shown = [];
-  for (const question of definition.questions) {
-    if (question.show_if && !conditionHolds(question.show_if, seen)) continue;
-    shown.push(question);
-    if (answers[question.id] !== undefined) seen[question.id] = answers[question.id];
-  }
-  return shown;
-}
-
-export function cleanAnswers(definition, answers) {
-  const kept = {};
-  for (const question of visibleQuestions(definition, answers)) {
-    if (answers[question.id] !== undefined) kept[question.id] = answers[question.id];
-  }
-  return kept;
 }
 
 function choiceTile({ type, name, value, checked, labelNodes, extraClass, describedBy }) {
@@ -188,7 +139,7 @@ export function renderQuestion(question, answer, { lang, t, localized, errorId, 
       "aria-describedby": [limits && limits.id, described].filter(Boolean).join(" ") || null,
     });
   } else {
-    const maxLength = question.max_length || 2000;
+    const maxLength = question.max_length;  // the server writes it on every text question
     limits = el("p", { class: "q-hint", id: nextId("hint") }, t("characters_max", { count: numberText(maxLength, lang) }));
     field = el("textarea", {
       id: inputId, rows: "5", maxlength: String(maxLength), class: "field-text", autocomplete: "off",
@@ -217,22 +168,17 @@ export function renderQuestion(question, answer, { lang, t, localized, errorId, 
   return { node, focusTarget: field, read };
 }
 
-// The message key for an invalid or missing answer, or null when it is acceptable.
+// The message for an answer the rules refuse (rules.js, the server's rules), or null.
 export function problem(question, value, t, lang) {
-  if (value === undefined) return question.required ? t("please_answer") : null;
-  if (question.type === "number" && value !== NA) {
-    const inRange = typeof value === "number" && Number.isFinite(value)
-      && (question.min === undefined || question.min === null || value >= question.min)
-      && (question.max === undefined || question.max === null || value <= question.max);
-    if (!inRange) {
-      if (question.min !== undefined && question.min !== null && question.max !== undefined && question.max !== null) {
-        return t("number_between_error", { min: numberText(question.min, lang), max: numberText(question.max, lang) });
-      }
-      return t("number_error");
-    }
+  const code = checkAnswer(question, value);
+  if (code === null) return null;
+  if (question.type === "number" && value !== undefined) {
+    const bounded = question.min !== undefined && question.min !== null
+      && question.max !== undefined && question.max !== null;
+    return bounded
+      ? t("number_between_error", { min: numberText(question.min, lang), max: numberText(question.max, lang) })
+      : t("number_error");
   }
-  if (question.type === "text" && typeof value === "string" && value.length > (question.max_length || 2000)) {
-    return t("too_long", { count: numberText(question.max_length || 2000, lang) });
-  }
-  return null;
+  if (code === "too_long") return t("too_long", { count: numberText(question.max_length, lang) });
+  return t("please_answer");
 }

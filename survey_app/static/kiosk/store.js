@@ -6,6 +6,17 @@
 const DB_NAME = "servir-kiosk";
 const DB_VERSION = 1;
 
+// A new queue record for a finished response: pending, never tried.
+export function queueRecord(payload, queuedAt) {
+  return { submission_id: payload.submission_id, payload, queued_at: queuedAt, attempts: 0, state: "pending", error: null };
+}
+
+// A rejected record made eligible again (staff asked for a sync, or the kiosk restarted);
+// null when the record needs no change.
+export function reopened(record) {
+  return record.state === "rejected" ? { ...record, state: "pending" } : null;
+}
+
 function promised(request) {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
@@ -75,14 +86,7 @@ export class Store {
     for (const payload of payloads) {
       const existing = await promised(store.get(payload.submission_id));
       if (existing) continue;
-      store.add({
-        submission_id: payload.submission_id,
-        payload,
-        queued_at: Date.now() + added / 1000,
-        attempts: 0,
-        state: "pending",
-        error: null,
-      });
+      store.add(queueRecord(payload, Date.now() + added / 1000));
       added += 1;
     }
     await done(tx);
@@ -115,10 +119,8 @@ export class Store {
     const store = tx.objectStore("queue");
     const records = await promised(store.getAll());
     for (const record of records) {
-      if (record.state === "rejected") {
-        record.state = "pending";
-        store.put(record);
-      }
+      const again = reopened(record);
+      if (again) store.put(again);
     }
     return done(tx);
   }

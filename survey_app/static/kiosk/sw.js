@@ -11,11 +11,24 @@
 const VERSION = new URL(self.location.href).searchParams.get("v") || "dev";
 const CACHE = `servir-kiosk-${VERSION}`;
 const SHELL = new URL("./", self.location.href).href;
+// Every file the page loads: the modules (app.js imports the others), the styles and the icon.
+// tests/app/test_kiosks.py checks that each module of static/kiosk is listed here.
 const ASSETS = [
   "../static/kiosk/app.js",
+  "../static/kiosk/device.js",
+  "../static/kiosk/dom.js",
+  "../static/kiosk/i18n.js",
+  "../static/kiosk/idle.js",
+  "../static/kiosk/questions.js",
+  "../static/kiosk/rules.js",
+  "../static/kiosk/screen.js",
   "../static/kiosk/store.js",
   "../static/kiosk/sync.js",
-  "../static/kiosk/questions.js",
+  "../static/kiosk/screens/enroll.js",
+  "../static/kiosk/screens/pin.js",
+  "../static/kiosk/screens/question.js",
+  "../static/kiosk/screens/staff.js",
+  "../static/kiosk/screens/welcome.js",
   "../static/kiosk/kiosk.css",
   "../static/kiosk/icon.svg",
   "./manifest.webmanifest",

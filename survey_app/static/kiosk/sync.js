@@ -6,14 +6,52 @@
 // answer (network down, server stopped, connection dropped after the commit) leaves the
 // batch queued and schedules a retry with exponential backoff and jitter; sending it again
 // is safe because the server recognises each submission_id. A record the server refuses
-// (e.g. 422) stays on the tablet, marked rejected, for staff to export.
+// (e.g. 409, 422) stays on the tablet, marked rejected, for staff to export.
+//
+// The store, the fetch function and the random source are given to the constructors, so that
+// node --test runs this logic with an in-memory queue (tests/kiosk_js/sync.test.js).
 
 export class NetworkError extends Error {}
 
+// The wait before retry number `failures` (1, 2, ...): exponential up to the cap, with jitter
+// (between half and all of the ceiling) so that tablets do not retry in step.
+export function backoffDelay(failures, [baseDelay, maxDelay], random = Math.random) {
+  const ceiling = Math.min(maxDelay, baseDelay * 2 ** (failures - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+// What the batch endpoint's results mean for the records sent: the ids to remove (201 stored,
+// 200 already stored) and the records to keep, updated (5xx or no result: pending, to send
+// again; any other status: rejected, kept for staff).
+export function settleBatch(batch, results) {
+  const confirmed = [];
+  const updated = [];
+  const byIndex = new Map(results.map((result) => [result.index, result]));
+  batch.forEach((record, index) => {
+    const result = byIndex.get(index);
+    if (!result) {
+      updated.push({ ...record, attempts: record.attempts + 1, error: { status: 0, message: "no result" } });
+    } else if (result.status === 201 || result.status === 200) {
+      confirmed.push(record.submission_id);
+    } else if (result.status >= 500) {
+      updated.push({ ...record, attempts: record.attempts + 1, error: { status: result.status, message: result.error } });
+    } else {
+      updated.push({
+        ...record,
+        attempts: record.attempts + 1,
+        state: "rejected",
+        error: { status: result.status, message: result.error, errors: result.errors || null },
+      });
+    }
+  });
+  return { confirmed, updated };
+}
+
 export class Api {
-  constructor(urls, getToken) {
+  constructor(urls, getToken, fetchImpl = (...args) => fetch(...args)) {
     this.urls = urls;
     this.getToken = getToken;
+    this.fetch = fetchImpl;
   }
 
   async request(method, url, body, { timeoutMs = 20000, token } = {}) {
@@ -25,7 +63,7 @@ export class Api {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response;
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -58,11 +96,12 @@ export class Api {
 }
 
 export class Syncer {
-  constructor({ store, api, batchSize, backoffMs, onChange, onAuthLost }) {
+  constructor({ store, api, batchSize, backoffMs, onChange, onAuthLost, random = Math.random }) {
     this.store = store;
     this.api = api;
     this.batchSize = batchSize;
-    [this.baseDelay, this.maxDelay] = backoffMs;
+    this.backoffMs = backoffMs;
+    this.random = random;
     this.onChange = onChange || (() => {});
     this.onAuthLost = onAuthLost || (() => {});
     this.failures = 0;
@@ -90,8 +129,9 @@ export class Syncer {
     }
     this.running = true;
     const work = () => this.drain();
-    const locked = navigator.locks
-      ? navigator.locks.request("servir-kiosk-sync", work)  // one tab syncs at a time
+    const locks = globalThis.navigator && globalThis.navigator.locks;
+    const locked = locks
+      ? locks.request("servir-kiosk-sync", work)  // one tab syncs at a time
       : work();
     locked
       .catch(() => this.scheduleRetry())
@@ -118,8 +158,7 @@ export class Syncer {
   scheduleRetry() {
     if (this.paused) return;
     this.failures += 1;
-    const ceiling = Math.min(this.maxDelay, this.baseDelay * 2 ** (this.failures - 1));
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    const delay = backoffDelay(this.failures, this.backoffMs, this.random);
     this.nextAttempt = Date.now() + delay;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -164,26 +203,7 @@ export class Syncer {
         this.scheduleRetry();
         return;
       }
-      const confirmed = [];
-      const updated = [];
-      const byIndex = new Map(reply.data.results.map((result) => [result.index, result]));
-      batch.forEach((record, index) => {
-        const result = byIndex.get(index);
-        if (!result) {
-          updated.push({ ...record, attempts: record.attempts + 1, error: { status: 0, message: "no result" } });
-        } else if (result.status === 201 || result.status === 200) {
-          confirmed.push(record.submission_id);
-        } else if (result.status >= 500) {
-          updated.push({ ...record, attempts: record.attempts + 1, error: { status: result.status, message: result.error } });
-        } else {
-          updated.push({
-            ...record,
-            attempts: record.attempts + 1,
-            state: "rejected",
-            error: { status: result.status, message: result.error, errors: result.errors || null },
-          });
-        }
-      });
+      const { confirmed, updated } = settleBatch(batch, reply.data.results);
       await this.store.settle(confirmed, updated);
       this.failures = 0;
       this.lastSuccess = Date.now();

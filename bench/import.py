@@ -1,0 +1,163 @@
+"""Paper sheets imported per second by ``flask responses import``, against a bare executemany.
+
+Writes a CSV of N sheets (default 1,000,000) of the demo's permit questionnaire (twelve
+questions: a choice, yes/no, six ratings, two profile choices; one rating in ten "na"), then,
+each on a fresh SQLite database migrated the same way (WAL, ``synchronous=FULL``):
+
+- the import: ``imports.import_csv`` as the command runs it (encoding and separator detected,
+  every row checked by the shared rules, then checked again and stored in chunks);
+- the baseline: the same response and answer rows, built in Python, inserted with a bare
+  ``sqlite3`` ``executemany`` into the same tables, one transaction per chunk of the same size.
+
+It prints both times, the rows per second, and the ratio import / baseline; then imports the
+same file again (everything "already present"). Target (issue 9): 1,000,000 rows in at most
+60 s on SQLite.
+
+    .venv/bin/python bench/import.py [--rows 1000000]
+
+Not a test: it never runs under pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import secrets
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONNAIRE = "permis-simple"
+CYCLE = "BENCH"
+COLUMNS = ["sheet", "contact", "met", "timeliness", "competence", "courtesy", "fairness", "outcome",
+           "timeliness_importance", "overall", "age_group", "district"]
+CONTACTS = ["online", "counter", "mail", "email"]
+AGES = ["18-34", "35-54", "55-64", "65+"]
+DISTRICTS = ["cite-limoilou", "rivieres", "sainte-foy", "charlesbourg", "beauport"]
+
+
+def sheet_cells(i: int) -> list[str]:
+    """One sheet's cells, as a clerk would type them (varied, always valid)."""
+    ratings = [str(1 + (i * k) % 5) for k in (1, 3, 7, 11, 13, 17, 19)]
+    if i % 10 == 0:
+        ratings[2] = "na"
+    return [str(i), CONTACTS[i % 4], "oui" if i % 3 else "non", *ratings, AGES[i % 4], DISTRICTS[i % 5]]
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(COLUMNS)
+        writer.writerows(sheet_cells(i) for i in range(1, rows + 1))
+
+
+def make_database(folder: Path):
+    from flask_migrate import upgrade
+
+    from survey_app import create_app
+    import questionnaires as qn
+    from survey_app.extensions import db
+    from survey_app.services import catalogue, cycles
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "QUESTIONNAIRES_DIR": str(qn.DEMO_DIR)})
+    with app.app_context():
+        upgrade()
+        catalogue.sync_directory(qn.DEMO_DIR)
+        cycles.create_cycle(CYCLE, "Benchmark")
+        cycles.set_state(CYCLE, "open")
+        db.engine.dispose()  # checkpoints the WAL, so the file can be copied
+    return app, path
+
+
+def run_import(app, csv_path: Path):
+    from survey_app.services import imports
+
+    with app.app_context():
+        start = time.perf_counter()
+        with csv_path.open("rb") as source:
+            report = imports.import_csv(source, questionnaire=QUESTIONNAIRE, cycle=CYCLE, channel="paper")
+        return time.perf_counter() - start, report
+
+
+def run_baseline(db_path: Path, rows: int, chunk: int) -> float:
+    """The same rows with nothing but sqlite3: ids assigned in Python, two executemany per chunk."""
+    from survey_app.services.sheets import BULK_CACHE_KIB
+
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # as the import does
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    version_id, cycle_id = connection.execute(
+        "SELECT q.current_version_id, c.id FROM questionnaire q, cycle c WHERE q.id = ? AND c.code = ?",
+        (QUESTIONNAIRE, CYCLE)).fetchone()
+    today = dt.date.today().isoformat()
+    questions = COLUMNS[1:]
+    numeric = {"met", "timeliness", "competence", "courtesy", "fairness", "outcome", "timeliness_importance", "overall"}
+    start = time.perf_counter()
+    for first in range(1, rows + 1, chunk):
+        responses, answers = [], []
+        for i in range(first, min(first + chunk, rows + 1)):
+            responses.append((i, secrets.token_urlsafe(12), f"{i:036d}", QUESTIONNAIRE, version_id, cycle_id,
+                              "paper", "fr", today, 0, "0" * 64))
+            for question, cell in zip(questions, sheet_cells(i)[1:]):
+                if cell == "na":
+                    answers.append((i, QUESTIONNAIRE, cycle_id, question, None, None, 1))
+                elif question in numeric:
+                    value = 1.0 if cell == "oui" else 0.0 if cell == "non" else float(cell)
+                    answers.append((i, QUESTIONNAIRE, cycle_id, question, value, None, 0))
+                else:
+                    answers.append((i, QUESTIONNAIRE, cycle_id, question, None, cell, 0))
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(
+            "INSERT INTO response (id, public_id, submission_id, questionnaire_id, version_id, cycle_id,"
+            " channel, language, submitted_on, partial, payload_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)", responses)
+        connection.executemany(
+            "INSERT INTO answer (response_id, questionnaire_id, cycle_id, question_id, numeric_value,"
+            " text_value, is_na) VALUES (?,?,?,?,?,?,?)", answers)
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    from survey_app.services import imports
+
+    with tempfile.TemporaryDirectory(prefix="servir-bench-") as tmp:
+        folder = Path(tmp)
+        csv_path = folder / "feuilles.csv"
+        write_csv(csv_path, args.rows)
+        print(f"{args.rows:,} sheets, {csv_path.stat().st_size / 1e6:.0f} MB of CSV")
+        app, db_path = make_database(folder / "import")
+        baseline_folder = folder / "baseline"
+        baseline_folder.mkdir()
+        baseline_db = baseline_folder / "bench.sqlite3"
+        shutil.copy(db_path, baseline_db)
+
+        elapsed, report = run_import(app, csv_path)
+        assert report.ok and report.stored == args.rows, (report.summary(), report.problems[:5])
+        print(f"import:   {elapsed:6.1f} s  {args.rows / elapsed:10,.0f} rows/s  ({report.stored:,} stored)")
+        baseline = run_baseline(baseline_db, args.rows, imports.CHUNK_ROWS)
+        print(f"baseline: {baseline:6.1f} s  {args.rows / baseline:10,.0f} rows/s  (bare executemany)")
+        print(f"ratio import / baseline: {elapsed / baseline:.2f}")
+        again, report = run_import(app, csv_path)
+        assert report.already == args.rows, report.summary()
+        print(f"same file again: {again:6.1f} s  ({report.already:,} already present, nothing stored)")
+        verdict = "ok" if elapsed <= 60 else "TOO SLOW"
+        print(f"target: 1,000,000 rows in at most 60 s -> {verdict} ({elapsed * 1_000_000 / args.rows:.1f} s per million)")
+    return 0 if elapsed * 1_000_000 / args.rows <= 60 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

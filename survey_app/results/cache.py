@@ -1,0 +1,99 @@
+"""The caches of the results engine: finished results keyed on the request and a fingerprint
+of the data, and each cycle's frequency tables (kept per process, topped up by
+:mod:`survey_app.results.tables`).
+
+A page view recomputes nothing while the data are unchanged; the fingerprint (largest
+response id and number of responses, cycle states and margins, versions, the minimum cell
+size) changes with any new or removed response, so a page after a new submission recomputes
+its statistics from up-to-date tables.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Cycle, QuestionnaireVersion, Response
+
+T = TypeVar("T")
+
+
+class Cache:
+    """A small per-process LRU cache keyed on the request and a fingerprint of the data."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+#: Finished results (overview, one questionnaire, drill-down, sites).
+results_cache = Cache()
+#: Per-cycle frequency tables (:class:`survey_app.results.tables.CycleTables`).
+table_cache = Cache(size=256)
+
+
+def clear_cache() -> None:
+    """Forget every cached result and table (benchmarks; data changes are detected anyway)."""
+    results_cache.clear()
+    table_cache.clear()
+
+
+def fingerprint() -> tuple:
+    """Changes whenever a response is added or removed, a cycle changes state or margins."""
+    if has_request_context() and "results_fingerprint" in g:
+        return g.results_fingerprint
+    # two queries: each alone is an index look-up, together SQLite scans the table
+    stats = (db.session.execute(select(func.max(Response.id))).scalar(),
+             db.session.execute(select(func.count()).select_from(Response)).scalar())
+    columns = [Cycle.id, Cycle.code, Cycle.state]
+    if hasattr(Cycle, "population_margins"):
+        columns.append(Cycle.population_margins)
+    cycles = db.session.execute(select(*columns).order_by(Cycle.id)).all()
+    digest = hashlib.sha256(json.dumps([list(map(_jsonable, c)) for c in cycles],
+                                       sort_keys=True, default=str).encode()).hexdigest()
+    versions = db.session.execute(select(func.max(QuestionnaireVersion.id))).scalar()
+    current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions,
+               current_app.config["MIN_CELL_SIZE"])
+    if has_request_context():
+        g.results_fingerprint = current  # once per request
+    return current
+
+
+def _jsonable(value):
+    return value if isinstance(value, (str, int, float, type(None), dict, list)) else str(value)
+
+
+def cached(kind: str, args: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, or its value from the cache while the data are unchanged."""
+    key = (kind, args, fingerprint())
+    value = results_cache.get(key)
+    if value is None:
+        value = compute()
+        results_cache.put(key, value)
+    return value

@@ -1,0 +1,233 @@
+"""The results of commitments: one questionnaire's :class:`CommitmentResult`, or all of them
+grouped by unit with the methods note (:class:`Overview`).
+
+Here the pieces meet: the cycles' frequency tables (:mod:`.tables`), the definition each
+cycle's answers were given under and their comparability (:mod:`.definitions`), the
+unweighted or the weighted figures (:mod:`.unweighted`, :mod:`.weighted`), then each
+commitment's headline question and the attainment of its target (the rule of
+:func:`analysis.target_status`). Results are cached on a fingerprint of the data
+(:mod:`.cache`).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import analysis
+import questionnaires as qn
+from flask import current_app
+
+from ..extensions import db
+from ..models import CHANNELS, Cycle, Questionnaire
+from .cache import cached
+from .choices import resolve_cycles
+from .definitions import (
+    comparability,
+    definition_for,
+    load_catalogue,
+    measured_questions,
+    question_scale,
+    version_warnings,
+)
+from .model import (
+    CONFIDENCE_LEVEL,
+    WEIGHTINGS,
+    CommitmentInfo,
+    CommitmentResult,
+    Figures,
+    Filters,
+    Methods,
+    Overview,
+    QuestionResult,
+    ResultsError,
+    Target,
+    UnitResults,
+    WeightingInfo,
+    suppressed_figures,
+)
+from .tables import counts_and_frequencies, response_counts
+from .unweighted import analysis_table, definitions_frame, unweighted_results
+from .weighted import weighted_results
+
+
+def _headline(questions: Sequence[QuestionResult], dimension: str, kind: str) -> QuestionResult | None:
+    for q in questions:
+        if q.type == kind and q.dimension == dimension:
+            return q
+    candidates = [q for q in questions if q.type == kind and q.importance_of is None]
+    return candidates[0] if candidates else None
+
+
+def _target(info: CommitmentInfo, questions: Sequence[QuestionResult]) -> Target | None:
+    if info.target_indicator is None or info.target_value is None:
+        return None
+    value = float(info.target_value)
+    if info.target_indicator == "pct_met":
+        q = _headline(questions, "met", "yes_no")
+    else:
+        q = _headline(questions, "overall", "rating")
+    if q is None:
+        return Target(info.target_indicator, value, None, None, None, None, None)
+    measure = "index" if info.target_indicator == "index" else "pct"
+
+    def read(figures: Figures | None) -> tuple[float | None, tuple[float, float] | None]:
+        if figures is None or figures.suppressed:
+            return None, None
+        return getattr(figures, measure), getattr(figures, f"{measure}_ci")
+
+    estimate, ci = read(q.cycle)
+    base_estimate, _ = read(q.baseline)
+    low, high = ci or (None, None)
+    status = analysis.target_status(low, high, value) if estimate is not None else None
+    return Target(info.target_indicator, value, q.id, estimate, ci, status,
+                  None if estimate is None else estimate - value, base_estimate)
+
+
+def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cycle | None,
+             filters: Filters, weighting: str) -> tuple[list[CommitmentResult], Methods]:
+    """Results of the given questionnaires (None: every questionnaire with a definition)."""
+    if weighting not in WEIGHTINGS:
+        raise ResultsError("weighting", f"must be one of {', '.join(WEIGHTINGS)}")
+    min_n = int(current_app.config["MIN_CELL_SIZE"])
+    level = CONFIDENCE_LEVEL
+    cats = load_catalogue(questionnaire_ids)
+    ids = list(cats) if questionnaire_ids is None else [q for q in questionnaire_ids if q in cats]
+    cycle_ids = [cycle.id] + ([baseline.id] if baseline is not None else [])
+    code_of = {cycle.id: cycle.code, **({baseline.id: baseline.code} if baseline is not None else {})}
+    counts, freq = counts_and_frequencies(ids, cycle_ids, filters)
+    counts["cycle"] = counts["cycle_id"].map(code_of)
+    if questionnaire_ids is None:
+        # every published questionnaire, and unpublished ones that have responses here
+        everyone = counts if not filters.active else response_counts(ids, cycle_ids, None)
+        answered = set(everyone["questionnaire"])
+        ids = [q for q in ids if cats[q].published or q in answered]
+    freq["cycle"] = freq.pop("cycle_id").map(code_of)
+
+    versions_used: dict[tuple[str, str], list[int]] = {}
+    for (qid, code), group in counts.groupby(["questionnaire", "cycle"]):
+        versions_used[(qid, code)] = sorted(set(group["version_id"]))
+    per_cycle: dict[tuple[str, str], qn.Questionnaire] = {}
+    questions: dict[tuple[str, str], qn.Question] = {}
+    for qid in ids:
+        for code in code_of.values():
+            definition = definition_for(cats[qid], versions_used.get((qid, code), []))
+            per_cycle[(qid, code)] = definition
+        # the cycle's definition first, so its wording and scale win
+        for code in reversed(list(code_of.values())):
+            for question in per_cycle[(qid, code)].questions:
+                questions[(qid, question.id)] = question
+    # (questionnaire, question) -> why the baseline's answers are not comparable
+    warnings: dict[tuple[str, str], str] = {}
+    if baseline is not None:
+        for qid in ids:
+            old, new = per_cycle[(qid, baseline.code)], per_cycle[(qid, cycle.code)]
+            warnings.update({(qid, k): text for k, text in comparability(old, new).items()})
+
+    weighting_infos: dict[str, tuple[WeightingInfo, ...]] = {}
+    if weighting == "raked":
+        figures, changes, weighting_infos, margins = weighted_results(
+            ids, cycle, baseline, filters, per_cycle, min_n, level, freq, warnings)
+    else:
+        margins = None
+        figures, changes = {}, {}
+        for kind in ("rating", "yes_no"):
+            table = analysis_table(freq, questions, (kind,))
+            defs = definitions_frame(per_cycle, kind)
+            f, c = unweighted_results(table, defs, kind, cycle.code, baseline.code if baseline else None,
+                                      min_n, level, warnings)
+            figures.update(f)
+            changes.update(c)
+
+    results = []
+    for qid in ids:
+        cat = cats[qid]
+        definition = per_cycle[(qid, cycle.code)]
+        qrs = []
+        for question in measured_questions(definition):
+            scale = question_scale(question)
+            cyc = figures.get((qid, question.id, cycle.code)) or suppressed_figures(min_n)
+            base = None
+            if baseline is not None:
+                base = figures.get((qid, question.id, baseline.code)) or suppressed_figures(min_n)
+            qrs.append(QuestionResult(
+                id=question.id, type=question.type, text=question.text, dimension=question.dimension,
+                importance_of=question.importance_of, scale=scale, cycle=cyc, baseline=base,
+                change=changes.get((qid, question.id)),
+            ))
+        mine = counts[counts["questionnaire"] == qid]
+        n_cycle = int(mine.loc[mine["cycle"] == cycle.code, "count"].sum())
+        n_base = int(mine.loc[mine["cycle"] == baseline.code, "count"].sum()) if baseline else None
+        notes = version_warnings(
+            cat, versions_used.get((qid, baseline.code), []) if baseline else [],
+            versions_used.get((qid, cycle.code), []), cycle.code, baseline.code if baseline else None)
+        results.append(CommitmentResult(
+            questionnaire_id=qid, title=cat.title, commitment=cat.commitment, cycle=cycle.code,
+            baseline=baseline.code if baseline else None, filters=filters, weighting=weighting,
+            responses=n_cycle, responses_baseline=n_base, questions=tuple(qrs),
+            headline=_headline(qrs, "overall", "rating"), target=_target(cat.commitment, qrs),
+            warnings=tuple(notes), min_cell_size=min_n, confidence_level=level,
+            weighting_info=weighting_infos.get(qid, ()),
+        ))
+
+    by_channel: dict[str, dict[str, int]] = {}
+    responses: dict[str, int] = {}
+    for code in code_of.values():
+        mine = counts[counts["cycle"] == code]
+        responses[code] = int(mine["count"].sum())
+        by_channel[code] = {ch: int(mine.loc[mine["channel"] == ch, "count"].sum()) for ch in CHANNELS}
+    weighted = weighting == "raked"
+    methods = Methods(
+        confidence_level=level,
+        min_cell_size=min_n,
+        weighting=weighting,
+        index_interval="linearisation t interval (weighted)" if weighted else "t interval",
+        pct_interval="linearisation t interval (weighted)" if weighted else "Wilson score interval",
+        index_change="difference of weighted means, Satterthwaite t" if weighted else "Welch t interval and test",
+        pct_change="difference of weighted proportions, Satterthwaite t" if weighted else "Newcombe hybrid score interval",
+        adjustment="Holm, within each questionnaire",
+        responses=responses,
+        by_channel=by_channel,
+        warnings=tuple((r.questionnaire_id, *w) for r in results for w in r.warnings),
+        margins=margins,
+    )
+    return results, methods
+
+
+def questionnaire_results(questionnaire_id: str, cycle: str | None, baseline: str | None = None, *,
+                          filters: Filters | None = None, weighting: str = "none") -> CommitmentResult:
+    """Results of one questionnaire; raises :class:`ResultsError` (field ``questionnaire``
+    for an unknown questionnaire, ``cycle`` / ``baseline`` for unknown cycles)."""
+    filters = filters or Filters()
+    if db.session.get(Questionnaire, questionnaire_id) is None:
+        raise ResultsError("questionnaire", f"unknown questionnaire {questionnaire_id!r}")
+    current, base = resolve_cycles(cycle, baseline, default_baseline=False)
+
+    def compute() -> CommitmentResult:
+        results, _ = _compute([questionnaire_id], current, base, filters, weighting)
+        if not results:
+            raise ResultsError("questionnaire", f"questionnaire {questionnaire_id!r} has no definition")
+        return results[0]
+
+    return cached("questionnaire", (questionnaire_id, current.code, base.code if base else None,
+                                    filters, weighting), compute)
+
+
+def overview(cycle: str | None = None, baseline: str | None = None, *, filters: Filters | None = None,
+             weighting: str = "none", default_baseline: bool = True) -> Overview:
+    """Every questionnaire of the catalogue, grouped by unit, with the methods note."""
+    filters = filters or Filters()
+    current, base = resolve_cycles(cycle, baseline, default_baseline=default_baseline)
+
+    def compute() -> Overview:
+        results, methods = _compute(None, current, base, filters, weighting)
+        units: list[UnitResults] = []
+        for result in results:
+            info = result.commitment
+            if units and units[-1].code == info.unit_code:
+                units[-1] = replace(units[-1], commitments=units[-1].commitments + (result,))
+            else:
+                units.append(UnitResults(info.unit_code, info.unit_name, (result,)))
+        return Overview(current.code, current.name, base.code if base else None,
+                        base.name if base else None, filters, weighting, tuple(units), methods)
+
+    return cached("overview", (current.code, base.code if base else None, filters, weighting), compute)

@@ -1,0 +1,226 @@
+"""The drill-down of one commitment: its results plus each question's answer distribution,
+the trend of every rating question across all cycles, open comments, and the
+importance-performance and driver analyses.
+
+Distributions and trends come from the same frequency tables as the figures; comments are
+shown only when the cell holds at least the minimum cell size of responses; driver analysis
+is the one part that reads respondent rows (a systematic sample beyond
+:data:`DRIVER_SAMPLE`).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import analysis
+import pandas as pd
+import questionnaires as qn
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Answer, Response
+from .cache import cached
+from .choices import cycles_with_answers, resolve_cycles
+from .commitments import questionnaire_results
+from .definitions import definition_for, load_catalogue, question_scale
+from .model import (
+    CONFIDENCE_LEVEL,
+    TOP_BOXES,
+    CommitmentResult,
+    Comments,
+    Detail,
+    Distribution,
+    Filters,
+    TrendPoint,
+)
+from .tables import filtered, frequency_rows, respondent_ratings, response_counts, text_counts
+from .unweighted import analysis_table, figures_from_summary
+
+
+COMMENT_LIMIT = 200
+
+
+def _categories(question: qn.Question) -> tuple[tuple[Any, qn.Text | None], ...]:
+    if question.type == "rating" and question.scale is not None:
+        return tuple((v, question.scale.labels.get(v)) for v in question.scale.values)
+    if question.type == "yes_no":
+        return ((1, qn.Text("Oui", "Yes")), (0, qn.Text("Non", "No")))
+    return tuple((o.value, o.label) for o in question.options or ())
+
+
+def _distributions(definition: qn.Questionnaire, freq: pd.DataFrame, texts: pd.DataFrame,
+                   cycle_id: int, responses: int, min_n: int) -> tuple[Distribution, ...]:
+    out = []
+    for question in definition.questions:
+        if question.type not in ("rating", "yes_no", "choice", "multi_choice"):
+            continue
+        cats = _categories(question)
+        if question.type in ("rating", "yes_no"):
+            mine = freq[(freq["cycle_id"] == cycle_id) & (freq["question"] == question.id)]
+            by_value: dict[int, int] = {}
+            n_na = 0
+            for value, count in zip(mine["value"], mine["count"]):
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    n_na += int(count)
+                else:
+                    by_value[int(value)] = by_value.get(int(value), 0) + int(count)
+            counts = tuple(by_value.get(v, 0) for v, _ in cats)
+            n = sum(counts)
+        else:
+            mine = texts[(texts["cycle_id"] == cycle_id) & (texts["question"] == question.id)]
+            tally: dict[str, int] = {}
+            n = 0
+            n_na = int(mine.loc[mine["is_na"].astype(bool), "count"].sum())
+            for text, is_na, count in zip(mine["text"], mine["is_na"], mine["count"]):
+                if is_na or text is None:
+                    continue
+                n += int(count)
+                chosen = text.split(qn.MULTI_SEPARATOR) if question.type == "multi_choice" else [text]
+                for value in chosen:
+                    tally[value] = tally.get(value, 0) + int(count)
+            counts = tuple(tally.get(v, 0) for v, _ in cats)
+        suppressed = n < min_n
+        out.append(Distribution(question.id, question.type, question.text, cats,
+                                None if suppressed else counts, None if suppressed else n,
+                                None if suppressed else n_na, suppressed))
+    return tuple(out)
+
+
+def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int, responses: int,
+              filters: Filters | None, min_n: int) -> tuple[Comments, ...]:
+    out = []
+    for question in definition.questions:
+        if question.type != "text":
+            continue
+        if responses < min_n:
+            out.append(Comments(question.id, question.text, None, (), suppressed=True))
+            continue
+        base = (select(Answer.text_value, Response.language)
+                .join(Response, Response.id == Answer.response_id)
+                .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
+                       Answer.question_id == question.id, Answer.text_value.is_not(None)))
+        base = filtered(base, filters, joined=True)
+        total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        items = db.session.execute(base.order_by(Answer.id.desc()).limit(COMMENT_LIMIT)).all()
+        out.append(Comments(question.id, question.text, int(total),
+                            tuple((lang, text) for text, lang in items if text and text.strip())))
+    return tuple(out)
+
+
+def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters,
+           min_n: int) -> dict[str, tuple[TrendPoint, ...]]:
+    cycles = cycles_with_answers()
+    if not cycles:
+        return {}
+    code_of = {c.id: c.code for c in cycles}
+    name_of = {c.code: c.name for c in cycles}
+    freq = frequency_rows([questionnaire_id], list(code_of), filters)
+    freq["cycle"] = freq.pop("cycle_id").map(code_of)
+    questions = {(questionnaire_id, q.id): q for q in definition.questions}
+    table = analysis_table(freq, questions, ("rating",))
+    if table.empty:
+        return {}
+    defs = pd.DataFrame(
+        [(questionnaire_id, q.id, c, *question_scale(q)) for q in definition.questions
+         if q.type == "rating" for c in code_of.values()],
+        columns=["questionnaire", "question", "cycle", "scale_min", "scale_max"])
+    summary = analysis.summarize(table, keys=["questionnaire", "question"], definitions=defs,
+                                 top=TOP_BOXES, confidence_level=CONFIDENCE_LEVEL)
+    figures = {(r["question"], r["cycle"]): figures_from_summary(r, "rating", min_n)
+               for r in summary.to_dict("records")}
+    trend = {}
+    for question in definition.questions:
+        if question.type != "rating":
+            continue
+        points = tuple(TrendPoint(c.code, name_of[c.code], figures[(question.id, c.code)])
+                       for c in cycles if (question.id, c.code) in figures)
+        if points:
+            trend[question.id] = points
+    return trend
+
+
+#: Driver analysis reads at most about this many respondents (a systematic sample beyond).
+DRIVER_SAMPLE = 10_000
+
+
+def _drivers(questionnaire_id: str, cycle: str, definition: qn.Questionnaire, filters: Filters,
+             min_n: int, responses: int = 0):
+    """Driver analysis of the overall rating on the other satisfaction ratings (LMG), on a
+    systematic sample of about DRIVER_SAMPLE respondents when the cell is larger."""
+    outcome = next((q for q in definition.questions if q.type == "rating" and q.dimension == "overall"), None)
+    drivers = [q for q in definition.questions if q.type == "rating" and q.importance_of is None
+               and outcome is not None and q.id != outcome.id]
+    if outcome is None or len(drivers) < 2:
+        return None, "not enough rating questions"
+    every = max(1, math.ceil(responses / DRIVER_SAMPLE))
+    frame = respondent_ratings(questionnaire_id, cycle, [outcome.id] + [q.id for q in drivers], filters,
+                               every=every)
+    frame = frame.dropna()
+    if len(frame) < max(min_n, len(drivers) + 2):
+        return None, "too few complete answers"
+    try:
+        return analysis.driver_analysis(frame, outcome.id, [q.id for q in drivers]), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _importance(result: CommitmentResult, drivers: analysis.DriverResult | None) -> pd.DataFrame | None:
+    """Stated importance-performance when at least two importance questions are published,
+    otherwise derived importance (drivers' share of R^2) against performance (index)."""
+    stated = {}
+    for q in result.rating_questions:
+        if q.importance_of and not q.cycle.suppressed:
+            target = next((t for t in result.rating_questions if t.id == q.importance_of), None)
+            if target is not None and not target.cycle.suppressed:
+                stated[target.id] = (q.cycle.index, target.cycle.index)
+    if len(stated) >= 2:
+        frame = analysis.importance_performance({k: v[0] for k, v in stated.items()},
+                                                {k: v[1] for k, v in stated.items()})
+        frame.attrs["kind"] = "stated"
+        return frame
+    if drivers is None:
+        return None
+    performance = {}
+    for driver in drivers.table.index:
+        rated = next((t for t in result.rating_questions if t.id == driver), None)
+        if rated is not None and not rated.cycle.suppressed:
+            performance[driver] = rated.cycle.index
+    if len(performance) < 2:
+        return None
+    frame = analysis.importance_performance(
+        {k: float(drivers.table.loc[k, "share"]) for k in performance}, performance)
+    frame.attrs["kind"] = "derived"
+    return frame
+
+
+def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | None = None, *,
+                      filters: Filters | None = None, weighting: str = "none") -> Detail:
+    """The drill-down of one commitment (see the module docstring)."""
+    filters = filters or Filters()
+    result = questionnaire_results(questionnaire_id, cycle, baseline, filters=filters, weighting=weighting)
+
+    def compute() -> Detail:
+        min_n = result.min_cell_size
+        current, base = resolve_cycles(result.cycle, result.baseline, default_baseline=False)
+        cat = load_catalogue([questionnaire_id])[questionnaire_id]
+        cycle_ids = [current.id] + ([base.id] if base else [])
+        counts = response_counts([questionnaire_id], cycle_ids, filters)
+        versions = {cid: sorted(set(counts.loc[counts["cycle_id"] == cid, "version_id"])) for cid in cycle_ids}
+        definition = definition_for(cat, versions[current.id])
+        freq = frequency_rows([questionnaire_id], cycle_ids, filters)
+        choice_ids = [q.id for q in definition.questions if q.type in ("choice", "multi_choice")]
+        texts = (text_counts(questionnaire_id, cycle_ids, choice_ids, filters) if choice_ids
+                 else pd.DataFrame(columns=["cycle_id", "question", "text", "is_na", "count"]))
+        distributions = _distributions(definition, freq, texts, current.id, result.responses, min_n)
+        baseline_distributions: tuple[Distribution, ...] = ()
+        if base is not None:
+            baseline_distributions = _distributions(definition_for(cat, versions[base.id]), freq, texts,
+                                                    base.id, result.responses_baseline or 0, min_n)
+        comments = _comments(definition, questionnaire_id, current.id, result.responses, filters, min_n)
+        drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n, result.responses)
+        importance = _importance(result, drivers)
+        trend = _trend(questionnaire_id, definition, filters, min_n)
+        return Detail(result, distributions, baseline_distributions, trend, comments, importance,
+                      drivers, note)
+
+    return cached("detail", (questionnaire_id, result.cycle, result.baseline, filters, weighting), compute)
