@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from survey_app.config import DEFAULTS  # noqa: E402
+from survey_app.config import DEFAULTS
 
 NODE_TIMER = """
 const iterations = Number(process.argv[1]);

@@ -79,7 +79,6 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(auth.bp)
     app.register_blueprint(users_admin.bp)
     app.register_blueprint(audit_admin.bp)
-    throttle.init_app(app)
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
@@ -103,6 +102,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(invitations_admin.bp)
     app.register_blueprint(posters_admin.bp)
     errors.init_app(app)
+    # Once every view is registered: the limits wrap the view functions.
+    throttle.init_app(app)
+
+    from . import edge, headers
+
+    edge.init_app(app)
+    headers.init_app(app)
 
     from . import cli
 

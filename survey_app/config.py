@@ -109,6 +109,18 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "SIGNIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "SIGNIN_LIMIT_PER_CLIENT": "20 per 15 minutes",
+    # Anonymous submissions (the online form and the JSON API without a token) per client, and
+    # requests per kiosk or staff bearer token: then 429 with Retry-After. Keys are HMACs.
+    "SUBMISSION_LIMIT_PER_CLIENT": "30 per minute;300 per hour",
+    "TOKEN_LIMIT": "300 per minute",
+    # JSON bodies nested deeper than this are refused (400) before they are parsed.
+    "JSON_MAX_DEPTH": 32,
+    # Retry-After (seconds) on a 503 while the database is unavailable, and how long a write
+    # that failed for a fault keeps /healthz at 503 (then the load balancer tries us again).
+    "RETRY_AFTER_SECONDS": 5,
+    "HEALTH_WRITE_FAILURE_SECONDS": 15,
+    # Strict-Transport-Security max-age on responses served over HTTPS (0: no header).
+    "HSTS_SECONDS": 31536000,
     # Rows per page on the audit page.
     "AUDIT_PAGE_SIZE": 50,
     # Largest accepted request body (a kiosk batch of a few hundred responses fits easily).

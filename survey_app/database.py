@@ -5,28 +5,87 @@ try to upgrade to a write lock, and one fails at once with "database is locked" 
 busy timeout. The SQLAlchemy documentation's recipe ("Serializable isolation / Savepoints /
 Transactional DDL") takes over BEGIN; we go one step further and emit ``BEGIN IMMEDIATE`` for
 transactions that will write, so writers queue on the busy timeout instead of failing.
+
+It also tells a fault from a bug: :func:`is_unavailable` recognises a database that is
+unreachable, locked past its timeout, read-only or full (answered 503 with ``Retry-After``,
+never 500); an SQLite file deleted or replaced under a running server (its inode changed) is
+refused with :class:`DatabaseUnavailable` before any transaction, and again before each commit,
+so that nothing is acknowledged into a deleted file. :func:`write_probe` is the health check's
+cheap answer to "would a write succeed now?".
 """
 from __future__ import annotations
 
 import fcntl
 import os
 import threading
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-from flask import Flask
-from sqlalchemy import event
+from flask import Flask, current_app
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
 WRITE = {"servir_write": True}
 
+# Below this much free space beside an SQLite file, the health check says a write would fail.
+MIN_FREE_BYTES = 1024 * 1024
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot take this request now (a fault of the server, not of the client)."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for a database fault (unreachable, locked, read-only, full, file replaced).
+
+    Errors of the DBAPI's "operational" and "interface" kinds are faults of the server; a data
+    or integrity error is a bug (the edge and the schemas keep clients' mistakes out).
+    """
+    return isinstance(error, (DatabaseUnavailable, exc.OperationalError, exc.InterfaceError,
+                              exc.TimeoutError, exc.DisconnectionError)) or (
+        isinstance(error, exc.DBAPIError) and error.connection_invalidated)
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The path of an SQLite database file, None for a server or an in-memory database."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
 
 def configure_engine(app: Flask, engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    path = sqlite_file(engine)
+    # The file this server opened first: a later connection to another file (a restored copy,
+    # a new empty one SQLite would create) would answer from the wrong database.
+    first_seen: dict[str, tuple[int, int]] = {}
+
+    def check_file() -> None:
+        if path is None or "identity" not in first_seen:
+            return
+        identity = _file_identity(path)
+        if identity != first_seen["identity"]:
+            raise DatabaseUnavailable(f"the database file {path} was deleted or replaced")
+
+    @event.listens_for(engine, "do_connect")
+    def _refuse_missing_file(_dialect, _record, _cargs, _cparams):
+        # sqlite3.connect would create an empty database in place of a deleted one.
+        if path is not None and "identity" in first_seen and _file_identity(path) is None:
+            raise DatabaseUnavailable(f"the database file {path} is missing")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -39,6 +98,9 @@ def configure_engine(app: Flask, engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+        identity = _file_identity(path) if path is not None else None
+        if identity is not None:
+            first_seen.setdefault("identity", identity)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -46,6 +108,16 @@ def configure_engine(app: Flask, engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+        try:
+            check_file()
+        except DatabaseUnavailable:
+            connection.exec_driver_sql("ROLLBACK")  # release the lock at once
+            raise
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(connection):
+        # Checked again with the write lock held: the file may have gone since BEGIN.
+        check_file()
 
 
 class _WriterQueue:
@@ -83,9 +155,8 @@ _queues_lock = threading.Lock()
 
 
 def _writer_turn() -> AbstractContextManager[None]:
-    engine = db.engine
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database = sqlite_file(db.engine)
+    if database is None:
         return nullcontext()
     with _queues_lock:
         queue = _queues.get(database)
@@ -106,11 +177,63 @@ def write_transaction() -> Iterator[None]:
         # A read already began the transaction (e.g. a lookup in the same request): end it so
         # the write transaction starts with the write lock.
         session.commit()
-    with _writer_turn():
-        session.connection(execution_options=WRITE)
-        try:
-            yield
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    try:
+        with _writer_turn():
+            session.connection(execution_options=WRITE)
+            try:
+                yield
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except Exception as error:
+        if is_unavailable(error):
+            _last_write(current_app)["failed_at"] = time.monotonic()
+        raise
+    _last_write(current_app)["failed_at"] = None
+
+
+def _last_write(app: Flask) -> dict:
+    return app.extensions.setdefault("servir_last_write", {"failed_at": None})
+
+
+def write_probe() -> str | None:
+    """Why a write would fail now, or None: the health check's answer, kept cheap.
+
+    A write that failed for a fault within ``HEALTH_WRITE_FAILURE_SECONDS`` counts (a full
+    PostgreSQL disk shows no other way); then SQLite takes and releases the write lock
+    (``BEGIN IMMEDIATE``: locked, read-only or replaced files fail here) and checks its page
+    limit and the free space beside the file; PostgreSQL must not be read-only.
+    """
+    failed_at = _last_write(current_app)["failed_at"]
+    if failed_at is not None and time.monotonic() - failed_at < current_app.config["HEALTH_WRITE_FAILURE_SECONDS"]:
+        return "the last write failed"
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    engine = db.engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            transaction = connection.execution_options(**WRITE).begin()
+            try:
+                pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+                limit = connection.exec_driver_sql("PRAGMA max_page_count").scalar()
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+                # A change rolled back: a read-only database refuses it, nothing reaches disk.
+                connection.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+            finally:
+                if transaction.is_active:
+                    transaction.rollback()
+            if pages >= limit:
+                return "the database is full"
+            path = sqlite_file(engine)
+            if path is not None:
+                stat = os.statvfs(os.path.dirname(os.path.abspath(path)))
+                if stat.f_bavail * stat.f_frsize < MIN_FREE_BYTES:
+                    return "the disk is full"
+        else:
+            read_only = connection.execute(text("SHOW transaction_read_only")).scalar()
+            connection.rollback()
+            if read_only == "on":
+                return "the database is read-only"
+    return None

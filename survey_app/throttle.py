@@ -1,7 +1,12 @@
-"""Sign-in throttling with Flask-Limiter (ASVS 5.0 V6.3.1): failed sign-ins are counted per
-account and per client within a moving window; past ``SIGNIN_LIMIT_PER_ACCOUNT`` or
-``SIGNIN_LIMIT_PER_CLIENT`` the sign-in answers 429 with ``Retry-After``, even for the right
-password, until the window has moved on — never a permanent lock.
+"""Rate limits with Flask-Limiter: sign-in throttling, anonymous submissions, bearer tokens.
+
+Failed sign-ins are counted per account and per client within a moving window (ASVS 5.0
+V6.3.1); past ``SIGNIN_LIMIT_PER_ACCOUNT`` or ``SIGNIN_LIMIT_PER_CLIENT`` the sign-in answers
+429 with ``Retry-After``, even for the right password, until the window has moved on — never a
+permanent lock. Anonymous submissions (the online form, the JSON API without a token) are
+limited per client by ``SUBMISSION_LIMIT_PER_CLIENT``, so one client cannot stuff the ballot
+box; every request with a bearer token (kiosk, staff, evaluator) counts against
+``TOKEN_LIMIT`` for that token, whatever the endpoint.
 
 Each application gets its own limiter (its storage is ``RATELIMIT_STORAGE_URI``: ``memory://``
 for one server, ``redis://...`` for several). Keys are HMACs of the e-mail address and of the
@@ -18,6 +23,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
+from .auth import bearer_token
+
 
 def _digest(kind: str, value: str) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
@@ -30,6 +37,18 @@ def account_key() -> str:
 
 def client_key() -> str:
     return _digest("client", request.remote_addr or "unknown")
+
+
+def token_key() -> str:
+    return _digest("token", bearer_token() or "")
+
+
+def _has_token() -> bool:
+    return bearer_token() is not None
+
+
+def _anonymous() -> bool:
+    return bearer_token() is None
 
 
 def _failed(response) -> bool:
@@ -47,5 +66,15 @@ def init_app(app: Flask) -> Limiter:
         login_view = limiter.limit(app.config[setting], key_func=key_func, methods=["POST"],
                                    deduct_when=_failed, scope=setting.lower())(login_view)
     app.view_functions["auth.login"] = login_view
+    # One count per client for the form and the API together.
+    anonymous = limiter.shared_limit(app.config["SUBMISSION_LIMIT_PER_CLIENT"], scope="anonymous_submissions",
+                                     key_func=client_key, methods=["POST"], exempt_when=_has_token)
+    for endpoint in ("survey.answer", "survey.invitation", "api.submit_response"):
+        app.view_functions[endpoint] = anonymous(app.view_functions[endpoint])
+    per_token = limiter.shared_limit(app.config["TOKEN_LIMIT"], scope="token", key_func=token_key,
+                                     exempt_when=_anonymous)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = per_token(view)
     app.extensions["servir_limiter"] = limiter
     return limiter

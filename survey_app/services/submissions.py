@@ -4,7 +4,10 @@ Every response is written in one transaction. Idempotency rests on the unique co
 ``(questionnaire_id, submission_id)``: a replay is detected by the database, never by a
 check-then-insert race. A replay with the same payload answers like the first time; one with
 a different payload is a conflict and the first response is kept. A response that answers an
-invitation consumes it in the same transaction, and keeps nothing of it.
+invitation consumes it in the same transaction, and keeps nothing of it. Every payload is
+checked against the contract's ``Response`` schema first (:mod:`survey_app.contract`). In a
+batch, an item the database cannot take now (a fault) answers 503 on its own: the items
+before it keep their answers, the ones after it are still tried.
 """
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ import questionnaires as qn
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from ..database import write_transaction
+from .. import contract
+from ..database import is_unavailable, write_transaction
 from ..extensions import db
 from ..models import CHANNELS, Answer, Response
 from . import catalogue, cycles, followups, invitations
@@ -170,6 +174,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
     """
     if not isinstance(payload, dict):
         return Outcome(400, error="The body must be a JSON object.", errors={"": "must be an object"})
+    refusal = contract.check("Response", payload)
+    if refusal is not None and refusal[0] == 400:
+        return Outcome(400, error="The response does not follow the API's schema.", errors=refusal[1])
+    schema_errors = refusal[1] if refusal is not None else {}
     submission_id = _canonical_uuid(payload.get("submission_id"))
     if submission_id is None:
         return Outcome(
@@ -177,10 +185,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             error="A submission_id (a UUID chosen by the client) is required.",
             errors={"submission_id": "must be a UUID"},
         )
-    questionnaire_id = payload.get("questionnaire")
-    if not isinstance(questionnaire_id, str) or not questionnaire_id:
+    if "questionnaire" in schema_errors:
         return Outcome(422, submission_id, error="Invalid response.",
-                       errors={"questionnaire": "is required"})
+                       errors={"questionnaire": schema_errors["questionnaire"]})
+    questionnaire_id = payload["questionnaire"]
     current = catalogue.current_version_ref(questionnaire_id)
     if current is None:
         return Outcome(404, submission_id, error=f"Unknown questionnaire {questionnaire_id!r}.",
@@ -198,7 +206,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
                        errors={"questionnaire": "not offered on this kiosk"})
 
     digest = payload_hash(payload)
-    errors: dict[str, str] = _invitation_errors(invitation, payload, channel) if invitation else {}
+    # Every error at once: the schema's, the invitation's, then the rules'.
+    errors: dict[str, str] = dict(schema_errors)
+    if invitation:
+        errors.update(_invitation_errors(invitation, payload, channel))
     if payload.get("language", "fr") not in LANGUAGES:
         errors["language"] = "must be fr or en"
     partial = payload.get("partial", False)
@@ -306,6 +317,19 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
                        errors={"invitation": "already used or expired"})
     return Outcome(201, submission_id, receipt, ignored=validated.ignored,
                    follow_up=None if contact is None else opens_case)
+
+
+def record_batch_item(payload: Any, submitter: Submitter) -> Outcome:
+    """:func:`record_response` for one item of a batch: a fault answers 503 for this item only."""
+    try:
+        return record_response(payload, submitter)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        db.session.rollback()
+        return Outcome(503, _canonical_uuid(payload.get("submission_id")) if isinstance(payload, dict) else None,
+                       error="The database is unavailable; nothing was stored for this item: send it again.",
+                       errors={"": "database unavailable"})
 
 
 def _answer_rows(questionnaire_id, cycle_id, definition, validated) -> list[dict[str, Any]]:

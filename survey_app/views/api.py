@@ -1,39 +1,44 @@
 """JSON API v1 (design.md, "HTTP contract")."""
 from __future__ import annotations
 
-from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 
 from questionnaires import Question, answer_rules
 
-from .. import auth, results
+from .. import __version__, auth, contract, results
+from ..database import DatabaseUnavailable, write_probe
+from ..edge import checked_body, json_body, json_error, refused_items
 from ..extensions import db
 from ..services import catalogue, followups, kiosks
-from ..services.submissions import Outcome, Submitter, record_response
+from ..services.submissions import Outcome, Submitter, record_batch_item, record_response
 
 bp = Blueprint("api", __name__)
 
 
-def json_error(status: int, message: str, errors: dict[str, str] | None = None) -> tuple[Response, int]:
-    body: dict[str, Any] = {"error": message}
-    if errors:
-        body["errors"] = errors
-    return jsonify(body), status
-
-
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
+    """200 when a write would succeed now; 503 otherwise, so a load balancer takes us out."""
     try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
+        reason = write_probe()
+    except DatabaseUnavailable as error:
+        reason = str(error)
     except Exception:  # any failure to reach the database is "unavailable"
+        current_app.logger.warning("health check failed", exc_info=True)
+        reason = "the database is unreachable"
+    finally:
         db.session.rollback()
-        current_app.logger.exception("health check failed")
-        return jsonify(status="unavailable"), 503
+    if reason is not None:
+        response = jsonify(status="unavailable", reason=reason)
+        response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
+        return response, 503
     return jsonify(status="ok")
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    return jsonify(contract.openapi(__version__))
 
 
 def _question_json(question: Question) -> dict:
@@ -119,13 +124,6 @@ def _submitter() -> Submitter | tuple:
     return Submitter("user")
 
 
-def _json_body():
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        return None, json_error(400, "The body must be valid JSON.", {"": "malformed JSON"})
-    return payload, None
-
-
 def _answer(outcome: Outcome):
     return jsonify(outcome.body()), outcome.status
 
@@ -135,10 +133,7 @@ def submit_response() -> ResponseReturnValue:
     submitter = _submitter()
     if isinstance(submitter, tuple):
         return submitter
-    payload, error = _json_body()
-    if error:
-        return error
-    return _answer(record_response(payload, submitter))
+    return _answer(record_response(json_body(), submitter))
 
 
 @bp.post("/api/v1/responses/batch")
@@ -148,19 +143,24 @@ def submit_batch() -> ResponseReturnValue:
         return submitter
     if submitter.kind == "anonymous":
         return json_error(401, "Batches need a kiosk or staff token.")
-    payload, error = _json_body()
+    payload, error = checked_body("Batch")
     if error:
         return error
-    items = payload.get("responses") if isinstance(payload, dict) else None
-    if not isinstance(items, list):
-        return json_error(400, "The body must be {\"responses\": [...]}.", {"responses": "must be a list"})
+    items = payload["responses"]
     limit = current_app.config["MAX_BATCH_SIZE"]
     if len(items) > limit:
         return json_error(413, f"At most {limit} responses per batch.", {"responses": f"at most {limit} items"})
     results = []
+    refused = refused_items()
     for index, item in enumerate(items):
-        # Each item is independent: its own validation and its own transaction.
-        outcome = record_response(item, submitter)
+        # Each item is independent: its own validation, transaction and status.
+        if index in refused:
+            sid = item.get("submission_id") if isinstance(item, dict) else None
+            outcome = Outcome(400, sid if isinstance(sid, str) and "submission_id" not in refused[index] else None,
+                              error="This response holds a character or a number that cannot be stored.",
+                              errors=refused[index])
+        else:
+            outcome = record_batch_item(item, submitter)
         results.append({"index": index, "status": outcome.status, **outcome.body(),
                         **({"submission_id": outcome.submission_id} if outcome.submission_id else {})})
     stored = sum(1 for r in results if r["status"] in (200, 201))

@@ -18,7 +18,6 @@ from flask import (
     g,
     jsonify,
     render_template,
-    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -26,6 +25,7 @@ from flask_babel import force_locale
 
 from .. import __version__
 from ..auth import bearer_token
+from ..edge import checked_body, json_error
 from ..kiosk_strings import LANGUAGE_NAMES, STRINGS
 from ..services import kiosk_pins, kiosks
 
@@ -112,13 +112,6 @@ def manifest() -> ResponseReturnValue:
 
 # --- JSON API ----------------------------------------------------------------------------------
 
-def json_error(status: int, message: str, errors: dict[str, str] | None = None) -> ResponseReturnValue:
-    body: dict = {"error": message}
-    if errors:
-        body["errors"] = errors
-    return jsonify(body), status
-
-
 def kiosk_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -132,17 +125,11 @@ def kiosk_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
     return wrapped
 
 
-def _json_object():
-    payload = request.get_json(force=True, silent=True)
-    return payload if isinstance(payload, dict) else None
-
-
 @api_bp.post("/enroll")
 def enroll() -> ResponseReturnValue:
-    payload = _json_object()
-    if payload is None or not isinstance(payload.get("code"), str):
-        return json_error(400, 'The body must be {"code": "<enrollment code>"}.',
-                          {"code": "is required"})
+    payload, error = checked_body("Enrollment")
+    if error:
+        return error
     try:
         kiosk, token = kiosks.enroll(payload["code"])
     except kiosks.EnrollmentRefused:
@@ -161,19 +148,10 @@ def me() -> ResponseReturnValue:
 @api_bp.post("/heartbeat")
 @kiosk_required
 def heartbeat() -> ResponseReturnValue:
-    payload = _json_object()
-    if payload is None:
-        return json_error(400, "The body must be a JSON object.")
-    backlog = payload.get("backlog", 0)
-    version = payload.get("app_version")
-    errors = {}
-    if isinstance(backlog, bool) or not isinstance(backlog, int) or not 0 <= backlog <= 10**9:
-        errors["backlog"] = "must be a whole number, 0 or more"
-    if version is not None and (not isinstance(version, str) or len(version) > 40):
-        errors["app_version"] = "must be a string of at most 40 characters"
-    if errors:
-        return json_error(422, "Invalid heartbeat.", errors)
-    kiosks.record_heartbeat(g.kiosk, backlog, version)
+    payload, error = checked_body("Heartbeat")
+    if error:
+        return error
+    kiosks.record_heartbeat(g.kiosk, int(payload.get("backlog", 0)), payload.get("app_version"))
     return "", 204
 
 
@@ -182,9 +160,9 @@ def heartbeat() -> ResponseReturnValue:
 def unlock() -> ResponseReturnValue:
     """Check the staff PIN (the tablet checks it itself when it is offline); wrong PINs lock
     the kiosk out for a growing while (429 with Retry-After, the PIN not checked)."""
-    payload = _json_object()
-    if payload is None or not isinstance(payload.get("pin"), str):
-        return json_error(400, 'The body must be {"pin": "<staff PIN>"}.', {"pin": "is required"})
+    payload, error = checked_body("Unlock")
+    if error:
+        return error
     verdict = kiosk_pins.check_pin(g.kiosk, payload["pin"])
     if verdict.retry_after is not None:
         response = jsonify({"error": "Too many wrong PINs: this kiosk is locked for a while.",

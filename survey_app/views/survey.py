@@ -14,9 +14,11 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_babel import gettext as _
 from flask_babel import refresh
 
-from ..extensions import csrf
+from ..database import is_unavailable
+from ..extensions import csrf, db
 from ..forms import PROGRESS_AFTER, answer_rules_json, build_form, first_step, next_step, presented_errors
 from ..i18n import current_language, supported
+from .errors import unavailable_response
 from ..services import catalogue, cycles, invitations, sites
 from ..services.submissions import Submitter, record_response
 
@@ -129,20 +131,40 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
             status = 422
         else:
             contact = form.contact()
-            outcome = record_response(
-                {
-                    "submission_id": form.submission_id.data,
-                    "questionnaire": row.id,
-                    "version": row.current_version.content_hash,
-                    "cycle": cycle.code,
-                    "channel": "online",
-                    "language": current_language(),
-                    "answers": answers,
-                    **({"contact": contact} if contact is not None else {}),
-                },
-                submitter,
-                invitation=ticket,
-            )
+            # Detached, what the page shows survives the rollback of a failed write, so the form
+            # can be shown again even when the database cannot be read.
+            version_hash = row.current_version.content_hash
+            for loaded in (row.commitment, row, cycle):
+                db.session.expunge(loaded)
+            try:
+                outcome = record_response(
+                    {
+                        "submission_id": form.submission_id.data,
+                        "questionnaire": row.id,
+                        "version": version_hash,
+                        "cycle": cycle.code,
+                        "channel": "online",
+                        "language": current_language(),
+                        "answers": answers,
+                        **({"contact": contact} if contact is not None else {}),
+                    },
+                    submitter,
+                    invitation=ticket,
+                )
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                # The citizen's answers come back in the form, with what happened and what to do.
+                notice = _("We could not record your answers just now. Nothing was lost: they are "
+                           "kept below. Please send them again in a moment.")
+                form.set_step(step)
+                page = render_template(
+                    "survey/form.html", form=form, questionnaire=row, definition=definition,
+                    cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
+                    progress=len(definition.questions) > PROGRESS_AFTER,
+                    retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
+                )
+                return unavailable_response(current_app, page)
             if outcome.stored or outcome.status == 409:
                 # Said once on the thank-you page, kept out of its address (and the history).
                 if outcome.follow_up is not None:

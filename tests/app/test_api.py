@@ -42,8 +42,8 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
 
     broken = make_app(f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}")
     response = broken.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable"}
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json() == {"status": "unavailable", "reason": "the database is unreachable"}
 
 
 def test_lists_published_questionnaires_only(client):

@@ -133,12 +133,13 @@ def test_enroll_exchanges_the_code_once_for_a_hashed_token(app, client, new_kios
     assert kiosk_row(app, kiosk_id).token_hash == hash_token(body["token"])
 
 
-@pytest.mark.parametrize("body", [{}, {"code": 42}, None])
-def test_enroll_needs_a_code(client, body):
+@pytest.mark.parametrize("body, errors", [({}, {"code": "is required"}), ({"code": 42}, {"code": "must be string"}),
+                                          (None, {"": "malformed JSON"})])
+def test_enroll_needs_a_code(client, body, errors):
     response = client.post("/api/v1/kiosks/enroll", data=json.dumps(body) if body is not None else "nope",
                            content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json()["errors"] == {"code": "is required"}
+    assert response.get_json()["errors"] == errors
 
 
 def test_an_expired_or_revoked_code_is_refused(app, client, new_kiosk):

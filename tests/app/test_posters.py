@@ -167,10 +167,16 @@ def test_a_configured_site_is_accepted(database_uri, app, open_cycle):
 
 
 @pytest.mark.parametrize("junk", ["inconnu", "<script>alert(1)</script>", "a" * 500, "Jean Tremblay",
-                                  "bureau-d-arrondissement-ahuntsic%00", "%E2%80%AE", ""])
+                                  "%E2%80%AE", ""])
 def test_a_site_that_is_not_the_citys_is_ignored_never_stored(app, client, open_cycle, kiosk_site, junk):
     assert send_form(client, f"/q/comptoir?site={junk}").status_code == 302
     assert stored_sites(app) == [None]
+
+
+def test_a_site_holding_nul_is_refused_at_the_edge_and_nothing_is_stored(app, client, open_cycle, kiosk_site):
+    # survey_app/edge.py: NUL is refused (400) in any query string, before the form is read.
+    assert client.post("/q/comptoir?site=bureau-d-arrondissement-ahuntsic%00", data={}).status_code == 400
+    assert stored_sites(app) == []
 
 
 # --- the page ------------------------------------------------------------------------------------

@@ -233,7 +233,9 @@ def enroll(page, server: LiveServer, code: str) -> None:
 
 def wait_controlled(page) -> None:
     """Wait until the service worker controls the page (so a reload works offline)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+    # A function, not an expression: Playwright evaluates expressions with eval(), which the
+    # Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
                            timeout=15000)
 
 

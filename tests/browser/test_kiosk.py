@@ -133,7 +133,7 @@ def test_nothing_is_lost_or_duplicated_when_the_server_dies_mid_sync_or_a_reply_
         answer_borne(page, rating=1 + number % 5)
     page.route("**/api/v1/responses/batch", kill_during_second_batch)
     context.set_offline(False)
-    page.wait_for_function("document.querySelector('#kiosk-status').dataset.backlog === '7'", timeout=15000)
+    page.wait_for_function("() => document.querySelector('#kiosk-status').dataset.backlog === '7'", timeout=15000)
     # The kiosk keeps retrying while the server is down: wait for the four failed attempts
     # the backoff check needs, however slow the machine.
     wait_until(page, lambda: len(attempts) >= 6, timeout_s=30)
