@@ -11,7 +11,6 @@ says the same thing.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -153,8 +152,26 @@ def summary_columns() -> list[str]:
             _("Suppressed"), _("Comparability warning")]
 
 
+FIGURE_COLUMNS = (7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 26)  # 0–100 figures, one decimal
+P_COLUMNS = (22, 23)
+
+
+def _rounded(row: list) -> list:
+    """Figures to the precision the pages show: one decimal, p-values three (or one
+    significant digit below 0.001, where the pages print "< 0.001")."""
+    row = list(row)
+    for i in FIGURE_COLUMNS:
+        if isinstance(row[i], float):
+            row[i] = round(row[i], 1)
+    for i in P_COLUMNS:
+        if isinstance(row[i], float):
+            row[i] = round(row[i], 3) if row[i] >= 0.001 else float(f"{row[i]:.1g}")
+    return row
+
+
 def summary_rows(report: Report) -> list[list]:
-    """One row per commitment and question, numbers unrounded (a table for analysts)."""
+    """One row per commitment and question, figures rounded as on the pages (a summary; the
+    raw exports keep every digit)."""
     rows = []
     with force_locale(report.lang):
         for section in report.sections:
@@ -178,36 +195,36 @@ def summary_rows(report: Report) -> list[list]:
                     str(pr.TARGET_STATUSES.get(target.status, target.status or "")) if target and q.id == target.question_id else None,
                     c.suppressed, kinds.get(q.id),
                 ])
+                rows[-1] = _rounded(rows[-1])
     return rows
 
 
 def render_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    """The summary table as the reader's spreadsheet opens it (see exports.write_csv)."""
     with force_locale(report.lang):
-        writer.writerow(summary_columns())
-    for row in summary_rows(report):
-        writer.writerow(["" if v is None else exports.neutralize(v) for v in row])
-    return buffer.getvalue()
+        header, rows = summary_columns(), summary_rows(report)
+        yes_no = {True: _("Yes"), False: _("No")}
+    rows = [[yes_no[v] if isinstance(v, bool) else v for v in row] for row in rows]
+    return exports.write_csv(header, rows, report.lang)
 
 
 def render_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
     with force_locale(report.lang):
         sheet.title = _("summary")[:31]
         sheet.append(summary_columns())
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         for row in summary_rows(report):
             sheet.append(["" if v is None else exports.neutralize(v) for v in row])
-        sheet.freeze_panes = "A2"
+        exports.format_sheet(sheet, number_formats={**{i: "0.0" for i in FIGURE_COLUMNS},
+                                                    **{i: "0.000" for i in P_COLUMNS}})
         methods = workbook.create_sheet(_("methods")[:31])
+        methods.append([_("Methods note")])
         for line in methods_lines(report):
             methods.append([line])
+        exports.format_sheet(methods, wrap_last=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -60,7 +60,7 @@ def download(questionnaire_id: str, fmt: str):
     export, _error = _export_or_error(questionnaire_id, request.args.get("cycle"), api=False)
     lang = current_language()
     if fmt == "csv":
-        body = exports.to_csv(export)
+        body = exports.to_csv(export, lang)
     elif fmt == "xlsx":
         body = exports.to_xlsx([export], lang)
     else:
