@@ -253,7 +253,7 @@ def methods_lines(report: Report) -> list[str]:
     lines.append(_("Disclosure control: figures based on fewer than %(n)s answers are suppressed, and so are "
                    "open comments when fewer than %(n)s people responded.", n=m.min_cell_size))
     for code, count in m.responses.items():
-        channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items())
+        channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items() if v)
         lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,
                        channels=channels))
     for questionnaire_id, question_id, kind, detail in m.warnings:

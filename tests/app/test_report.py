@@ -67,10 +67,10 @@ def test_suppressed_questions_carry_no_figures_in_any_format(evaluator, answers)
     header, *rows = report_rows(evaluator)
     col = {name: i for i, name in enumerate(header)}
     courtesy = next(r for r in rows if r[col["Question"]] == "Le personnel a été courtois.")
-    assert courtesy[col["Supprimé"]] == "Oui"
+    assert courtesy[col["Masqué"]] == "Oui"
     assert courtesy[col["n"]] == courtesy[col["Indice"]] == courtesy[col["Pourcentage de satisfaits"]] == ""
     html = evaluator.get(f"/results/report{QUERY}&format=html").get_data(as_text=True)
-    assert "Supprimé : moins de 10 réponses" in html
+    assert "Masqué : moins de 10 réponses" in html
 
 
 def test_html_report_is_self_contained_french_with_charts_and_tables(evaluator, answers, expected):
