@@ -412,6 +412,7 @@ def _build_question(d: dict) -> Question:
         max_length=d.get("max_length", DEFAULT_MAX_LENGTH) if kind == "text" else None,
         show_if=condition,
         importance_of=d.get("importance_of"),
+        na_label=_text(d.get("na_label")),
     )
 
 

@@ -112,20 +112,25 @@ def _bilingual(text: qn.Text | None) -> dict[str, str]:
     return {"fr": text.fr, "en": text.en or text.fr}
 
 
+def _na_label(question: qn.Question) -> dict[str, str]:
+    """The codebook's words for "na": the question's own opt-out, or the standard wording."""
+    return _bilingual(question.na_label) if question.na_label else _both(NA_MESSAGE)
+
+
 def _question_columns(question: qn.Question) -> list[Column]:
     label = _bilingual(question.text)
     if question.type == "rating":
         labels = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
         if question.allow_na:
-            labels[NA_CODE] = _both(NA_MESSAGE)
+            labels[NA_CODE] = _na_label(question)
         return [Column(_variable(question.id), label, True, "ordinal", labels, question.id)]
     if question.type == "yes_no":
         labels = {1: _both(N_("Yes")), 0: _both(N_("No"))}
         if question.allow_na:
-            labels[NA_CODE] = _both(NA_MESSAGE)
+            labels[NA_CODE] = _na_label(question)
         return [Column(_variable(question.id), label, True, "nominal", labels, question.id)]
     if question.type == "number":
-        labels = {NA_CODE: _both(NA_MESSAGE)} if question.allow_na else {}
+        labels = {NA_CODE: _na_label(question)} if question.allow_na else {}
         return [Column(_variable(question.id), label, True, "scale", labels, question.id)]
     if question.type == "multi_choice":
         return [
@@ -142,7 +147,7 @@ def _question_columns(question: qn.Question) -> list[Column]:
     if question.type == "choice":
         labels = {o.value: _bilingual(o.label) for o in question.options}
         if question.allow_na:
-            labels[qn.NA] = _both(NA_MESSAGE)
+            labels[qn.NA] = _na_label(question)
         return [Column(_variable(question.id), label, False, "nominal", labels, question.id)]
     return [Column(_variable(question.id), label, False, "nominal", {}, question.id)]
 
