@@ -146,6 +146,9 @@ class Question:
     show_if: Condition | None = None
     importance_of: str | None = None
     norm: Norm | None = None
+    # The wording of the "na" answer when "don't know / not applicable" is not what is meant,
+    # e.g. "Préfère ne pas répondre" for a personal question; None: the standard wording.
+    na_label: Text | None = None
 
     @property
     def option_values(self) -> list[str]:
@@ -163,6 +166,8 @@ class Question:
             d["help"] = self.help.to_dict()
         d["required"] = self.required
         d["allow_na"] = self.allow_na
+        if self.na_label is not None:  # only when set, so existing versions keep their hash
+            d["na_label"] = self.na_label.to_dict()
         if self.dimension is not None:
             d["dimension"] = self.dimension
         if self.scale is not None:

@@ -431,6 +431,7 @@ def _build_question(d: dict) -> Question:
         show_if=condition,
         importance_of=d.get("importance_of"),
         norm=Norm(max=_number(d["norm"]["max"]), unit=d["norm"]["unit"]) if d.get("norm") else None,
+        na_label=_text(d.get("na_label")),
     )
 
 

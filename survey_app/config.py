@@ -165,4 +165,13 @@ DEFAULTS = {
     # Sites a poster or counter card may name besides the kiosks' sites (SERVIR_SITES: a JSON
     # list, or names separated by semicolons), e.g. ["Hôtel de ville", "Bibliothèque centrale"].
     "SITES": (),
+    # Sites are named by the staff in French; SITE_NAMES_EN gives their English names,
+    # {"Bureau d'arrondissement de La Cité-Limoilou": "La Cité-Limoilou borough office"}
+    # (SERVIR_SITE_NAMES_EN as JSON). A site without an English name keeps its French one.
+    "SITE_NAMES_EN": {},
+    # The city that publishes the report: its name in both languages and an optional logo
+    # (a PNG, JPEG or SVG file), printed on the report's cover.
+    "CITY_NAME": "Ville de Québec",
+    "CITY_NAME_EN": "City of Québec",
+    "CITY_LOGO": None,
 }

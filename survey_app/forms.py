@@ -25,7 +25,10 @@ NA = "na"
 FIELD_PREFIX = "q_"
 
 
-def na_label() -> str:
+def na_label(question: qn.Question | None = None) -> str:
+    """The "na" answer's wording: the question's own (na_label) or the standard one."""
+    if question is not None and question.na_label is not None:
+        return localized(question.na_label)
     return _("Don't know / not applicable")
 
 
@@ -86,7 +89,7 @@ def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 
 
 def _with_na(question: qn.Question, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    return _choices(pairs + [(NA, na_label())] if question.allow_na else pairs)
+    return _choices(pairs + [(NA, na_label(question))] if question.allow_na else pairs)
 
 
 def _rating_choices(question: qn.Question) -> list[SelectChoice]:

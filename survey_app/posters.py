@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+import matplotlib
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -19,12 +21,30 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from .public_urls import short_form
-from .report_pdf import BRAND, INK, MUTED, RULE, register_fonts
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+BRAND = colors.HexColor("#0b4f8a")
+INK = colors.HexColor("#1b1b1b")
+MUTED = colors.HexColor("#4a4a4a")
+RULE = colors.HexColor("#c8c8c8")
+
+
+def register_fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (shipped with matplotlib, so every French character prints) with
+    ReportLab once; returns the regular and bold names."""
+    if "ServirSans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("ServirSans", str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("ServirSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily("ServirSans", normal="ServirSans", bold="ServirSans-Bold",
+                                      italic="ServirSans", boldItalic="ServirSans-Bold")
+    return "ServirSans", "ServirSans-Bold"
 
 PAPERS = {"letter": LETTER, "a4": A4}
 FORMATS = ("poster", "card")

@@ -16,9 +16,10 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import charts
+from . import charts, report_pdf
 from .i18n import current_language
 from . import results as rs
+from .services import sites
 
 VERDICTS = {
     "improved": _l("Improved"),
@@ -65,6 +66,20 @@ QUALITY = {
     "A": _l("excellent"), "B": _l("very good"), "C": _l("good"), "D": _l("acceptable"),
     "E": _l("use with caution"), "F": _l("too unreliable to be published"),
 }
+
+
+# What changed between the cycles' questionnaires, by kind of questionnaires.Change (whose own
+# detail is English, for developers): the words every format prints for readers.
+COMPARABILITY = {
+    "wording": _l("the wording of the question changed between the cycles"),
+    "scale": _l("the answer scale changed between the cycles"),
+    "options": _l("the answer options changed between the cycles"),
+    "other": _l("the question changed between the cycles"),
+}
+
+
+def comparability(kind: str) -> str:
+    return str(COMPARABILITY.get(kind, COMPARABILITY["other"]))
 
 
 def lang() -> str:
@@ -389,9 +404,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(pvalue, "pvalue")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(text_of, "tr")
+    app.add_template_filter(lambda name: sites.site_name(name, lang()), "site")
+    app.add_template_filter(report_pdf.svg_data_uri, "svg_data_uri")
 
     @app.context_processor
     def labels():
         return {"VERDICTS": VERDICTS, "TARGET_STATUSES": TARGET_STATUSES, "INDICATORS": INDICATORS,
                 "CHANNEL_LABELS": CHANNELS, "LANGUAGE_LABELS": LANGUAGES, "WEIGHTING_LABELS": WEIGHTINGS,
-                "QUALITY_LABELS": QUALITY}
+                "QUALITY_LABELS": QUALITY, "comparability": comparability}

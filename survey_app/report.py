@@ -2,22 +2,22 @@
 the two cycles, the change and its verdict, a chart and the methods note.
 
 One :class:`Report` is built from the results service and the shared presentation helpers,
-then written as self-contained HTML (print stylesheet inlined, charts inline SVG), as PDF
-(ReportLab, the same charts converted from SVG to vector drawings), or as a summary table
+then written as self-contained HTML (print stylesheet inlined, charts inline SVG), as a tagged
+PDF printed from that same HTML (:mod:`survey_app.report_pdf`), or as a summary table
 (CSV or XLSX: one row per commitment and question). The pages, the download links and
 ``flask report`` all go through :func:`build_report` and the writers below, so every format
 says the same thing.
 """
 from __future__ import annotations
 
-import csv
+import base64
 import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -117,14 +117,33 @@ def commitment_count(cycle: str | None, baseline: str | None) -> int:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-def render_html(report: Report) -> str:
-    """A self-contained page: styles inlined, charts inline, nothing fetched."""
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def city(lang: str) -> tuple[str, str | None]:
+    """The city's name in ``lang`` (French when it has no English name) and its logo as a
+    ``data:`` URI, or None when CITY_LOGO is unset or not a readable image file."""
+    config = current_app.config
+    name = (config.get("CITY_NAME_EN") if lang == "en" else None) or config.get("CITY_NAME") or ""
+    logo = None
+    path = Path(config["CITY_LOGO"]) if config.get("CITY_LOGO") else None
+    if path is not None and path.suffix.lower() in LOGO_TYPES and path.is_file():
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        logo = f"data:{LOGO_TYPES[path.suffix.lower()]};base64,{encoded}"
+    return name, logo
+
+
+def render_html(report: Report, *, for_pdf: bool = False) -> str:
+    """A self-contained page: styles inlined, charts inline, nothing fetched. ``for_pdf`` draws
+    the charts as images with alternative text, the form a tagged PDF carries."""
     styles = "\n".join((STATIC / name).read_text(encoding="utf-8")
                         for name in ("servir.css", "results.css", "report.css"))
+    city_name, city_logo = city(report.lang)
     with force_locale(report.lang):
         return render_template(
             "report/report.html", report=report, overview=report.overview,
             columns=question_columns(), styles=styles, channels_all=CHANNELS,
+            city_name=city_name, city_logo=city_logo, charts_as_images=for_pdf,
         )
 
 
@@ -141,13 +160,32 @@ def summary_columns() -> list[str]:
             _("Suppressed"), _("Comparability warning")]
 
 
+FIGURE_COLUMNS = (7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 26)  # 0–100 figures, one decimal
+P_COLUMNS = (22, 23)
+
+
+def _rounded(row: list) -> list:
+    """Figures to the precision the pages show: one decimal, p-values three (or one
+    significant digit below 0.001, where the pages print "< 0.001")."""
+    row = list(row)
+    for i in FIGURE_COLUMNS:
+        if isinstance(row[i], float):
+            row[i] = round(row[i], 1)
+    for i in P_COLUMNS:
+        if isinstance(row[i], float):
+            row[i] = round(row[i], 3) if row[i] >= 0.001 else float(f"{row[i]:.1g}")
+    return row
+
+
 def summary_rows(report: Report) -> list[list]:
-    """One row per commitment and question, numbers unrounded (a table for analysts)."""
+    """One row per commitment and question, figures rounded as on the pages (a summary; the
+    raw exports keep every digit)."""
     rows = []
     with force_locale(report.lang):
         for section in report.sections:
             result = section.result
             target = result.target
+            kinds = {qid: pr.comparability(kind) for qid, kind, _detail in result.warnings if qid}
             for q in result.satisfaction_questions:
                 c, b, ch = q.cycle, q.baseline, q.change
                 ci = lambda x: (x[0], x[1]) if x else (None, None)
@@ -163,38 +201,38 @@ def summary_rows(report: Report) -> list[list]:
                     str(pr.INDICATORS.get(target.indicator, target.indicator)) if target and q.id == target.question_id else None,
                     target.value if target and q.id == target.question_id else None,
                     str(pr.TARGET_STATUSES.get(target.status or "", target.status or "")) if target and q.id == target.question_id else None,
-                    c.suppressed, ch.warning if ch and ch.warning else None,
+                    c.suppressed, kinds.get(q.id),
                 ])
+                rows[-1] = _rounded(rows[-1])
     return rows
 
 
 def render_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    """The summary table as the reader's spreadsheet opens it (see exports.write_csv)."""
     with force_locale(report.lang):
-        writer.writerow(summary_columns())
-    for row in summary_rows(report):
-        writer.writerow(["" if v is None else exports.neutralize(v) for v in row])
-    return buffer.getvalue()
+        header, rows = summary_columns(), summary_rows(report)
+        yes_no = {True: _("Yes"), False: _("No")}
+    rows = [[yes_no[v] if isinstance(v, bool) else v for v in row] for row in rows]
+    return exports.write_csv(header, rows, report.lang)
 
 
 def render_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
     with force_locale(report.lang):
         sheet.title = _("summary")[:31]
         sheet.append(summary_columns())
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         for row in summary_rows(report):
             sheet.append(["" if v is None else exports.neutralize(v) for v in row])
-        sheet.freeze_panes = "A2"
+        exports.format_sheet(sheet, number_formats={**dict.fromkeys(FIGURE_COLUMNS, "0.0"),
+                                                    **dict.fromkeys(P_COLUMNS, "0.000")})
         methods = workbook.create_sheet(_("methods")[:31])
+        methods.append([_("Methods note")])
         for line in methods_lines(report):
             methods.append([line])
+        exports.format_sheet(methods, wrap_last=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -213,8 +251,8 @@ def methods_lines(report: Report) -> list[str]:
                        "a weight of 1.", variables=", ".join(m.margins or {})))
     else:
         lines.append(_("Unweighted results: every response counts the same."))
-        lines.append(_("95%% intervals: Student t for the index, Wilson score for percentages; changes: "
-                       "Welch for the index, Newcombe hybrid score for percentages."))
+        lines.append(_("%(level)s%% intervals: Student t for the index, Wilson score for percentages; changes: "
+                       "Welch for the index, Newcombe hybrid score for percentages.", level=95))
     lines.append(_("Significance of changes: p-values adjusted with Holm's method within each commitment; "
                    "the verdict is “improved” or “declined” when the adjusted p-value is below 0.05, "
                    "otherwise “no significant change”."))
@@ -234,12 +272,12 @@ def methods_lines(report: Report) -> list[str]:
                        "within the delay.", opened=total.opened, cycle=report.overview.cycle,
                        share=pr.percent(total.pct_closed_on_time)))
     for code, count in m.responses.items():
-        channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items())
+        channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items() if v)
         lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,
                        channels=channels))
     for questionnaire_id, question_id, kind, detail in m.warnings:
         where = questionnaire_id + (f" / {question_id}" if question_id else "")
-        lines.append(f"{where}: {detail}" if kind != "versions" else
+        lines.append(f"{where}: {pr.comparability(kind)}" if kind != "versions" else
                      f"{where}: " + _("the answers of cycle %(code)s come from several versions of the "
                                       "questionnaire", code=detail))
     return lines
@@ -248,8 +286,7 @@ def methods_lines(report: Report) -> list[str]:
 # --- PDF ---------------------------------------------------------------------------------------
 
 def render_pdf(report: Report) -> bytes:
-    with force_locale(report.lang):
-        return report_pdf.render(report, question_columns(), methods_lines(report))
+    return report_pdf.render(render_html(report, for_pdf=True))
 
 
 def render(report: Report, fmt: str) -> str | bytes:

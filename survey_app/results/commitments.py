@@ -260,7 +260,7 @@ def overview(cycle: str | None = None, baseline: str | None = None, *, filters: 
                 units[-1] = replace(units[-1], commitments=units[-1].commitments + (result,))
             else:
                 units.append(UnitResults(info.unit_code, info.unit_name, (result,)))
-        return Overview(current.code, current.name, base.code if base else None,
-                        base.name if base else None, filters, weighting, tuple(units), methods)
+        return Overview(current.code, qn.Text(current.name, current.name_en), base.code if base else None,
+                        qn.Text(base.name, base.name_en) if base else None, filters, weighting, tuple(units), methods)
 
     return cached("overview", (current.code, base.code if base else None, filters, weighting), compute)

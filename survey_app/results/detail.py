@@ -127,7 +127,7 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
     if not cycles:
         return {}
     code_of = {c.id: c.code for c in cycles}
-    name_of = {c.code: c.name for c in cycles}
+    name_of = {c.code: qn.Text(c.name, c.name_en) for c in cycles}
     freq = frequency_rows([questionnaire_id], list(code_of), filters)
     freq["cycle"] = freq.pop("cycle_id").map(code_of)
     questions = {(questionnaire_id, q.id): q for q in definition.questions}

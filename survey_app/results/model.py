@@ -250,9 +250,9 @@ class Methods:
 @dataclass(frozen=True)
 class Overview:
     cycle: str
-    cycle_name: str
+    cycle_name: qn.Text  # the names the admin gave, French and English
     baseline: str | None
-    baseline_name: str | None
+    baseline_name: qn.Text | None
     filters: Filters
     weighting: str
     units: tuple[UnitResults, ...]
@@ -285,7 +285,7 @@ class Distribution:
 @dataclass(frozen=True)
 class TrendPoint:
     cycle: str
-    cycle_name: str
+    cycle_name: qn.Text
     figures: Figures
 
 

@@ -20,7 +20,16 @@ without submission ids, by month, in a random order and with contact details mas
 
 Text typed by citizens is neutralised against formula injection (OWASP's CSV injection
 advice): a cell that starts with ``= + - @``, a tab or a carriage return gets a leading
-apostrophe, so a spreadsheet shows it as text instead of running it.
+apostrophe, and so does such a character right after a ``;`` or ``,`` (a spreadsheet that
+splits on another delimiter than the file's would otherwise start a cell there); CSV text
+fields are always quoted.
+
+How files are written for people (the formatting helpers at the end): "don't know / not
+applicable" is ``na`` in CSV and XLSX, as the codebook says, and -9 declared user-missing in
+SPSS; a suppressed value reads "< 10" (the minimum cell size) in every language; the page's
+CSV follows the reader's locale (UTF-8 with a byte-order mark, ``;`` and decimal commas in
+French, ``,`` in English) while the API's CSV stays plain UTF-8 with commas for notebooks;
+XLSX sheets have a frozen bold header, column widths and number formats.
 """
 from __future__ import annotations
 
@@ -85,11 +94,16 @@ class ResponseExport:
     quasi_identifiers: tuple[str, ...] = ()  # the columns made k-anonymous, least important first
 
 
+INNER_FORMULA = re.compile(r"(?<=[;,\t\r\n])(?=[=+\-@])")
+
+
 def neutralize(value: Any) -> Any:
-    """Make a text cell inert in spreadsheets (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Make a text cell inert in spreadsheets (numbers are left alone), also when a
+    spreadsheet splits it on ``;`` or ``,``."""
+    if not isinstance(value, str):
+        return value
+    value = INNER_FORMULA.sub("'", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _variable(name: str) -> str:
@@ -118,20 +132,25 @@ def _bilingual(text: qn.Text | None) -> dict[str, str]:
     return {"fr": text.fr, "en": text.en or text.fr}
 
 
+def _na_label(question: qn.Question) -> dict[str, str]:
+    """The codebook's words for "na": the question's own opt-out, or the standard wording."""
+    return _bilingual(question.na_label) if question.na_label else _both(NA_MESSAGE)
+
+
 def _question_columns(question: qn.Question) -> list[Column]:
     label = _bilingual(question.text)
     if question.type == "rating":
         labels = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
         if question.allow_na:
-            labels[NA_CODE] = _both(NA_MESSAGE)
+            labels[NA_CODE] = _na_label(question)
         return [Column(_variable(question.id), label, True, "ordinal", labels, question.id)]
     if question.type == "yes_no":
         labels = {1: _both(N_("Yes")), 0: _both(N_("No"))}
         if question.allow_na:
-            labels[NA_CODE] = _both(NA_MESSAGE)
+            labels[NA_CODE] = _na_label(question)
         return [Column(_variable(question.id), label, True, "nominal", labels, question.id)]
     if question.type == "number":
-        labels = {NA_CODE: _both(NA_MESSAGE)} if question.allow_na else {}
+        labels = {NA_CODE: _na_label(question)} if question.allow_na else {}
         return [Column(_variable(question.id), label, True, "scale", labels, question.id)]
     if question.type == "multi_choice":
         return [
@@ -148,7 +167,7 @@ def _question_columns(question: qn.Question) -> list[Column]:
     if question.type == "choice":
         labels = {o.value: _bilingual(o.label) for o in question.options}
         if question.allow_na:
-            labels[qn.NA] = _both(NA_MESSAGE)
+            labels[qn.NA] = _na_label(question)
         return [Column(_variable(question.id), label, False, "nominal", labels, question.id)]
     return [Column(_variable(question.id), label, False, "nominal", {}, question.id)]
 
@@ -300,20 +319,16 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
                           {k: v for k, v in local.items() if v}, protected, tuple(keys))
 
 
-def to_csv(export: ResponseExport) -> str:
-    """UTF-8 CSV with a header row; "na" marks "don't know / not applicable"."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.name for c in export.columns])
-    for row in export.rows:
-        writer.writerow(["" if v is None else neutralize(v) for v in row])
-    return buffer.getvalue()
+def to_csv(export: ResponseExport, lang: str | None = None) -> str:
+    """CSV with a header row; "na" marks "don't know / not applicable". Without ``lang``
+    plain UTF-8 with commas (the API); with it, in the reader's convention (:func:`write_csv`)."""
+    rows = export.rows if lang is None else [[written(v, export.min_n) for v in row] for row in export.rows]
+    return write_csv([c.name for c in export.columns], rows, lang)
 
 
 def to_xlsx(exports: Iterable[ResponseExport], lang: str) -> bytes:
     """A workbook: one sheet per questionnaire, then a codebook sheet for all of them."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     exports = list(exports)
     workbook = Workbook()
@@ -321,22 +336,18 @@ def to_xlsx(exports: Iterable[ResponseExport], lang: str) -> bytes:
     for export in exports:
         sheet = workbook.create_sheet(export.questionnaire_id[:31])
         sheet.append([c.name for c in export.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         if export.withheld:
             sheet.append([_withheld_note(export, lang)])
         for row in export.rows:
-            sheet.append(["" if v is None else neutralize(v) for v in row])
-        sheet.freeze_panes = "A2"
+            sheet.append(["" if v is None else neutralize(written(v, export.min_n)) for v in row])
+        format_sheet(sheet)
     with force_locale(lang):
         codebook = workbook.create_sheet(gettext("codebook"))
         codebook.append([gettext("questionnaire"), gettext("variable"), gettext("label"),
                          gettext("measure"), gettext("values")])
-    for cell in codebook[1]:
-        cell.font = Font(bold=True)
     for export in exports:
         for column in export.columns:
-            values = "; ".join(f"{k} = {v[lang]}" for k, v in column.value_labels.items())
+            values = "; ".join(f"{_written_code(k)} = {v[lang]}" for k, v in column.value_labels.items())
             codebook.append([export.questionnaire_id, column.name, neutralize(column.label[lang]),
                              column.measure, neutralize(values)])
     with force_locale(lang):
@@ -344,6 +355,12 @@ def to_xlsx(exports: Iterable[ResponseExport], lang: str) -> bytes:
     for export in exports:
         for variable, note in protection_notes(export, lang):
             codebook.append([export.questionnaire_id, variable, title, "", neutralize(note)])
+        codebook.append([])
+        codebook.append([gettext("na: the answer “don’t know / not applicable” (or the question’s own "
+                                 "opt-out); in the SPSS file, -9, declared as a missing value. "
+                                 "< %(n)s: a value shared by fewer than %(n)s responses, withheld.",
+                                 n=min((e.min_n for e in exports), default=10))])
+    format_sheet(codebook, wrap_last=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -397,7 +414,8 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
     import pandas as pd
     import pyreadstat
 
-    frame = pd.DataFrame(export.rows, columns=[c.name for c in export.columns])
+    frame = pd.DataFrame([[written(v, export.min_n) for v in row] for row in export.rows],
+                         columns=[c.name for c in export.columns])
     for column in export.columns:
         if column.numeric:
             frame[column.name] = pd.to_numeric(
@@ -434,3 +452,89 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
         )
         with open(path, "rb") as handle:
             return handle.read()
+
+
+# --- Writing files for people: codes, delimiters, number formats ------------------------------
+
+CSV_CONVENTIONS = {"fr": (";", ","), "en": (",", ".")}  # (delimiter, decimal mark) of the locale's Excel
+
+
+def written(value: Any, min_n: int) -> Any:
+    """A suppressed value as "< 10": no word, so the same in every language."""
+    return f"< {min_n}" if value == SUPPRESSED else value
+
+
+def _written_code(code: Any) -> Any:
+    """The code the CSV and XLSX data hold for a value label (the .sav holds NA_CODE)."""
+    return qn.NA if code == NA_CODE else code
+
+
+def write_csv(header: list[str], rows: Iterable[list[Any]], lang: str | None = None) -> str:
+    """A CSV document. Without ``lang``: plain UTF-8, commas, decimal points (for programs).
+    With ``lang``: as the reader's spreadsheet opens it, a byte-order mark first (Excel reads
+    UTF-8 only then), and in French ``;`` between fields and a decimal comma."""
+    delimiter, decimal = CSV_CONVENTIONS.get(lang or "en", CSV_CONVENTIONS["en"])
+    buffer = io.StringIO()
+    # Text always quoted: a cell stays one cell even where a spreadsheet splits on ";".
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(header)
+    for row in rows:
+        out = []
+        for value in row:
+            if value is None:
+                value = ""
+            elif isinstance(value, bool):
+                value = str(value)
+            elif isinstance(value, float) and decimal != ".":
+                value = _Bare(repr(value).replace(".", decimal))
+            out.append(neutralize(value) if isinstance(value, str) and not isinstance(value, _Bare) else value)
+        writer.writerow(out)
+    return ("\ufeff" if lang else "") + buffer.getvalue()
+
+
+class _Bare(float):
+    """A number written as given (a decimal comma), unquoted like the other numbers."""
+
+    def __new__(cls, text: str):
+        number = float.__new__(cls, float(text.replace(",", ".")))
+        number.text = text
+        return number
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+def format_sheet(sheet, *, number_formats: dict[int, str] | None = None, wrap_last: bool = False) -> None:
+    """A readable sheet: bold frozen header row, columns as wide as their content (within
+    bounds), whole numbers as "0" and other numbers as given in ``number_formats`` by column
+    index (default: "General", all the digits)."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    number_formats = number_formats or {}
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            index = cell.column
+            if isinstance(value, bool):
+                pass
+            elif isinstance(value, int):
+                cell.number_format = "0"
+            elif isinstance(value, float):
+                cell.number_format = number_formats.get(index - 1, "General")
+            widths[index] = max(widths.get(index, 0), min(len(str(value)), 60))
+    last = max(widths, default=0)
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = max(8, width + 2)
+        if wrap_last and index == last:
+            sheet.column_dimensions[get_column_letter(index)].width = 80
+            for cell in sheet[get_column_letter(index)]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")

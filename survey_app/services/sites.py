@@ -64,3 +64,12 @@ def resolve(value: str) -> tuple[str, str]:
     known = ", ".join(f"{slug} ({name})" for slug, name in sites.items()) or "none"
     raise SiteError(f"unknown site {value!r}; the city's sites: {known}"
                     " (a kiosk's site, or the SITES setting)")
+
+
+def site_name(name: str | None, lang: str) -> str:
+    """A site's name in ``lang``: the SITE_NAMES_EN translation in English, else the French name."""
+    if not name:
+        return ""
+    if lang == "en":
+        return (current_app.config.get("SITE_NAMES_EN") or {}).get(name, name)
+    return name

@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
+from ..i18n import current_language
 from ..auth import roles_required
 from ..forms import build_form
 from ..services import catalogue
@@ -148,7 +149,7 @@ def edit(questionnaire_id: str) -> ResponseReturnValue:
 @roles_required("admin")
 def preview(questionnaire_id: str) -> ResponseReturnValue:
     row = _row_or_404(questionnaire_id)
-    language = request.args.get("language", "fr")
+    language = request.args.get("language", current_language())
     if language not in ("fr", "en"):
         abort(404)
     draft = editor.draft_of(row)

@@ -64,7 +64,7 @@ def download(questionnaire_id: str, fmt: str) -> ResponseReturnValue:
     lang = current_language()
     body: str | bytes
     if fmt == "csv":
-        body = exports.to_csv(export)
+        body = exports.to_csv(export, lang)
     elif fmt == "xlsx":
         body = exports.to_xlsx([export], lang)
     else:

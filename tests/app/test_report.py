@@ -8,6 +8,7 @@ import re
 
 import analysis
 import pytest
+from pypdf import PdfReader
 
 from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
@@ -39,7 +40,11 @@ def report_rows(client, query=QUERY, lang="fr"):
     response = client.get(f"/results/report{query}&format=csv&lang={lang}")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads UTF-8 only after a byte-order mark
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";" if lang == "fr" else ","))
+    return [[cell.replace(",", ".") if lang == "fr" and re.fullmatch(r"-?\d+,\d+", cell) else cell
+             for cell in row] for row in rows]
 
 
 def test_csv_summary_has_the_analysis_package_figures(evaluator, answers, expected):
@@ -47,24 +52,25 @@ def test_csv_summary_has_the_analysis_package_figures(evaluator, answers, expect
     col = {name: i for i, name in enumerate(header)}
     overall = next(r for r in rows if r[col["Engagement"]] == "C-90"
                    and r[col["Question"]].startswith("Dans l'ensemble"))
-    assert float(overall[col["Indice"]]) == pytest.approx(expected["index_cycle"])
-    assert float(overall[col["Indice, borne inférieure"]]) == pytest.approx(expected["index_cycle_low"])
-    assert float(overall[col["Pourcentage de satisfaits"]]) == pytest.approx(expected["pct_cycle"])
-    assert float(overall[col["Variation de l'indice"]]) == pytest.approx(expected["index_diff"])
-    assert float(overall[col["Variation, borne supérieure"]]) == pytest.approx(expected["index_diff_high"])
-    assert float(overall[col["p ajustée"]]) == pytest.approx(expected["p_adjusted"])
+    # Rounded as on the pages: one decimal for figures, three for p-values.
+    assert float(overall[col["Indice"]]) == round(expected["index_cycle"], 1)
+    assert float(overall[col["Indice, borne inférieure"]]) == round(expected["index_cycle_low"], 1)
+    assert float(overall[col["Pourcentage de satisfaits"]]) == round(expected["pct_cycle"], 1)
+    assert float(overall[col["Variation de l’indice"]]) == round(expected["index_diff"], 1)
+    assert float(overall[col["Variation, borne supérieure"]]) == round(expected["index_diff_high"], 1)
+    assert float(overall[col["p ajustée"]]) == pytest.approx(expected["p_adjusted"], abs=0.0005)
     assert overall[col["Verdict"]] == "Amélioration"
-    assert overall[col["Cible"]] == "85.0"
+    assert overall[col["Cible"]] == "85.0"  # written "85,0": report_rows reads decimal commas
 
 
 def test_suppressed_questions_carry_no_figures_in_any_format(evaluator, answers):
     header, *rows = report_rows(evaluator)
     col = {name: i for i, name in enumerate(header)}
     courtesy = next(r for r in rows if r[col["Question"]] == "Le personnel a été courtois.")
-    assert courtesy[col["Supprimé"]] == "True"
+    assert courtesy[col["Masqué"]] == "Oui"
     assert courtesy[col["n"]] == courtesy[col["Indice"]] == courtesy[col["Pourcentage de satisfaits"]] == ""
     html = evaluator.get(f"/results/report{QUERY}&format=html").get_data(as_text=True)
-    assert "Supprimé : moins de 10 réponses" in html
+    assert "Masqué : moins de 10 réponses" in html
 
 
 def test_html_report_is_self_contained_french_with_charts_and_tables(evaluator, answers, expected):
@@ -92,9 +98,9 @@ def test_pdf_report(evaluator, answers):
     response = evaluator.get(f"/results/report{QUERY}&format=pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
-    pages = len(re.findall(rb"/Type /Page\b", response.data))
-    assert pages >= 3  # summary, the commitment, methods
-    assert re.search(rb"/Title \(.*Reddition de comptes", response.data) or b"Reddition" in response.data
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) >= 3  # cover and summary, the commitment, methods
+    assert "Reddition de comptes" in reader.metadata.title
 
 
 def test_xlsx_report(evaluator, answers, expected):
@@ -107,7 +113,10 @@ def test_xlsx_report(evaluator, answers, expected):
     header = [c.value for c in sheet[1]]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     overall = next(r for r in rows if str(r[header.index("Question")]).startswith("Dans l'ensemble"))
-    assert overall[header.index("Indice")] == pytest.approx(expected["index_cycle"])
+    index = sheet.cell(row=rows.index(overall) + 2, column=header.index("Indice") + 1)
+    assert index.value == round(expected["index_cycle"], 1) and index.number_format == "0.0"
+    assert sheet.freeze_panes == "A2" and sheet[1][0].font.bold
+    assert sheet.column_dimensions["D"].width > 20  # the questions' column fits its text
     methods = [row[0].value for row in workbook["méthodologie"].iter_rows()]
     assert any("Holm" in line for line in methods)
 

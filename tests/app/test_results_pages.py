@@ -19,7 +19,7 @@ from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
 from tests.conftest import PASSWORD
 
-SUPPRESSED_FR = "Supprimé : moins de 10 réponses"
+SUPPRESSED_FR = "Masqué : moins de 10 réponses"
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def add_responses(app, questionnaire_id, cycle_code, n, value=4):
 def test_public_results_only_after_an_admin_publishes_a_closed_cycle(app, client, make_user, answers):
     add_responses(app, "cache", BASELINE, 5)  # a commitment with too few responses
     assert client.get(f"/public/results/{BASELINE}").status_code == 404
-    assert "Aucun résultat n'a encore été publié." in page(client, "/public/results/")
+    assert "Aucun résultat n’a encore été publié." in page(client, "/public/results/")
     sign_in(client, make_user, "admin@example.org", "admin")
     assert client.post(f"/admin/cycles/{CYCLE}/publish").status_code == 302  # open: refused
     with app.app_context():
