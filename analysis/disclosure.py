@@ -285,7 +285,7 @@ def _violations(values: np.ndarray, vectors: np.ndarray, min_n: int, depth: int)
     if vectors.shape[0] == 0:
         return []
     coefficients = _signed_combinations(vectors.shape[0], depth)
-    out = []
+    out: list[np.ndarray] = []
     for block in range(0, coefficients.shape[0], 4096):
         c = coefficients[block:block + 4096]
         combined = c.astype(np.float64) @ vectors
@@ -368,8 +368,8 @@ def protect_cells(values, lines: Sequence[Sequence[int]], min_n: int = 10, *, fo
     values = np.asarray(values, dtype=np.float64).ravel()
     min_n = check_count(min_n, "min_n", allow_zero=False)
     forced = None if forced is None else np.asarray(forced, dtype=bool).ravel()
-    lines = [np.asarray(line, dtype=np.int64) for line in lines if len(line)]
-    return _protect(values, lines, min_n, forced, depth)[0]
+    arrays = [np.asarray(line, dtype=np.int64) for line in lines if len(line)]
+    return _protect(values, arrays, min_n, forced, depth)[0]
 
 
 def _exposed(values: np.ndarray, mask: np.ndarray, lines: Sequence[np.ndarray], min_n: int) -> int | None:
@@ -400,7 +400,7 @@ def _attempt(cells: Mapping[tuple, int], dimensions: Sequence[str], min_n: int, 
              depth: int) -> tuple[set, tuple | None]:
     """One pass of :func:`protected_views`: the views, or a one-filter view that must be
     withheld before the pass can succeed."""
-    published = {()}
+    published: set[View] = {()}
     keys = list(cells)
     units = np.array([cells[k] for k in keys], dtype=np.float64)
     values = {d: sorted({k[i] for k in keys}, key=lambda v: (v is None, str(v))) for i, d in enumerate(dimensions)}

@@ -26,7 +26,7 @@ answered"; such questions produce no row.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +96,7 @@ class ValidatedAnswers(tuple):
 
     ignored: tuple[str, ...] = ()
 
-    def __new__(cls, answers=(), ignored: tuple[str, ...] = ()):
+    def __new__(cls, answers=(), ignored: Iterable[str] = ()):
         self = super().__new__(cls, answers)
         self.ignored = tuple(ignored)
         return self

@@ -352,8 +352,8 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
                 click.echo(f"{file.name}: {problem}")
             click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
             sys.exit(1)
-        for problem in report.problems:
-            click.echo(f"{file.name}: {problem.text()}")
+        for report_problem in report.problems:
+            click.echo(f"{file.name}: {report_problem.text()}")
         if report.refused:
             click.echo(_("nothing stored: correct the rows above, or import with --skip-invalid"))
         click.echo(report.summary())

@@ -39,8 +39,8 @@ def indicators_import(file: Path, lang: str):
                 click.echo(f"{file.name}: {problem}")
             click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
             sys.exit(1)
-        for problem in report.problems:
-            click.echo(f"{file.name}: {problem.text()}")
+        for report_problem in report.problems:
+            click.echo(f"{file.name}: {report_problem.text()}")
         if report.problems:
             click.echo(_("nothing imported (%(count)d problem(s))", count=len(report.problems)))
             sys.exit(1)

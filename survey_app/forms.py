@@ -51,10 +51,12 @@ def sheet_codes(question: qn.Question) -> list[str]:
     """The codes a clerk types for a question, shown beside it (empty: free input)."""
     na = [NA] if question.allow_na else []
     if question.type == "rating":
+        assert question.scale is not None  # the parser gives every rating question a scale
         return [str(v) for v in question.scale.values] + na
     if question.type == "yes_no":
         return ["o", "n"] + na
     if question.type == "choice":
+        assert question.options is not None  # the parser gives every choice question its options
         return [str(i) for i in range(1, len(question.options) + 1)] + na
     return []
 
@@ -64,6 +66,7 @@ def sheet_hint(question: qn.Question) -> str:
     na = (" · " + _("na: don't know")) if question.allow_na else ""
     kind = question.type
     if kind == "rating":
+        assert question.scale is not None  # the parser gives every rating question a scale
         return _("%(low)s to %(high)s", low=question.scale.min, high=question.scale.max) + na
     if kind == "yes_no":
         return _("o: yes, n: no") + na
@@ -93,6 +96,7 @@ def _with_na(question: qn.Question, pairs: list[tuple[str, str]]) -> list[Select
 
 
 def _rating_choices(question: qn.Question) -> list[SelectChoice]:
+    assert question.scale is not None  # the parser gives every rating question a scale
     labels = question.scale.labels
     return _with_na(
         question,
@@ -146,7 +150,7 @@ REGISTRY: dict[str, FieldType] = {
     ),
     "choice": FieldType(
         make=lambda q: RadioField(
-            choices=_with_na(q, [(o.value, localized(o.label)) for o in q.options]),
+            choices=_with_na(q, [(o.value, localized(o.label)) for o in q.options or ()]),
             validate_choice=False,
         ),
         to_answer=_same,
@@ -155,7 +159,7 @@ REGISTRY: dict[str, FieldType] = {
     ),
     "multi_choice": FieldType(
         make=lambda q: MultiCheckboxField(
-            choices=_choices([(o.value, localized(o.label)) for o in q.options]),
+            choices=_choices([(o.value, localized(o.label)) for o in q.options or ()]),
             validate_choice=False,
         ),
         to_answer=lambda q, raw: list(raw or []),
@@ -367,6 +371,7 @@ def _message_for(question: qn.Question, answers: dict[str, Any]) -> str:
     if question.id not in answers:
         return _("Please answer this question.")
     if question.type == "rating":
+        assert question.scale is not None  # the parser gives every rating question a scale
         return _("Choose a value from %(low)d to %(high)d.", low=question.scale.min, high=question.scale.max)
     if question.type == "number":
         if question.min is not None and question.max is not None:

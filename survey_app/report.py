@@ -25,6 +25,7 @@ from . import presentation as pr
 from . import report_pdf
 from .models import CHANNELS
 from .services import exports, followups
+from .services.followups import FollowupFigures
 from . import results as rs
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
@@ -49,7 +50,7 @@ class Report:
     generated_on: dt.date
     # Follow-ups with citizens, counts only: (commitment code, title, figures), then the total.
     followups: tuple[tuple[str, str, followups.FollowupFigures], ...] = ()
-    followups_total: followups.FollowupFigures | None = None
+    followups_total: FollowupFigures | None = None  # the field above shadows the module here
 
     @property
     def title(self) -> str:

@@ -79,8 +79,8 @@ def fingerprint() -> tuple:
                                        sort_keys=True, default=str).encode()).hexdigest()
     versions = db.session.execute(select(func.max(QuestionnaireVersion.id))).scalar()
     # operational indicators and improvement actions are shown beside the figures (small tables)
-    beside = db.session.execute(select(OperationalIndicator.id, OperationalIndicator.updated_at)
-                                .order_by(OperationalIndicator.id)).all()
+    beside: list[Any] = list(db.session.execute(select(OperationalIndicator.id, OperationalIndicator.updated_at)
+                                .order_by(OperationalIndicator.id)).all())
     beside += db.session.execute(select(ImprovementAction.id, ImprovementAction.status, ImprovementAction.title_fr,
                                         ImprovementAction.title_en, ImprovementAction.cycle_id)
                                  .order_by(ImprovementAction.id)).all()

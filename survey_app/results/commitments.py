@@ -167,11 +167,11 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
             ))
         mine = counts[counts["questionnaire"] == qid]
         # a view the protection withholds tells no count (an empty one holds nobody to protect)
-        n_cycle = int(mine.loc[mine["cycle"] == cycle.code, "count"].sum())
+        n_cycle: int | None = int(mine.loc[mine["cycle"] == cycle.code, "count"].sum())
         if n_cycle and not guard[(qid, cycle.code)].published(filters):
             n_cycle = None
         n_base = int(mine.loc[mine["cycle"] == baseline.code, "count"].sum()) if baseline else None
-        if n_base and not guard[(qid, baseline.code)].published(filters):
+        if n_base and baseline is not None and not guard[(qid, baseline.code)].published(filters):
             n_base = None
         # Norms from number answers are read unweighted (a median and a share of answers).
         norms = norm_results(freq, qid, definition, cycle.code, baseline.code if baseline else None,

@@ -117,7 +117,7 @@ def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int
                    Answer.question_id == question.id, Answer.text_value.is_not(None))).all()
         rows = sorted((r for r in rows if r.text_value and r.text_value.strip()), key=lambda r: _shuffle_key(r.id))
         out.append(Comments(question.id, question.text, len(rows),
-                            tuple((r.language, mask_contact_details(r.text_value)) for r in rows[:COMMENT_LIMIT])))
+                            tuple((r.language, mask_contact_details(r.text_value) or "") for r in rows[:COMMENT_LIMIT])))
     return tuple(out)
 
 

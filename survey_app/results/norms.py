@@ -107,6 +107,7 @@ def norm_results(freq: pd.DataFrame, questionnaire_id: str, definition: qn.Quest
 
         def figures(code: str, rows: pd.DataFrame = rows, question: qn.Question = question) -> NormFigures:
             part = rows[rows["cycle"] == code]
+            assert question.norm is not None  # questions without a norm are skipped above
             return norm_figures(part["value"].astype(float), part["count"].astype(int), question.norm,
                                 min_n, level)
 

@@ -17,6 +17,7 @@ def _pair(ci: Any) -> list[float] | None:
 def _norm_figures_json(figures: NormFigures) -> dict[str, Any]:
     if figures.suppressed:
         return {"suppressed": True}
+    assert figures.within is not None  # norm_figures sets it whenever it is not suppressed
     return {"n": figures.n, "median": figures.median, "median_ci": _pair(figures.median_ci),
             "median_ci_level": figures.median_level, "pct_within_norm": figures.within.pct,
             "pct_within_norm_ci": _pair(figures.within.pct_ci)}

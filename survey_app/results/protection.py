@@ -69,7 +69,7 @@ def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Map
     """The protection from cell counts: ``(channel, site, language) -> responses`` and,
     per question, the same keys to answers other than "not applicable"."""
     views = protected_views(responses, DIMENSIONS, min_n)
-    everything = {()} | {((d, k[i]),) for k in responses for i, d in enumerate(DIMENSIONS) if k[i] is not None}
+    everything: set[tuple] = {()} | {((d, k[i]),) for k in responses for i, d in enumerate(DIMENSIONS) if k[i] is not None}
     everything |= {((d1, k[i]), (d2, k[j])) for k in responses for i, d1 in enumerate(DIMENSIONS)
                    for j, d2 in enumerate(DIMENSIONS) if i < j and k[i] is not None and k[j] is not None}
     hidden = frozenset(everything - views)

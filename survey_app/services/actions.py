@@ -48,7 +48,7 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _check(data: ActionData) -> tuple[Commitment | None, Cycle | None, Unit | None]:
+def _check(data: ActionData) -> tuple[Commitment, Cycle, Unit | None]:
     problems: dict[str, qn.Message] = {}
     commitment = db.session.execute(select(Commitment).where(Commitment.code == data.commitment.strip())).scalar_one_or_none()
     if commitment is None:
@@ -73,6 +73,7 @@ def _check(data: ActionData) -> tuple[Commitment | None, Cycle | None, Unit | No
         problems["ends_on"] = qn.Message(N_("must not be before the start date"))
     if problems:
         raise ActionError(problems)
+    assert commitment is not None and cycle is not None  # else problems were raised above
     return commitment, cycle, owner
 
 

@@ -116,7 +116,10 @@ def cycle_for_answer(answered_on: Any = None, named: Any = None,
     if answered_on is None:
         if named is None:
             row, why = find_open_cycle()
-            return row, None if row is not None else Refusal("cycle", Message(why))
+            if row is not None:
+                return row, None
+            assert why is not None  # find_open_cycle gives a reason when it gives no row
+            return None, Refusal("cycle", Message(why))
         if not isinstance(named, str):
             return None, Refusal("cycle", Message(N_("must be a cycle code")))
         row = connection.execute(
@@ -130,6 +133,7 @@ def cycle_for_answer(answered_on: Any = None, named: Any = None,
         day = parse_answered_on(answered_on)
     except (TypeError, ValueError):
         return None, Refusal("answered_on", Message(N_("must be a date written YYYY-MM-DD")))
+    assert day is not None  # answered_on is not None here, so neither is the parsed day
     if day > (today or dt.date.today()):
         return None, Refusal("answered_on", Message(
             N_("%(date)s is in the future: a response cannot be answered later than today"), date=day.isoformat()))

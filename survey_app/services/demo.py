@@ -188,17 +188,17 @@ def _programme(baseline: Cycle, current: Cycle) -> None:
                 continue
             db.session.add(OperationalIndicator(commitment_id=commitments[code].id, cycle_id=cycle.id,
                                                 met=met, total=total, source=source, updated_by="demo"))
-    for code, cycle, status, title_fr, title_en, text_fr, text_en in DEMO_ACTIONS:
+    for code, action_cycle, status, title_fr, title_en, text_fr, text_en in DEMO_ACTIONS:
         if code in commitments and (commitments[code].id, title_fr) not in recorded:
             db.session.add(ImprovementAction(
-                commitment_id=commitments[code].id, cycle_id=cycles[cycle].id, status=status,
+                commitment_id=commitments[code].id, cycle_id=cycles[action_cycle].id, status=status,
                 title_fr=title_fr, title_en=title_en, description_fr=text_fr, description_en=text_en,
                 starts_on=baseline.closes_on, created_by="demo"))
 
 
 # A few follow-up cases for the counter's unit (fictitious contacts: example.org, 555-01xx),
 # and the demo staff member in that unit, so the queue has work in it.
-DEMO_FOLLOW_UPS = (
+DEMO_FOLLOW_UPS: tuple[tuple[str, int, dict[str, str], str | None], ...] = (
     ("open", 1, {"email": "citoyen.a@example.org"}, "L'attente était trop longue."),
     ("in_progress", 4, {"phone": "418 555-0142"}, "Personne ne savait répondre à ma question."),
     ("closed", 12, {}, None),

@@ -140,7 +140,8 @@ def _na_label(question: qn.Question) -> dict[str, str]:
 def _question_columns(question: qn.Question) -> list[Column]:
     label = _bilingual(question.text)
     if question.type == "rating":
-        labels = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
+        assert question.scale is not None  # the parser gives every rating question a scale
+        labels: dict[Any, dict[str, str]] = {v: _bilingual(question.scale.labels[v]) for v in question.scale.labels}
         if question.allow_na:
             labels[NA_CODE] = _na_label(question)
         return [Column(_variable(question.id), label, True, "ordinal", labels, question.id)]
@@ -153,6 +154,7 @@ def _question_columns(question: qn.Question) -> list[Column]:
         labels = {NA_CODE: _na_label(question)} if question.allow_na else {}
         return [Column(_variable(question.id), label, True, "scale", labels, question.id)]
     if question.type == "multi_choice":
+        assert question.options is not None  # the parser gives every choice question its options
         return [
             Column(
                 _variable(f"{question.id}__{option.value}"),
@@ -165,6 +167,7 @@ def _question_columns(question: qn.Question) -> list[Column]:
             for option in question.options
         ]
     if question.type == "choice":
+        assert question.options is not None  # the parser gives every choice question its options
         labels = {o.value: _bilingual(o.label) for o in question.options}
         if question.allow_na:
             labels[qn.NA] = _na_label(question)
@@ -192,7 +195,7 @@ def _meta_columns() -> list[Column]:
 
 def _definitions(questionnaire: Questionnaire, cycle: Cycle) -> list[qn.Questionnaire]:
     """The versions answered in this cycle (current first), for the union of their questions."""
-    versions = db.session.execute(
+    versions = list(db.session.execute(
         db.select(QuestionnaireVersion)
         .where(QuestionnaireVersion.id.in_(
             db.select(Response.version_id).where(
@@ -200,7 +203,7 @@ def _definitions(questionnaire: Questionnaire, cycle: Cycle) -> list[qn.Question
             ).distinct()
         ))
         .order_by(QuestionnaireVersion.id.desc())
-    ).scalars().all()
+    ).scalars().all())
     if questionnaire.current_version is not None and questionnaire.current_version not in versions:
         versions.insert(0, questionnaire.current_version)
     return [catalogue.definition_of(v) for v in versions]
@@ -210,6 +213,7 @@ def _cell(question: qn.Question, numeric, text, is_na) -> dict[str, Any]:
     """{variable: value} for one stored answer."""
     name = _variable(question.id)
     if question.type == "multi_choice":
+        assert question.options is not None  # the parser gives every choice question its options
         chosen = set((text or "").split(qn.MULTI_SEPARATOR)) if not is_na else set()
         return {_variable(f"{question.id}__{o.value}"): int(o.value in chosen) for o in question.options}
     if is_na:
@@ -294,12 +298,12 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
         .execution_options(yield_per=20_000)
     )
     for response_id, question_id, numeric, text, is_na in answers:
-        question = questions.get(question_id)
+        answered = questions.get(question_id)
         row = by_response.get(response_id)
-        if question is not None and row is not None:
-            if question.type == "text":
+        if answered is not None and row is not None:
+            if answered.type == "text":
                 text = mask_contact_details(text)
-            row.update(_cell(question, numeric, text, is_na))
+            row.update(_cell(answered, numeric, text, is_na))
     names = [c.name for c in columns]
     rows = list(by_response.values())
     secrets.SystemRandom().shuffle(rows)  # no order that follows submission
@@ -436,14 +440,15 @@ def to_sav(export: ResponseExport, lang: str) -> bytes:
                 labels = value_labels.setdefault(column.name, {})
                 labels[GENERALISED] = _both(GENERALISED_LABEL)[lang]
                 labels[SUPPRESSED] = _both(SUPPRESSED_LABEL)[lang]
-    missing = {c.name: [float(NA_CODE)] for c in export.columns if c.numeric and NA_CODE in c.value_labels}
+    # list[Any]: pyreadstat asks for list[int | float | str | MissingRange], and lists are invariant
+    missing: dict[str, list[Any]] = {c.name: [float(NA_CODE)] for c in export.columns if c.numeric and NA_CODE in c.value_labels}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "export.sav")
         pyreadstat.write_sav(
             frame, path,
             file_label=f"{export.questionnaire_id} {export.cycle_code}"[:64],
             column_labels={c.name: c.label[lang][:255] for c in export.columns},
-            variable_value_labels=value_labels,
+            variable_value_labels=value_labels,  # type: ignore[arg-type]  # pyreadstat labels string variables too
             missing_ranges=missing,
             variable_measure={c.name: c.measure for c in export.columns},
             # SPSS documents are lines of at most 80 bytes (accents take two in UTF-8)

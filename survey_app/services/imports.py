@@ -30,7 +30,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from typing import IO, Any
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import questionnaires as qn
 from flask_babel import gettext as _
@@ -216,7 +216,7 @@ def _layout(header: list[str], definition: qn.Questionnaire) -> _Layout:
     names = [name.strip().lstrip("\ufeff") for name in header]
     by_id = {q.id: q for q in definition.questions}
     option_columns = {f"{q.id}__{o.value}": (q.id, o.value)
-                      for q in definition.questions if q.type == "multi_choice" for o in q.options}
+                      for q in definition.questions if q.type == "multi_choice" for o in q.options or ()}
     problems = []
     if not any(names):
         raise ImportProblem([qn.Message(N_("the file is empty: its first line must name the columns"))])
@@ -245,7 +245,7 @@ def _layout(header: list[str], definition: qn.Questionnaire) -> _Layout:
     )
 
 
-def csv_records(source: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(source: IO[bytes], encoding: str) -> Generator[tuple[int, list[str]], None, None]:
     """(first line number, cells) of each row, the header first, read as a stream."""
     source.seek(0)
     text = io.TextIOWrapper(source, encoding=encoding, newline="")

@@ -112,13 +112,16 @@ def check(cells: dict[str, str], commitments: set[str], cycles: set[str]) -> tup
     elif len(source) > SOURCE_MAX:
         problems["source"] = qn.Message(N_("must be at most %(count)s characters"), count=SOURCE_MAX)
     start, end = _date(cells.get("period_start", "")), _date(cells.get("period_end", ""))
-    for name, value in (("period_start", start), ("period_end", end)):
-        if isinstance(value, qn.Message):
-            problems[name] = value
+    for name, day in (("period_start", start), ("period_end", end)):
+        if isinstance(day, qn.Message):
+            problems[name] = day
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         problems["period_end"] = qn.Message(N_("must not be before the start of the period"))
     if problems:
         return None, problems
+    # No problems: every count and date read cleanly (a Message would be in problems).
+    assert isinstance(met, int) and isinstance(total, int)
+    assert not isinstance(start, qn.Message) and not isinstance(end, qn.Message)
     return IndicatorData(code, cycle, met, total, source, start, end), {}
 
 

@@ -65,12 +65,12 @@ class Outcome:
 
     def body(self) -> dict[str, Any]:
         if self.stored:
-            body = {"submission_id": self.submission_id, "receipt": self.receipt}
+            stored_body: dict[str, Any] = {"submission_id": self.submission_id, "receipt": self.receipt}
             if self.ignored is not None:
-                body["ignored"] = list(self.ignored)
+                stored_body["ignored"] = list(self.ignored)
             if self.follow_up is not None:
-                body["follow_up"] = "opened" if self.follow_up else "not_needed"
-            return body
+                stored_body["follow_up"] = "opened" if self.follow_up else "not_needed"
+            return stored_body
         body: dict[str, Any] = {"error": self.error}
         if self.errors:
             body["errors"] = self.errors
@@ -232,9 +232,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
     # Filed by the day it was answered when the client says (a kiosk syncing late), else the
     # open cycle: services/cycles.py holds the rule for every channel.
-    cycle, refusal = cycles.cycle_for_answer(payload.get("answered_on"), payload.get("cycle"))
-    if refusal is not None:
-        errors[refusal.field] = str(refusal.message)
+    cycle, cycle_refusal = cycles.cycle_for_answer(payload.get("answered_on"), payload.get("cycle"))
+    if cycle_refusal is not None:
+        errors[cycle_refusal.field] = str(cycle_refusal.message)
     answers = payload.get("answers")
     validated = None
     if not isinstance(answers, dict):
@@ -264,6 +264,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         return Outcome(422, submission_id, error="Invalid response.", errors=errors)
 
     assert version is not None  # without a version, errors["version"] is set
+    assert validated is not None  # without validated answers, errors["answers..."] is set
     definition = catalogue.definition_of(version)
     # Everything is computed before the write transaction, which then holds the write lock
     # only for two INSERT statements and the commit.
@@ -302,6 +303,7 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
                     [{**row, "response_id": response_id} for row in answer_rows],
                 )
             if opens_case:  # no contact is kept without a case to use it for
+                assert contact is not None  # opens_case implies a contact
                 followups.open_case(connection, questionnaire_id, cycle.id, contact,
                                     followups.shared_comment(definition, validated))
     except IntegrityError:

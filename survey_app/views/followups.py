@@ -71,6 +71,7 @@ def update(ref: str):
         if "csrf_token" in form.errors:
             abort(400)
         return _case_page(user, case, form)
+    assert user is not None  # roles_required lets only a signed-in user through
     try:
         followups.update_case(user, ref, form.state.data, form.note.data)
     except followups.CaseNotFound:
@@ -87,6 +88,7 @@ def close(ref: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
+    assert user is not None  # roles_required lets only a signed-in user through
     followups.close_case(user, ref, request.form.get("note"))
     flash(_("Case closed. The citizen's contact details have been erased."), "success")
     return redirect(url_for(".index"))

@@ -43,6 +43,7 @@ def _questionnaire_or_404(questionnaire_id: str):
     row = catalogue.get_published(questionnaire_id)
     if row is None:
         abort(404)
+    assert row.current_version is not None  # get_published returns only rows with one
     definition = catalogue.definition_of(row.current_version)
     if "online" not in definition.channels:
         abort(404)
@@ -173,6 +174,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                 return redirect(url_for(".thanks", questionnaire_id=row.id,
                                         again=1 if outcome.status == 409 else None))
             if outcome.status == 410:  # used by another tab, or expired while the form was open
+                assert code is not None  # a 410 comes only from an invitation, sent with its code
                 try:
                     invitations.ticket_for(code)
                     reason = "used"
