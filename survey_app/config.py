@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from typing import Any
 from pathlib import Path
 
 from flask import Config
@@ -83,7 +84,7 @@ def load(config: Config, instance_path: Path) -> None:
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if uri.startswith("sqlite") else {"pool_pre_ping": True})
 
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "fr",
     "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
     "LANGUAGES": ("fr", "en"),

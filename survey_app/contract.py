@@ -201,7 +201,7 @@ def _path_parameter(name: str) -> dict[str, Any]:
 
 def openapi(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 description of the JSON API, from the schemas above."""
-    token = [{"bearer": []}]
+    token: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "Servir JSON API", "version": version,

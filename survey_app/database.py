@@ -220,11 +220,11 @@ def write_probe() -> str | None:
                 limit = connection.exec_driver_sql("PRAGMA max_page_count").scalar()
                 version = connection.exec_driver_sql("PRAGMA user_version").scalar()
                 # A change rolled back: a read-only database refuses it, nothing reaches disk.
-                connection.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+                connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
             finally:
                 if transaction.is_active:
                     transaction.rollback()
-            if pages >= limit:
+            if pages is not None and limit is not None and pages >= limit:
                 return "the database is full"
             path = sqlite_file(engine)
             if path is not None:

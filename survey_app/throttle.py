@@ -70,11 +70,13 @@ def init_app(app: Flask) -> Limiter:
     anonymous = limiter.shared_limit(app.config["SUBMISSION_LIMIT_PER_CLIENT"], scope="anonymous_submissions",
                                      key_func=client_key, methods=["POST"], exempt_when=_has_token)
     for endpoint in ("survey.answer", "survey.invitation", "api.submit_response"):
-        app.view_functions[endpoint] = anonymous(app.view_functions[endpoint])
+        limited: Callable[..., Any] = anonymous(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limited
     per_token = limiter.shared_limit(app.config["TOKEN_LIMIT"], scope="token", key_func=token_key,
                                      exempt_when=_anonymous)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
-            app.view_functions[endpoint] = per_token(view)
+            per_token_view: Callable[..., Any] = per_token(view)
+            app.view_functions[endpoint] = per_token_view
     app.extensions["servir_limiter"] = limiter
     return limiter

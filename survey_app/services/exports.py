@@ -500,6 +500,8 @@ def write_csv(header: list[str], rows: Iterable[list[Any]], lang: str | None = N
 class _Bare(float):
     """A number written as given (a decimal comma), unquoted like the other numbers."""
 
+    text: str
+
     def __new__(cls, text: str):
         number = float.__new__(cls, float(text.replace(",", ".")))
         number.text = text

@@ -160,8 +160,8 @@ def _check(name: str, site: str, questionnaire_ids: Iterable[str], settings: Kio
     if pin is None:
         if pin_required:
             errors["pin"] = "is required"
-    elif kiosk_pins.pin_error(pin):
-        errors["pin"] = kiosk_pins.pin_error(pin)
+    elif (pin_problem := kiosk_pins.pin_error(pin)) is not None:
+        errors["pin"] = pin_problem
     if errors:
         raise KioskError(errors)
     return name, site, chosen

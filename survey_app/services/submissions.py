@@ -198,9 +198,10 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
     if channel not in CHANNELS:
         return Outcome(422, submission_id, error="Invalid response.",
                        errors={"channel": f"must be one of {', '.join(CHANNELS)}"})
-    refusal = _may_use_channel(submitter, channel)
-    if refusal is not None:
-        return Outcome(refusal[0], submission_id, error=refusal[1], errors={"channel": refusal[1]})
+    channel_refusal = _may_use_channel(submitter, channel)
+    if channel_refusal is not None:
+        return Outcome(channel_refusal[0], submission_id, error=channel_refusal[1],
+                       errors={"channel": channel_refusal[1]})
     if submitter.questionnaires is not None and questionnaire_id not in submitter.questionnaires:
         return Outcome(403, submission_id, error="This kiosk is not set up for this questionnaire.",
                        errors={"questionnaire": "not offered on this kiosk"})
