@@ -54,7 +54,7 @@ class ScriptFinder(HTMLParser):
 def admin_client(app, make_user, open_cycle):
     make_user("admin@example.org", "admin")
     with app.app_context():
-        kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+        kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
     client = app.test_client()
     client.post("/auth/login", data={"email": "admin@example.org", "password": PASSWORD})
     return client

@@ -49,7 +49,7 @@ def periods(app):
 @pytest.fixture
 def kiosk_token(app, client):
     with app.app_context():
-        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
     return client.post("/api/v1/kiosks/enroll", json={"code": code}).get_json()["token"]
 
 

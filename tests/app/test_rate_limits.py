@@ -47,7 +47,7 @@ def test_each_bearer_token_is_limited_on_its_own(database_uri, app):
     tokens = []
     with limited.app_context():
         for name in ("Comptoir 1", "Comptoir 2"):
-            _kiosk, code = kiosks.create_kiosk(name, "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+            _kiosk, code = kiosks.create_kiosk(name, "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
             tokens.append(client.post("/api/v1/kiosks/enroll", json={"code": code}).get_json()["token"])
     first = {"Authorization": f"Bearer {tokens[0]}"}
     assert client.get("/api/v1/kiosks/me", headers=first).status_code == 200

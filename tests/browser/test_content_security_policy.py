@@ -34,6 +34,6 @@ def test_the_online_form_works_under_the_policy_and_reports_no_violation(page, s
     assert response.headers["x-content-type-options"] == "nosniff"
     page.locator('input[name="q_overall"][value="4"]').check()
     page.locator('input[name="q_met"][value="yes"]').check()
-    page.locator("button[type=submit]").click()
+    page.locator("#survey-submit").click()
     expect(page.locator("h1")).to_contain_text("Merci")
     assert violations == []

@@ -46,19 +46,19 @@ def test_a_citizen_asks_for_a_follow_up_and_the_unit_closes_it(page, server, off
 
     page.locator("#q_overall-0").check()
     page.get_by_label("Adresse courriel").fill(EMAIL)
-    page.locator("button[type=submit]").click()
+    page.locator("#survey-submit").click()
     expect(page.locator(".error-summary")).to_contain_text("Cochez la case")
     audit.check("follow-up without consent")
 
     page.get_by_label("Oui, vous pouvez communiquer avec moi au sujet de mon expérience.").check()
-    page.locator("button[type=submit]").click()
+    page.locator("#survey-submit").click()
     page.wait_for_url("**/merci")
     expect(page.locator("main")).to_contain_text("communiquera avec vous d’ici 10 jours ouvrables")
 
     page.goto(server.url + "/auth/login?next=/staff/followups/")
     page.fill("#email", "agent.suivi@example.org")
     page.fill("#password", PASSWORD)
-    page.locator("button[type=submit]").click()
+    page.locator("form button[type=submit]").last.click()
     page.wait_for_url("**/staff/followups/")
     assert fits_the_width(page)  # the table scrolls in its own box
     audit.check("follow-up queue")

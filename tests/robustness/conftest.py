@@ -49,7 +49,7 @@ def ready_app(database_uri):
         catalogue.sync_directory(DEFINITIONS)
         cycles.create_cycle("2026", "Cycle 2026")
         cycles.set_state("2026", "open")
-        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
     app.config["KIOSK_TOKEN"] = app.test_client().post(
         "/api/v1/kiosks/enroll", json={"code": code}).get_json()["token"]
     yield app

@@ -28,7 +28,7 @@ def served(tmp_path_factory, migrated_sqlite):
         catalogue.sync_directory(DEFINITIONS)
         cycles.create_cycle("2026", "Cycle 2026")
         cycles.set_state("2026", "open")
-        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
     token = app.test_client().post("/api/v1/kiosks/enroll", json={"code": code}).get_json()["token"]
     return app, token
 

@@ -139,7 +139,7 @@ def stream_database(migrated_sqlite, tmp_path):
         catalogue.sync_directory(DEFINITIONS)
         cycles.create_cycle("2026", "Cycle 2026")
         cycles.set_state("2026", "open")
-        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "2468")
+        _kiosk, code = kiosks.create_kiosk("Comptoir 1", "Ahuntsic", ("comptoir",), kiosks.KioskSettings(), "246813")
     token = app.test_client().post("/api/v1/kiosks/enroll", json={"code": code}).get_json()["token"]
     with app.app_context():
         db.engine.dispose()
