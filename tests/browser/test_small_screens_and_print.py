@@ -42,6 +42,7 @@ def culprits(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter((n) => n.getBoundingClientRect().right > window.innerWidth + 1)
         .filter((n) => !n.parentElement || n.parentElement.getBoundingClientRect().right <= window.innerWidth + 1)
+        .filter((n) => !n.closest('.table-scroll'))  // a wide table scrolls inside its own box
         .slice(0, 3).map((n) => `${n.tagName.toLowerCase()}.${n.className}: ${(n.textContent || '').trim().slice(0, 50)}`)""")
 
 
