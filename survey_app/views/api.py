@@ -50,6 +50,8 @@ def _question_json(question: Question) -> dict:
         "text": question.text.to_dict(),
         "help": question.help.to_dict() if question.help is not None else None,
         "norm": question.norm.to_dict() if question.norm is not None else None,
+        # The question's own wording of its opt-out ("Prefer not to answer"), else the standard one.
+        "na_label": question.na_label.to_dict() if question.na_label is not None else None,
         **answer_rules(question),
     }
 

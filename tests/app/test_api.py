@@ -64,7 +64,7 @@ def test_shows_a_definition_with_its_questions(client):
     assert questions["overall"]["required"] is True and questions["overall"]["options"] is None
     assert questions["contact"]["scale"] is None
     assert [o["value"] for o in questions["contact"]["options"]] == ["counter", "phone"]
-    assert questions["met"]["allow_na"] is True
+    assert questions["met"]["allow_na"] is True and questions["met"]["na_label"] is None
     assert questions["overall"]["text"]["en"].startswith("Overall")
 
 

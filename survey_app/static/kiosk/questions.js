@@ -55,6 +55,8 @@ function ratingLabel(question, value, lang) {
 
 // Build the fieldset (or labelled field) for one question. Returns {node, focusTarget, read}.
 export function renderQuestion(question, answer, { lang, t, localized, errorId, legendId }) {
+  // The opt-out in the question's own words where it has them ("Prefer not to answer").
+  const naText = question.na_label ? localized(question.na_label) : t("not_applicable");
   const text = localized(question.text);
   const requiredMark = question.required ? ` (${t("required")})` : "";
   const help = question.help ? el("p", { class: "q-help", id: nextId("help") }, localized(question.help)) : null;
@@ -95,7 +97,7 @@ export function renderQuestion(question, answer, { lang, t, localized, errorId, 
     if (question.allow_na && question.type !== "multi_choice") {
       tiles.push(choiceTile({
         type: "radio", name, value: NA, checked: answer === NA, extraClass: "tile-na",
-        labelNodes: [t("not_applicable")],
+        labelNodes: [naText],
       }));
     }
     const hint = question.type === "multi_choice" ? el("p", { class: "q-hint", id: nextId("hint") }, t("choose_all")) : null;
@@ -149,7 +151,7 @@ export function renderQuestion(question, answer, { lang, t, localized, errorId, 
   }
   let naBox = null;
   if (question.allow_na && question.type === "number") {
-    naBox = choiceTile({ type: "checkbox", name: `${name}-na`, value: NA, checked: answer === NA, extraClass: "tile-na", labelNodes: [t("not_applicable")] });
+    naBox = choiceTile({ type: "checkbox", name: `${name}-na`, value: NA, checked: answer === NA, extraClass: "tile-na", labelNodes: [naText] });
     const checkbox = naBox.querySelector("input");
     const sync = () => { field.disabled = checkbox.checked; };
     checkbox.addEventListener("change", sync);
