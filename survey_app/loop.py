@@ -8,13 +8,20 @@ Rows are formatted strings in the page's language (numbers and intervals as
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from .lazy import lazy_module
 
-from . import presentation as pr
-from . import results as rs
+if TYPE_CHECKING:
+    from . import presentation as pr
+    from . import results as rs
+else:
+    pr = lazy_module("survey_app.presentation")
+    rs = lazy_module("survey_app.results")
+
 
 NORM_UNITS = {
     "working_days": _l("working days"), "days": _l("days"), "hours": _l("hours"),

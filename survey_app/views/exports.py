@@ -2,6 +2,7 @@
 as microdata; and the unprotected export of the city's statistical unit (admins, audited)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -9,7 +10,13 @@ from ..auth import actor, roles_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Questionnaire
-from ..services import audit, exports
+from ..services import audit
+from ..lazy import lazy_module
+
+if TYPE_CHECKING:
+    from ..services import exports
+else:
+    exports = lazy_module("survey_app.services.exports")
 
 bp = Blueprint("exports", __name__)
 
