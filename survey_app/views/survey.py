@@ -13,10 +13,12 @@ from itertools import groupby
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from markupsafe import Markup
 
 from ..database import is_unavailable
 from ..extensions import csrf
-from ..forms import PROGRESS_AFTER, answer_rules_json, build_form, first_step, next_step, presented_errors
+from ..forms import (PROGRESS_AFTER, Step, SurveyForm, answer_rules_json, build_form, first_step, next_step,
+                     presented_errors)
 from ..i18n import current_language, supported
 from .errors import unavailable_response
 from ..services import catalogue, cycles, invitations, sites
@@ -156,7 +158,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 form.set_step(step)
                 page = render_template(
                     "survey/form.html", form=form, questionnaire=offer, definition=definition,
-                    cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
+                    cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
                     progress=len(definition.questions) > PROGRESS_AFTER,
                     retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
                 )
@@ -184,15 +186,46 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
     form.set_step(step)
+    progress = len(definition.questions) > PROGRESS_AFTER
     return (
         render_template(
             "survey/form.html", form=form, questionnaire=offer, definition=definition,
-            cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
-            progress=len(definition.questions) > PROGRESS_AFTER,
+            cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
+            progress=progress, questions_html=_fresh_questions(form, step, progress) if request.method == "GET" else None,
             retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
         ),
         status,
     )
+
+
+# A fresh first page (a GET: no answer, no error) by (questionnaire, version, language): the
+# same markup for every citizen, so it is rendered once per process.
+_fresh_pages: dict[tuple[str, str, str], Markup] = {}
+_fresh_rules: dict[tuple[str, str], dict] = {}
+_MAX_PAGES = 256
+
+
+def _fresh_questions(form: SurveyForm, step: Step, progress: bool) -> Markup:
+    definition = form.questionnaire
+    key = (definition.id, definition.version, current_language())
+    page = _fresh_pages.get(key)
+    if page is None:
+        if len(_fresh_pages) >= _MAX_PAGES:
+            _fresh_pages.clear()
+        page = _fresh_pages[key] = Markup(render_template(
+            "survey/_questions.html", form=form, definition=definition, step=step, progress=progress))
+    return page
+
+
+def _rules(definition) -> dict:
+    """The rules the page's script runs, once per version (they hold no wording)."""
+    key = (definition.id, definition.version)
+    rules = _fresh_rules.get(key)
+    if rules is None:
+        if len(_fresh_rules) >= _MAX_PAGES:
+            _fresh_rules.clear()
+        rules = _fresh_rules[key] = answer_rules_json(definition)
+    return rules
 
 
 @bp.get("/q/<questionnaire_id>/merci")

@@ -137,3 +137,13 @@ def test_a_worker_serving_citizens_imports_no_statistics_or_plotting_library(tmp
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1:] in ([], [""]), result.stdout
+
+
+def test_a_fresh_form_is_the_same_page_in_each_language_and_differs_between_them(client, open_cycle):
+    french = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
+    english = client.get("/q/comptoir?lang=en").get_data(as_text=True)
+    label = '<span class="scale-label">{}</span>'.format
+    assert label("Très satisfait") in french and label("Very satisfied") not in french
+    assert label("Very satisfied") in english and label("Très satisfait") not in english
+    again = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
+    assert again.replace(hidden(again, "submission_id"), "") == french.replace(hidden(french, "submission_id"), "")
