@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from sqlalchemy import event
+
 from survey_app.extensions import db
 from survey_app.forms import form_class
 from survey_app.models import Commitment, Response
@@ -102,6 +104,25 @@ def test_one_citizens_answers_and_errors_never_reach_the_next_citizens_page(app,
     fresh = second.get("/q/comptoir").get_data(as_text=True)
     assert "987" not in fresh and "Mon voisin" not in fresh and "error-summary" not in fresh
     assert hidden(fresh, "submission_id") != hidden(page, "submission_id")
+
+
+def test_a_citizens_cycle_loads_no_orm_object(app, open_cycle):
+    loaded: list[str] = []
+
+    def record(target, _context):
+        loaded.append(type(target).__name__)
+
+    client = app.test_client()
+    client.get("/q/comptoir")  # the first visit parses the definition and builds the classes
+    event.listen(db.Model, "load", record, propagate=True)
+    try:
+        page = client.get("/q/comptoir").get_data(as_text=True)
+        sent = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+        assert sent.status_code == 302
+        assert client.get(sent.headers["Location"]).status_code == 200
+    finally:
+        event.remove(db.Model, "load", record)
+    assert loaded == []
 
 
 CLEAN_WORKER = textwrap.dedent("""
