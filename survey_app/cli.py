@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from .services import audit, catalogue, cycles, followups, imports, invitations, kiosk_pins, kiosks, users
 from .lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from .services import demo
 else:

@@ -21,6 +21,7 @@ from .i18n import current_language
 from .services import sites
 from .lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from . import charts
     from . import results as rs

@@ -52,11 +52,11 @@ from ..lazy import lazy_module
 from ..models import Answer, Cycle, Questionnaire, QuestionnaireVersion, Response
 from . import catalogue
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     import pandas as pd
     from analysis import disclosure
 else:
-    # On use: pandas and the disclosure rules are for exports, not for every worker.
     pd = lazy_module("pandas")
     disclosure = lazy_module("analysis.disclosure")
 

@@ -16,6 +16,7 @@ from ..services import catalogue, followups, kiosks
 from ..services.submissions import Outcome, Submitter, record_batch_item, record_response
 from ..lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from .. import results
 else:

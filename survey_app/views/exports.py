@@ -3,6 +3,7 @@ as microdata; and the unprotected export of the city's statistical unit (admins,
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -13,6 +14,7 @@ from ..models import Questionnaire
 from ..services import audit
 from ..lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from ..services import exports
 else:

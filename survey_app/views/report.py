@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
@@ -10,6 +11,7 @@ from ..i18n import current_language
 from ..services import audit
 from ..lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from .. import report as report_module
     from .. import results

@@ -13,6 +13,7 @@ from ..models import CHANNELS
 from ..services import margins as margins_service
 from ..lazy import lazy_module
 
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
 if TYPE_CHECKING:
     from .. import presentation
     from .. import results
