@@ -1,6 +1,8 @@
 """The command line of design.md: ``flask --app survey_app <group> <command>``."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import sys
 from pathlib import Path
@@ -11,7 +13,14 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
-from .services import audit, catalogue, cycles, demo, followups, imports, invitations, kiosk_pins, kiosks, users
+from .services import audit, catalogue, cycles, followups, imports, invitations, kiosk_pins, kiosks, users
+from .lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from .services import demo
+else:
+    demo = lazy_module("survey_app.services.demo")
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and load questionnaire definition files.")
 cycles_cli = AppGroup("cycles", help="Create, open, close and list improvement cycles.")

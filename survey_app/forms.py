@@ -19,7 +19,7 @@ from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultiple
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import localized, translate
+from .i18n import current_language, localized, translate, wtforms_translations
 
 NA = "na"
 FIELD_PREFIX = "q_"
@@ -242,6 +242,10 @@ def answer_rules_json(definition: qn.Questionnaire) -> dict[str, Any]:
 
 
 class SurveyForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
+
     submission_id = HiddenField()
     # The questions seen on earlier pages (their answers ride along in hidden fields), those
     # of this page, its number, and "1" when the page's script showed conditions live.
@@ -388,8 +392,29 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+# Form classes by (questionnaire, version, language): a class holds only what a definition
+# says (fields, their choices and labels); each request binds its own instance.
+_form_classes: dict[tuple[str, str, str], type[SurveyForm]] = {}
+_MAX_FORM_CLASSES = 256  # drafts previewed in the editor are versions too
+
+
 def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
-    """A form class for this definition (in the current language), instantiated."""
+    """The form for this definition in the current language, instantiated for this request."""
+    return form_class(definition)(**kwargs)
+
+
+def form_class(definition: qn.Questionnaire) -> type[SurveyForm]:
+    """The form class of a definition in the current language, built once per process."""
+    key = (definition.id, definition.version, current_language())
+    found = _form_classes.get(key)
+    if found is None:
+        if len(_form_classes) >= _MAX_FORM_CLASSES:
+            _form_classes.clear()
+        found = _form_classes[key] = _new_form_class(definition)
+    return found
+
+
+def _new_form_class(definition: qn.Questionnaire) -> type[SurveyForm]:
     attrs: dict[str, Any] = {"questionnaire": definition}
     for question in definition.questions:
         attrs[FIELD_PREFIX + question.id] = REGISTRY[question.type].make(question)
@@ -400,8 +425,7 @@ def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
             "type": "email", "autocomplete": "email", "inputmode": "email", "maxlength": 254})
         attrs["contact_phone"] = StringField(_l("Or phone number"), render_kw={
             "type": "tel", "autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
-    form_class = type(f"SurveyForm_{definition.id.replace('-', '_')}", (SurveyForm,), attrs)
-    return form_class(**kwargs)
+    return type(f"SurveyForm_{definition.id.replace('-', '_')}", (SurveyForm,), attrs)
 
 
 SUBMIT_LABEL = _l("Send my answers")

@@ -70,6 +70,23 @@ def init_app(app: Flask) -> None:
         }
 
 
+# WTForms' own messages (its "wtforms" catalogue), parsed once per language: Flask-WTF would
+# parse the .mo file again for every request that builds a form.
+_wtforms_catalogues: dict[str, Any] = {}
+
+
+def wtforms_translations() -> Any:
+    """WTForms' translations in the current language, for a form's ``Meta.get_translations``."""
+    lang = current_language()
+    found = _wtforms_catalogues.get(lang)
+    if found is None:
+        from babel import support
+        from wtforms.i18n import messages_path
+
+        found = _wtforms_catalogues[lang] = support.Translations.load(messages_path(), [lang], domain="wtforms")
+    return found
+
+
 def translate(message: Any) -> str:  # a questionnaires.Message or a string
     """A library's :class:`questionnaires.Message` in the current language (its English
     template is the catalogue's msgid); any other string is looked up as it is."""

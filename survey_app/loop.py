@@ -8,13 +8,22 @@ Rows are formatted strings in the page's language (numbers and intervals as
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import presentation as pr
-from . import results as rs
+from .lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from . import presentation as pr
+    from . import results as rs
+else:
+    pr = lazy_module("survey_app.presentation")
+    rs = lazy_module("survey_app.results")
 
 NORM_UNITS = {
     "working_days": _l("working days"), "days": _l("days"), "hours": _l("hours"),

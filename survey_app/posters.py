@@ -7,12 +7,12 @@ stay sharp at any printer resolution, and the only rectangles on the page are th
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import matplotlib
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -29,19 +29,26 @@ from reportlab.platypus import Paragraph
 
 from .public_urls import short_form
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 BRAND = colors.HexColor("#0b4f8a")
 INK = colors.HexColor("#1b1b1b")
 MUTED = colors.HexColor("#4a4a4a")
 RULE = colors.HexColor("#c8c8c8")
 
 
+def font_directory() -> Path:
+    """matplotlib's bundled fonts, found without importing matplotlib (a worker's memory)."""
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations, "matplotlib is a dependency"
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+
+
 def register_fonts() -> tuple[str, str]:
     """Register DejaVu Sans (shipped with matplotlib, so every French character prints) with
     ReportLab once; returns the regular and bold names."""
     if "ServirSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("ServirSans", str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("ServirSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        font_dir = font_directory()
+        pdfmetrics.registerFont(TTFont("ServirSans", str(font_dir / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("ServirSans-Bold", str(font_dir / "DejaVuSans-Bold.ttf")))
         pdfmetrics.registerFontFamily("ServirSans", normal="ServirSans", bold="ServirSans-Bold",
                                       italic="ServirSans", boldItalic="ServirSans-Bold")
     return "ServirSans", "ServirSans-Bold"

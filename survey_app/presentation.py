@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import charts, report_pdf
+from . import report_pdf
 from .i18n import current_language
-from . import results as rs
 from .services import sites
+from .lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from . import charts
+    from . import results as rs
+else:
+    charts = lazy_module("survey_app.charts")
+    rs = lazy_module("survey_app.results")
 
 VERDICTS = {
     "improved": _l("Improved"),

@@ -18,7 +18,6 @@ from sqlalchemy import Select
 from ..database import write_transaction
 from ..extensions import db
 from ..models import AuditEvent
-from .exports import neutralize
 
 # Detail keys that could carry a secret or a citizen's answers.
 FORBIDDEN_DETAIL = frozenset({"password", "new_password", "pin", "token", "answers", "code"})
@@ -84,6 +83,8 @@ def describe(detail: dict[str, Any] | None) -> str:
 
 def to_csv(rows: list[AuditEvent]) -> str:
     """The rows as CSV; cells a spreadsheet would run as a formula are neutralised."""
+    from .exports import neutralize  # on use: the exports pull in pandas
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at_utc", "actor", "action", "detail"])

@@ -41,17 +41,24 @@ import secrets
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterable
 
-import pandas as pd
 import questionnaires as qn
-from analysis.disclosure import k_anonymize, mask_contact_details
 from flask_babel import force_locale, gettext
 
 from ..extensions import db
+from ..lazy import lazy_module
 from ..models import Answer, Cycle, Questionnaire, QuestionnaireVersion, Response
 from . import catalogue
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    import pandas as pd
+    from analysis import disclosure
+else:
+    pd = lazy_module("pandas")
+    disclosure = lazy_module("analysis.disclosure")
 
 SUPPRESSED = "suppressed"
 GENERALISED = "other"
@@ -302,7 +309,7 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
         row = by_response.get(response_id)
         if answered is not None and row is not None:
             if answered.type == "text":
-                text = mask_contact_details(text)
+                text = disclosure.mask_contact_details(text)
             row.update(_cell(answered, numeric, text, is_na))
     names = [c.name for c in columns]
     rows = list(by_response.values())
@@ -311,7 +318,7 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
     keys = [k for k in _quasi_identifiers(ordered, cycle) if k in names] if protected else []
     if keys and rows:
         frame = pd.DataFrame([[row.get(k) for k in keys] for row in rows], columns=keys)
-        frame, local = k_anonymize(frame, keys, k=min_n, code=SUPPRESSED)
+        frame, local = disclosure.k_anonymize(frame, keys, k=min_n, code=SUPPRESSED)
         for row, values in zip(rows, frame.itertuples(index=False, name=None)):
             for key, value in zip(keys, values):
                 row[key] = None if value == "" else value

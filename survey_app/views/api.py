@@ -1,18 +1,26 @@
 """JSON API v1 (design.md, "HTTP contract")."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from questionnaires import Question, answer_rules
 
-from .. import __version__, auth, contract, results
+from .. import __version__, auth, contract
 from ..database import DatabaseUnavailable, write_probe
 from ..edge import checked_body, json_body, json_error, refused_items
 from ..extensions import db
 from ..services import catalogue, followups, kiosks
 from ..services.submissions import Outcome, Submitter, record_batch_item, record_response
+from ..lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from .. import results
+else:
+    results = lazy_module("survey_app.results")
 
 bp = Blueprint("api", __name__)
 

@@ -2,6 +2,8 @@
 as microdata; and the unprotected export of the city's statistical unit (admins, audited)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -9,7 +11,14 @@ from ..auth import actor, roles_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Questionnaire
-from ..services import audit, exports
+from ..services import audit
+from ..lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from ..services import exports
+else:
+    exports = lazy_module("survey_app.services.exports")
 
 bp = Blueprint("exports", __name__)
 

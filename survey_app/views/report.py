@@ -1,14 +1,23 @@
 """The accountability report for evaluators: HTML to read and print, PDF, XLSX and CSV."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
-from .. import report as report_module
 from ..auth import actor, roles_required
 from ..i18n import current_language
-from .. import results
 from ..services import audit
+from ..lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from .. import report as report_module
+    from .. import results
+else:
+    report_module = lazy_module("survey_app.report")
+    results = lazy_module("survey_app.results")
 
 bp = Blueprint("report", __name__)
 

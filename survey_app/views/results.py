@@ -2,16 +2,24 @@
 cycles, and the administration of cycles (publication, population margins)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import presentation
 from ..auth import actor, roles_required
 from ..models import CHANNELS
-from .. import results
 from ..services import margins as margins_service
+from ..lazy import lazy_module
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from .. import presentation
+    from .. import results
+else:
+    presentation = lazy_module("survey_app.presentation")
+    results = lazy_module("survey_app.results")
 
 bp = Blueprint("results", __name__)
 

@@ -13,13 +13,16 @@ from itertools import groupby
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from markupsafe import Markup
 
 from ..database import is_unavailable
-from ..extensions import csrf, db
-from ..forms import PROGRESS_AFTER, answer_rules_json, build_form, first_step, next_step, presented_errors
+from ..extensions import csrf
+from ..forms import (PROGRESS_AFTER, Step, SurveyForm, answer_rules_json, build_form, first_step, next_step,
+                     presented_errors)
 from ..i18n import current_language, supported
 from .errors import unavailable_response
 from ..services import catalogue, cycles, invitations, sites
+from ..services.offering import Offer, current_offer
 from ..services.submissions import Submitter, record_response
 
 bp = Blueprint("survey", __name__)
@@ -39,26 +42,23 @@ def index():
     return render_template("survey/index.html", units=units, cycle=cycles.open_cycle())
 
 
-def _questionnaire_or_404(questionnaire_id: str):
-    row = catalogue.get_published(questionnaire_id)
-    if row is None:
+def _offer_or_404(questionnaire_id: str) -> Offer:
+    """The questionnaire as offered online now (one small query: services/offering.py)."""
+    offer = current_offer(questionnaire_id)
+    if offer is None or "online" not in offer.definition.channels:
         abort(404)
-    assert row.current_version is not None  # get_published returns only rows with one
-    definition = catalogue.definition_of(row.current_version)
-    if "online" not in definition.channels:
-        abort(404)
-    return row, definition
+    return offer
 
 
 @bp.route("/q/<questionnaire_id>", methods=["GET", "POST"])
 @csrf.exempt  # checked below by the form itself, so an expired token keeps the answers
 def answer(questionnaire_id: str):
-    row, definition = _questionnaire_or_404(questionnaire_id)
+    offer = _offer_or_404(questionnaire_id)
     # A poster's link names its site; only the city's own sites are kept (services/sites.py).
     link_site = request.args.get("site")
-    site = sites.site_from_link(link_site)
-    action = url_for(".answer", questionnaire_id=row.id, site=link_site if site else None)
-    return _form_page(row, definition, cycles.open_cycle(), action, Submitter("anonymous", site=site))
+    site = sites.site_from_link(link_site) if link_site is not None else None
+    action = url_for(".answer", questionnaire_id=offer.id, site=link_site if site else None)
+    return _form_page(offer, offer.cycle, action, Submitter("anonymous", site=site))
 
 
 @bp.route("/i/<code>", methods=["GET", "POST"])
@@ -73,12 +73,11 @@ def invitation(code: str):
         ticket = invitations.ticket_for(code)
     except invitations.InvitationGone as gone:
         return _invitation_gone(gone.reason)
-    row, definition = _questionnaire_or_404(ticket.questionnaire_id)
-    cycle = cycles.get_cycle(ticket.cycle_code) if ticket.cycle_code else cycles.open_cycle()
-    if cycle is not None and cycle.state != "open":
-        cycle = None
+    offer = _offer_or_404(ticket.questionnaire_id)
+    # An invitation for a named cycle is answered while that cycle is the open one.
+    cycle = offer.cycle if ticket.cycle_code in (None, offer.cycle and offer.cycle.code) else None
     response = make_response(_form_page(
-        row, definition, cycle, url_for(".invitation", code=code), Submitter("anonymous"), ticket, code,
+        offer, cycle, url_for(".invitation", code=code), Submitter("anonymous"), ticket, code,
     ))
     # The link is a one-time credential: never cached, never sent on as a Referer.
     response.headers["Cache-Control"] = "no-store"
@@ -94,10 +93,11 @@ def _invitation_gone(reason: str):
     return response
 
 
-def _form_page(row, definition, cycle, action: str, submitter: Submitter,
+def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                ticket: invitations.Ticket | None = None, code: str | None = None):
+    definition = offer.definition
     if cycle is None:
-        return render_template("survey/closed.html", questionnaire=row, definition=definition), 200
+        return render_template("survey/closed.html", questionnaire=offer, definition=definition), 200
     switch = request.form.get("switch_lang") if request.method == "POST" else None
     if switch in supported():
         # The header's language button posted the answers so far: the same page, in the other
@@ -132,17 +132,14 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
             status = 422
         else:
             contact = form.contact()
-            # Detached, what the page shows survives the rollback of a failed write, so the form
-            # can be shown again even when the database cannot be read.
-            version_hash = row.current_version.content_hash
-            for loaded in (row.commitment, row, cycle):
-                db.session.expunge(loaded)
+            # The offer is plain data: what the page shows survives the rollback of a failed
+            # write, so the form can be shown again even when the database cannot be read.
             try:
                 outcome = record_response(
                     {
                         "submission_id": form.submission_id.data,
-                        "questionnaire": row.id,
-                        "version": version_hash,
+                        "questionnaire": offer.id,
+                        "version": offer.version.content_hash,
                         "cycle": cycle.code,
                         "channel": "online",
                         "language": current_language(),
@@ -160,8 +157,8 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                            "kept below. Please send them again in a moment.")
                 form.set_step(step)
                 page = render_template(
-                    "survey/form.html", form=form, questionnaire=row, definition=definition,
-                    cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
+                    "survey/form.html", form=form, questionnaire=offer, definition=definition,
+                    cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
                     progress=len(definition.questions) > PROGRESS_AFTER,
                     retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
                 )
@@ -171,7 +168,7 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                 if outcome.follow_up is not None:
                     session["follow_up"] = "opened" if outcome.follow_up else "not_needed"
                 # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
-                return redirect(url_for(".thanks", questionnaire_id=row.id,
+                return redirect(url_for(".thanks", questionnaire_id=offer.id,
                                         again=1 if outcome.status == 409 else None))
             if outcome.status == 410:  # used by another tab, or expired while the form was open
                 assert code is not None  # a 410 comes only from an invitation, sent with its code
@@ -189,22 +186,53 @@ def _form_page(row, definition, cycle, action: str, submitter: Submitter,
                 notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
     form.set_step(step)
+    progress = len(definition.questions) > PROGRESS_AFTER
     return (
         render_template(
-            "survey/form.html", form=form, questionnaire=row, definition=definition,
-            cycle=cycle, notice=notice, action=action, step=step, rules=answer_rules_json(definition),
-            progress=len(definition.questions) > PROGRESS_AFTER,
+            "survey/form.html", form=form, questionnaire=offer, definition=definition,
+            cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
+            progress=progress, questions_html=_fresh_questions(form, step, progress) if request.method == "GET" else None,
             retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
         ),
         status,
     )
 
 
+# A fresh first page (a GET: no answer, no error) by (questionnaire, version, language): the
+# same markup for every citizen, so it is rendered once per process.
+_fresh_pages: dict[tuple[str, str, str], Markup] = {}
+_fresh_rules: dict[tuple[str, str], dict] = {}
+_MAX_PAGES = 256
+
+
+def _fresh_questions(form: SurveyForm, step: Step, progress: bool) -> Markup:
+    definition = form.questionnaire
+    key = (definition.id, definition.version, current_language())
+    page = _fresh_pages.get(key)
+    if page is None:
+        if len(_fresh_pages) >= _MAX_PAGES:
+            _fresh_pages.clear()
+        page = _fresh_pages[key] = Markup(render_template(
+            "survey/_questions.html", form=form, definition=definition, step=step, progress=progress))
+    return page
+
+
+def _rules(definition) -> dict:
+    """The rules the page's script runs, once per version (they hold no wording)."""
+    key = (definition.id, definition.version)
+    rules = _fresh_rules.get(key)
+    if rules is None:
+        if len(_fresh_rules) >= _MAX_PAGES:
+            _fresh_rules.clear()
+        rules = _fresh_rules[key] = answer_rules_json(definition)
+    return rules
+
+
 @bp.get("/q/<questionnaire_id>/merci")
 def thanks(questionnaire_id: str):
-    row, definition = _questionnaire_or_404(questionnaire_id)
+    offer = _offer_or_404(questionnaire_id)
     return render_template(
-        "survey/thanks.html", questionnaire=row, definition=definition,
+        "survey/thanks.html", questionnaire=offer, definition=offer.definition,
         again=request.args.get("again") == "1", follow_up=session.pop("follow_up", None),
         due_days=current_app.config["FOLLOWUP_DUE_WORKING_DAYS"],
     )

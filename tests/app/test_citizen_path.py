@@ -1,0 +1,170 @@
+"""The citizen's pages read the questionnaire and the open cycle once per request, in one small
+query, and keep form classes per version and language: what an admin changes shows at once,
+and one citizen's answers or errors never reach another's page."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from sqlalchemy import event
+
+from survey_app.extensions import db
+from survey_app.forms import form_class
+from survey_app.models import Commitment, Response
+from survey_app.services import catalogue, cycles
+from survey_app.services.offering import current_offer
+
+DEFINITIONS = Path(__file__).parent / "definitions"
+NEW_QUESTION = """
+  - id: parking
+    type: yes_no
+    text: {fr: "Avez-vous trouvé à vous garer facilement?", en: "Was parking easy to find?"}
+"""
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.execute(db.select(db.func.count(Response.id))).scalar_one()
+
+
+def test_a_new_version_published_shows_its_new_question_at_once(app, client, open_cycle, tmp_path):
+    assert "garer facilement" not in client.get("/q/comptoir").get_data(as_text=True)
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    (folder / "comptoir.yaml").write_text((DEFINITIONS / "comptoir.yaml").read_text() + NEW_QUESTION)
+    with app.app_context():
+        catalogue.sync_directory(folder)
+    page = client.get("/q/comptoir").get_data(as_text=True)
+    assert "Avez-vous trouvé à vous garer facilement?" in page
+    sent = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"),
+                                            "q_overall": "4", "q_parking": "yes"})
+    assert sent.status_code == 302
+    with app.app_context():
+        response = db.session.execute(db.select(Response)).scalar_one()
+        assert response.version.content_hash == current_offer("comptoir").version.content_hash
+
+
+def test_an_unpublished_questionnaire_is_gone_from_the_next_page(app, client, open_cycle):
+    assert client.get("/q/comptoir").status_code == 200
+    with app.app_context():
+        row = catalogue.get_published("comptoir")
+        row.published = False
+        db.session.commit()
+    assert client.get("/q/comptoir").status_code == 404
+
+
+def test_opening_and_closing_a_cycle_shows_on_the_next_page(app, client):
+    assert "n’est pas ouvert" in client.get("/q/comptoir").get_data(as_text=True) or \
+        "not open" in client.get("/q/comptoir?lang=en").get_data(as_text=True)
+    with app.app_context():
+        cycles.create_cycle("2027", "Cycle 2027")
+        cycles.change_state("2027", "open")
+    page = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
+    assert 'id="survey-form"' in page
+    with app.app_context():
+        cycles.change_state("2027", "close")
+    # The form opened before the close is sent after it: nothing is stored.
+    sent = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+    assert sent.status_code == 200 and 'id="survey-form"' not in sent.get_data(as_text=True)
+    assert stored(app) == 0
+    assert 'id="survey-form"' not in client.get("/q/comptoir").get_data(as_text=True)
+
+
+def test_a_reworded_commitment_shows_on_the_next_page(app, client, open_cycle):
+    with app.app_context():
+        commitment = db.session.execute(db.select(Commitment).where(Commitment.code == "C-90")).scalar_one()
+        commitment.title_fr = "Vous servir au comptoir en moins de 10 minutes"
+        db.session.commit()
+    assert "Vous servir au comptoir en moins de 10 minutes" in client.get("/q/comptoir").get_data(as_text=True)
+
+
+def test_form_classes_are_built_once_per_version_and_language(app, open_cycle):
+    with app.test_request_context("/q/comptoir?lang=fr"):
+        definition = current_offer("comptoir").definition
+        french = form_class(definition)
+        assert form_class(definition) is french
+    with app.test_request_context("/q/comptoir?lang=en"):
+        assert form_class(definition) is not french
+        assert "Very satisfied" in str(form_class(definition)(meta={"csrf": False}).q_overall)
+
+
+def test_one_citizens_answers_and_errors_never_reach_the_next_citizens_page(app, open_cycle):
+    first, second = app.test_client(), app.test_client()
+    page = first.get("/q/comptoir").get_data(as_text=True)
+    refused = first.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"),
+                                              "q_wait_minutes": "987", "q_comment": "Mon voisin"})
+    assert refused.status_code == 422
+    fresh = second.get("/q/comptoir").get_data(as_text=True)
+    assert "987" not in fresh and "Mon voisin" not in fresh and "error-summary" not in fresh
+    assert hidden(fresh, "submission_id") != hidden(page, "submission_id")
+
+
+def test_a_citizens_cycle_loads_no_orm_object(app, open_cycle):
+    loaded: list[str] = []
+
+    def record(target, _context):
+        loaded.append(type(target).__name__)
+
+    client = app.test_client()
+    client.get("/q/comptoir")  # the first visit parses the definition and builds the classes
+    event.listen(db.Model, "load", record, propagate=True)
+    try:
+        page = client.get("/q/comptoir").get_data(as_text=True)
+        sent = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+        assert sent.status_code == 302
+        assert client.get(sent.headers["Location"]).status_code == 200
+    finally:
+        event.remove(db.Model, "load", record)
+    assert loaded == []
+
+
+CLEAN_WORKER = textwrap.dedent("""
+    import re, sys
+    from flask_migrate import upgrade
+    from survey_app import create_app
+    from survey_app.services import catalogue, cycles
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "QUESTIONNAIRES_DIR": sys.argv[2],
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        catalogue.sync_directory(sys.argv[2])
+        cycles.create_cycle("2026", "Cycle 2026")
+        cycles.change_state("2026", "open")
+    client = app.test_client()
+    page = client.get("/q/comptoir").get_data(as_text=True)
+    field = lambda name: re.search(f'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+    sent = client.post("/q/comptoir", data={"csrf_token": field("csrf_token"),
+                                            "submission_id": field("submission_id"), "q_overall": "5"})
+    assert sent.status_code == 302, sent.status_code
+    assert client.get(sent.headers["Location"]).status_code == 200
+    assert client.get("/kiosk/").status_code == 200
+    print(" ".join(sorted(m for m in ("scipy", "pandas", "matplotlib", "statsmodels") if m in sys.modules)))
+""")
+
+
+def test_a_worker_serving_citizens_imports_no_statistics_or_plotting_library(tmp_path):
+    # A fresh interpreter: the test session itself has imported everything.
+    result = subprocess.run(
+        [sys.executable, "-c", CLEAN_WORKER, f"sqlite:///{tmp_path / 'servir.sqlite3'}", str(DEFINITIONS)],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""]), result.stdout
+
+
+def test_a_fresh_form_is_the_same_page_in_each_language_and_differs_between_them(client, open_cycle):
+    french = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
+    english = client.get("/q/comptoir?lang=en").get_data(as_text=True)
+    label = '<span class="scale-label">{}</span>'.format
+    assert label("Très satisfait") in french and label("Very satisfied") not in french
+    assert label("Very satisfied") in english and label("Très satisfait") not in english
+    again = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
+    assert again.replace(hidden(again, "submission_id"), "") == french.replace(hidden(french, "submission_id"), "")
