@@ -7,7 +7,7 @@ from flask import Blueprint
 from survey_app.auth import hash_token, roles_required
 from survey_app.extensions import db
 from survey_app.models import ApiToken, User
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_passwords_are_stored_as_argon2id(app, make_user):

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from survey_app.extensions import db
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app, require
+from tests.helpers import DEFINITIONS, make_app, require
 from tests.postgres.conftest import migrated_postgres  # noqa: F401  (a fixture, reused)
 
 TALLY: Counter = Counter()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app
+from tests.helpers import DEFINITIONS, make_app
 from tests.robustness.conftest import TALLY
 
 

@@ -29,7 +29,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app
+from tests.helpers import DEFINITIONS, make_app
 from tests.robustness.conftest import TALLY
 
 KILLS = 20
