@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, PASSWORD, PIN, enroll
+from tests.browser.helpers import AXE, PIN, enroll
+from tests.helpers import PASSWORD
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
