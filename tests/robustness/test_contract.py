@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from survey_app.services import catalogue, cycles, kiosks
 from tests.helpers import DEFINITIONS, make_app
-from tests.robustness.conftest import TALLY
+from tests.robustness.helpers import TALLY
 
 
 @pytest.fixture(scope="module")

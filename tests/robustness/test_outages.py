@@ -25,7 +25,7 @@ from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import catalogue, cycles
 from tests.helpers import DEFINITIONS, make_app
-from tests.robustness.conftest import TALLY, postgres_binaries, skip_or_fail
+from tests.robustness.helpers import TALLY, postgres_binaries, skip_or_fail
 
 ANSWERS_PER_RESPONSE = 3
 
