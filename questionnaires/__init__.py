@@ -41,12 +41,12 @@ from .model import (
     Scale,
     Text,
     Unit,
-    content_hash,
 )
 from .parser import (
     DEMO_DIR,
     SCHEMA_PATH,
     TEMPLATES_DIR,
+    content_hash,
     format_path,
     from_dict,
     load_demo,

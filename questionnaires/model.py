@@ -262,7 +262,11 @@ class Questionnaire:
 
     @cached_property
     def version(self) -> str:
-        return content_hash(self)
+        """The first 12 hex digits of the SHA-256 of the canonical JSON, ``published`` left out
+        (:func:`questionnaires.content_hash` says what it depends on)."""
+        d = self.to_dict()
+        d.pop("published", None)
+        return hashlib.sha256(canonical_json(d).encode("utf-8")).hexdigest()[:12]
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical definition: plain JSON-able data, defaults made explicit.
@@ -291,19 +295,3 @@ class Questionnaire:
 def canonical_json(definition: Mapping[str, Any]) -> str:
     return json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
-
-def content_hash(questionnaire: Questionnaire | Mapping[str, Any]) -> str:
-    """A stable version identifier: the first 12 hex digits of the SHA-256 of the canonical JSON.
-
-    It depends on the content only: not on YAML formatting, key order, comments, anchors,
-    surrounding whitespace of texts or defaults written out or left implicit. ``published`` is
-    left out (publishing or withdrawing a questionnaire does not make a new version of it).
-    A mapping is parsed first (a raw definition or the output of ``to_dict()``).
-    """
-    if not isinstance(questionnaire, Questionnaire):
-        from .parser import parse
-
-        questionnaire = parse(dict(questionnaire), source="<definition>")
-    d = questionnaire.to_dict()
-    d.pop("published", None)
-    return hashlib.sha256(canonical_json(d).encode("utf-8")).hexdigest()[:12]

@@ -23,7 +23,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeGuard, overload
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import jsonschema
 import yaml
@@ -520,6 +520,19 @@ def parse(data: dict, source: str = "<string>") -> Questionnaire:
 def from_dict(d: dict) -> Questionnaire:
     """Rebuild a questionnaire from ``Questionnaire.to_dict()`` output (e.g. stored JSON)."""
     return parse(d, source=str(d.get("id", "<definition>")) if isinstance(d, dict) else "<definition>")
+
+
+def content_hash(questionnaire: Questionnaire | Mapping[str, Any]) -> str:
+    """A stable version identifier: the first 12 hex digits of the SHA-256 of the canonical JSON.
+
+    It depends on the content only: not on YAML formatting, key order, comments, anchors,
+    surrounding whitespace of texts or defaults written out or left implicit. ``published`` is
+    left out (publishing or withdrawing a questionnaire does not make a new version of it).
+    A mapping is parsed first (a raw definition or the output of ``to_dict()``).
+    """
+    if not isinstance(questionnaire, Questionnaire):
+        questionnaire = parse(dict(questionnaire), source="<definition>")
+    return questionnaire.version
 
 
 # YAML: a safe loader with YAML 1.2 booleans (only true/false; ``no``, ``on``, ``oui`` stay

@@ -102,6 +102,11 @@ DEFAULTS: dict[str, Any] = {
     # A signed-in session ends after this long without a request, and this long after sign-in.
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    # argon2id cost of password and staff PIN hashes: argon2-cffi's defaults, RFC 9106's
+    # low-memory profile (3 passes over 64 MiB, 4 lanes). Raising it re-costs new hashes only.
+    "PASSWORD_HASH_TIME_COST": 3,
+    "PASSWORD_HASH_MEMORY_KIB": 65536,
+    "PASSWORD_HASH_PARALLELISM": 4,
     # Sign-in throttling (Flask-Limiter): failed sign-ins per account and per client, within a
     # moving window; then 429 with Retry-After until the window has moved on.
     "RATELIMIT_ENABLED": True,

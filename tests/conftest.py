@@ -1,65 +1,55 @@
 """Fixtures shared by the app, PostgreSQL and browser suites (Flask tutorial style).
 
-The schema always comes from the Alembic migrations, never from ``create_all``: SQLite tests
-copy a database migrated once per session; PostgreSQL tests migrate once and empty the
-tables between tests.
+How the template works: the schema always comes from the Alembic migrations, never from
+``create_all``, but migrating, syncing the test questionnaires and seeding answers in every test
+would take most of the suite's time. So each state a test can start from is built once per
+session and copied for each test (tests/templates.py): ``migrated`` (head revision, no rows),
+``catalogued`` (plus tests/app/definitions) and ``seeded`` (plus tests/app/results_data.py's
+responses). ``database_uri`` copies the state the test asks for through its fixtures: with
+``seeded_answers`` the seeded one, with ``app`` the catalogued one (what ``app`` used to sync
+itself), else the bare migrated one, so every test starts from exactly the database it had when
+each step ran in it. On SQLite the copy is a file in the test's tmp_path;
+tests/postgres/conftest.py swaps ``database_templates`` for PostgreSQL ones copied with
+``CREATE DATABASE … TEMPLATE``. Tests that run migrations themselves (test_migrations.py,
+test_kiosk_migration.py) make their own empty databases. Helpers live in tests/helpers.py.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 
-from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.services import catalogue, cycles, users
-
-DEFINITIONS = Path(__file__).parent / "app" / "definitions"
-PASSWORD = "correct horse battery"
-
-
-def make_app(database_uri: str, **extra):
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_uri,
-            "QUESTIONNAIRES_DIR": str(DEFINITIONS),
-            "WTF_CSRF_ENABLED": False,
-            # Many sign-ins from one client: the throttling tests switch it back on.
-            "RATELIMIT_ENABLED": False,
-            # A cheap offline PIN verifier: the real count (bench/pin.py) costs ~0.5 s per PIN set.
-            "KIOSK_PIN_ITERATIONS": 1000,
-            **extra,
-        }
-    )
+from survey_app.services import cycles, users
+from tests.helpers import PASSWORD, make_app
+from tests.templates import SQLiteTemplates, state_for
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory) -> Path:
-    """An SQLite file upgraded to the latest revision, copied by each test."""
-    path = tmp_path_factory.mktemp("template") / "servir.sqlite3"
-    app = make_app(f"sqlite:///{path}")
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return path
+    """An SQLite file upgraded to the latest revision, with no rows (copy it, never write it)."""
+    templates = SQLiteTemplates(tmp_path_factory.mktemp("template"))
+    return templates.build("migrated")
+
+
+@pytest.fixture(scope="session")
+def database_templates(migrated_sqlite):
+    """The session's template databases (SQLite files here; PostgreSQL in tests/postgres)."""
+    return SQLiteTemplates(migrated_sqlite.parent, migrated=migrated_sqlite)
 
 
 @pytest.fixture
-def database_uri(migrated_sqlite, tmp_path) -> str:
-    copy = tmp_path / "servir.sqlite3"
-    shutil.copy(migrated_sqlite, copy)
-    return f"sqlite:///{copy}"
+def database_uri(request, database_templates, tmp_path):
+    """A database of the test's own, in the state its fixtures ask for (module paragraph)."""
+    uri = database_templates.copy(state_for(request.fixturenames), tmp_path)
+    yield uri
+    database_templates.discard(uri)
 
 
 @pytest.fixture
 def app(database_uri):
+    """The application on the test's database, holding the test questionnaires."""
     app = make_app(database_uri)
-    with app.app_context():
-        catalogue.sync_directory(DEFINITIONS)
     yield app
     with app.app_context():
         db.session.remove()
@@ -98,7 +88,3 @@ def make_user(app):
 @pytest.fixture
 def staff_token(make_user) -> str:
     return make_user("staff@example.org", "staff")
-
-
-def require(flag: str) -> bool:
-    return os.environ.get(flag, "") not in ("", "0")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.helpers import require
 
 HERE = Path(__file__).resolve().parent
 

@@ -73,7 +73,7 @@ def verifier_accepts(verifier: dict[str, Any], pin: str) -> bool:
 
 def set_pin(kiosk: Kiosk, pin: str) -> None:
     """A new PIN (inside the caller's transaction): new hash and verifier, lockout cleared."""
-    kiosk.staff_pin_hash = password_hasher.hash(pin)
+    kiosk.staff_pin_hash = password_hasher().hash(pin)
     kiosk.staff_pin_verifier = pin_verifier(pin)
     kiosk.staff_pin_length = len(pin)
     kiosk.pin_failures, kiosk.pin_failed_at, kiosk.pin_locked_until = 0, None, None
@@ -151,7 +151,7 @@ def check_pin(kiosk: Kiosk, pin: Any) -> PinVerdict:
     accepted = False
     if isinstance(pin, str) and stored_hash:
         try:
-            accepted = password_hasher.verify(stored_hash, pin)
+            accepted = password_hasher().verify(stored_hash, pin)
         except (VerificationError, InvalidHashError):
             accepted = False
 

@@ -1,9 +1,29 @@
-"""Fixtures of the console's tests: a signed-in browser session for each role."""
+"""Fixtures of the app suite: a signed-in browser session for each role, and the seeded
+responses of tests/app/results_data.py (two cycles of the ``comptoir`` questionnaire).
+
+The seeded responses are stored once per session in a template database (tests/templates.py)
+that each test using ``answers`` gets a copy of, so a test may change them freely.
+"""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
+
+
+@pytest.fixture
+def seeded_answers(database_templates) -> pd.DataFrame:
+    """The answer rows of the seeded responses; asking for it seeds the test's database."""
+    database_templates.build("seeded")
+    return database_templates.answers.copy()
+
+
+@pytest.fixture
+def answers(app, seeded_answers) -> pd.DataFrame:
+    """The application's database holds the seeded responses: one row per stored answer
+    (see :func:`tests.app.results_data.load`)."""
+    return seeded_answers
 
 
 @pytest.fixture

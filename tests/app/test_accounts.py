@@ -9,7 +9,7 @@ import pytest
 
 from survey_app import create_app, passwords, sessions
 from survey_app.services import users
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 
 def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = None):

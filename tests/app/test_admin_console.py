@@ -13,7 +13,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Commitment, Cycle, Unit
 from survey_app.services import commitments, cycles, kiosks, questionnaire_editor
-from tests.conftest import DEFINITIONS, make_app
+from tests.helpers import DEFINITIONS, make_app
 
 # Every console route (GET pages and POST actions), with what it needs to exist.
 PAGES = [

@@ -10,7 +10,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, ImprovementAction, OperationalIndicator
 from survey_app.services import cycles
-from tests.conftest import DEFINITIONS, make_app
+from tests.helpers import DEFINITIONS, make_app
 
 
 @pytest.fixture

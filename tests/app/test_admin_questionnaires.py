@@ -11,7 +11,7 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Questionnaire, QuestionnaireVersion
-from tests.conftest import DEFINITIONS
+from tests.helpers import DEFINITIONS
 
 VALID = (DEFINITIONS / "comptoir.yaml").read_text(encoding="utf-8")
 NEW = VALID.replace("id: comptoir", "id: guichet").replace("code: C-90", "code: C-95")

@@ -9,7 +9,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, User
 from survey_app.services import users
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 XSS = '<script>alert("x")</script>'
 

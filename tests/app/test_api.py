@@ -38,7 +38,7 @@ def test_healthz_answers_ok(client):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     broken = make_app(f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}")
     response = broken.test_client().get("/healthz")

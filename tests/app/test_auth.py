@@ -2,20 +2,40 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import profiles
 from flask import Blueprint
 
 from survey_app.auth import hash_token, roles_required
+from survey_app.config import DEFAULTS
 from survey_app.extensions import db
 from survey_app.models import ApiToken, User
-from tests.conftest import PASSWORD
+from survey_app.services import users
+from tests.helpers import PASSWORD, make_app
 
 
-def test_passwords_are_stored_as_argon2id(app, make_user):
+def password_hash(email: str) -> str:
+    return db.session.execute(db.select(User).where(User.email == email)).scalar_one().password_hash
+
+
+def test_passwords_are_stored_as_argon2id_at_the_cost_of_the_settings(app, database_uri, make_user):
     make_user("eval@example.org", "evaluator")
     with app.app_context():
-        user = db.session.execute(db.select(User)).scalar_one()
-    assert user.password_hash.startswith("$argon2id$")
-    assert PASSWORD not in user.password_hash
+        stored = password_hash("eval@example.org")
+    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")  # the tests' cheap settings
+    assert PASSWORD not in stored
+    # in production, argon2-cffi's RFC 9106 low-memory profile
+    profile = profiles.RFC_9106_LOW_MEMORY
+    assert (DEFAULTS["PASSWORD_HASH_TIME_COST"], DEFAULTS["PASSWORD_HASH_MEMORY_KIB"],
+            DEFAULTS["PASSWORD_HASH_PARALLELISM"]) == (profile.time_cost, profile.memory_cost, profile.parallelism)
+    # a new cost applies to new hashes; an older hash keeps its own and still signs in
+    costlier = make_app(database_uri, PASSWORD_HASH_TIME_COST=2, PASSWORD_HASH_MEMORY_KIB=16)
+    with costlier.app_context():
+        users.create_user("admin@example.org", PASSWORD, "admin")
+        assert password_hash("admin@example.org").startswith("$argon2id$v=19$m=16,t=2,p=1$")
+    signed_in = costlier.test_client().post("/auth/login", data={"email": "eval@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    with costlier.app_context():
+        db.engine.dispose()
 
 
 def test_tokens_are_stored_hashed(app, make_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Questionnaire, QuestionnaireVersion, Response, User
-from tests.conftest import DEFINITIONS
+from tests.helpers import DEFINITIONS
 
 
 def test_questionnaires_check_accepts_good_files(runner):

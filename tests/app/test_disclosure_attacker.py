@@ -27,7 +27,7 @@ from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import CHANNELS, Answer, Cycle, Response
 from survey_app.services import catalogue, cycles
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CYCLE = "2026"
 MIN_N = 10

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 TRICKY = "abc;=2+5,@x"
 

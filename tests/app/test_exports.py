@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 COMMENTS = ["=HYPERLINK(\"http://evil.example\")", "+1 555", "-2+3", "@SUM(A1)", "Très bien", None]
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from tests.app.test_survey import form_data
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def body(**overrides):

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, FollowupCase, FollowupContact, Response
 from survey_app.services import catalogue, followups, users
-from tests.conftest import DEFINITIONS, PASSWORD
+from tests.helpers import DEFINITIONS, PASSWORD
 
 EMAIL = "citoyenne.unique@exemple.net"
 PHONE = "514 555-0199"

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from survey_app.services import kiosks
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 PUBLIC_PAGES = ["/", "/q/comptoir", "/q/comptoir/merci", "/kiosk/", "/kiosk/sw.js", "/api/v1/questionnaires",
                 "/api/v1/openapi.json", "/healthz", "/static/css/servir.css", "/static/js/confirm.js",

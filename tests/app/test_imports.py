@@ -7,7 +7,7 @@ import io
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 HEADER = "sheet,overall,met,courtesy,contact,topics,wait_minutes,why_not,comment\n"
 ROWS = [

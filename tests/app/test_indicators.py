@@ -9,15 +9,9 @@ import pytest
 import analysis
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, OperationalIndicator
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
 
 GOOD = "commitment,cycle,met,total,source\nC-90,2025,610,1000,Registre du comptoir\nC-90,2026,1432,1800,Registre du comptoir\n"
-
-
-@pytest.fixture
-def answers(app):
-    return results_data.load(app)
 
 
 @pytest.fixture

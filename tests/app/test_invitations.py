@@ -19,7 +19,7 @@ from sqlalchemy import inspect, update
 from survey_app.extensions import db
 from survey_app.models import Answer, AuditEvent, Invitation, InvitationBatch, Response
 from survey_app.services import cycles, invitations
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 BASE = "https://sondage.ville.example"
 

@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, func, select
 
 from survey_app.extensions import db
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def _count(connection, table) -> int:

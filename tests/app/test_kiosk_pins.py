@@ -15,7 +15,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Kiosk
 from survey_app.services import kiosk_pins, kiosks, users
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 PIN = "246813"
 URL = "/api/v1/kiosks/unlock"

@@ -18,7 +18,7 @@ from survey_app.extensions import db
 from survey_app.models import Answer, AuditEvent, Kiosk, Response, utcnow
 from survey_app.services import kiosk_pins, kiosks
 from survey_app.views import kiosk as kiosk_views
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def answers(**overrides):
@@ -198,7 +198,7 @@ def test_kiosk_requests_need_the_kiosk_token(client, enrolled, staff_token):
 
 
 def test_kiosk_api_needs_no_session_and_no_csrf_token(app, database_uri, new_kiosk):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     strict = make_app(database_uri, WTF_CSRF_ENABLED=True)
     client = strict.test_client()

@@ -27,7 +27,7 @@ from survey_app.models import Cycle
 from survey_app.services import cycles
 from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 TRANSLATIONS = Path(__file__).parents[2] / "survey_app" / "translations"
 QUERY = f"?cycle={CYCLE}&baseline={BASELINE}"
@@ -148,10 +148,9 @@ def leaks(text: str, reader_lang: str, allowed: tuple[str, ...], pieces: set[str
 
 
 @pytest.fixture
-def programme(app, make_user):
+def programme(app, answers, make_user):
     """Two cycles named in both languages, responses with a kiosk site named in both."""
     app.config["SITE_NAMES_EN"] = {SITE[0]: SITE[1]}
-    results_data.load(app)
     with app.app_context(), write_transaction():
         for cycle in db.session.execute(db.select(Cycle)).scalars():
             cycle.name, cycle.name_en = CYCLE_NAMES[cycle.code]

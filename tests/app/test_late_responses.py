@@ -14,7 +14,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import Answer, Cycle, Response
 from survey_app.services import cycles, kiosks, sheets
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 TODAY = dt.date.today()
 

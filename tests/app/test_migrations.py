@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from survey_app.extensions import db
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def assert_models_match_schema(app):

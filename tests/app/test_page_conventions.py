@@ -8,7 +8,6 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
 
 APP = Path(__file__).parents[2] / "survey_app"
@@ -53,8 +52,8 @@ def test_templates_format_dates_with_babel():
         assert ".isoformat()" not in visible and "strftime" not in visible, template
 
 
-def test_suppression_says_fewer_than_and_leaves_out_unused_channels(app, signed_in):
-    results_data.load(app)  # online, kiosk and phone responses; no paper
+def test_suppression_says_fewer_than_and_leaves_out_unused_channels(answers, signed_in):
+    # answers: online, kiosk and phone responses; no paper
     client = signed_in("evaluator")
     page = client.get(f"/results/?cycle={CYCLE}&baseline={BASELINE}").get_data(as_text=True)
     methods = page[page.index('id="methods"'):]

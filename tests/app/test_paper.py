@@ -6,7 +6,7 @@ import re
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def staff_client(client, make_user):

@@ -22,7 +22,7 @@ from pypdf.generic import ContentStream
 from survey_app.extensions import db
 from survey_app.models import Response
 from survey_app.services import kiosks
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 
 BASE = "https://sondage.ville.example"
 SITE = "Bureau d'arrondissement Ahuntsic"

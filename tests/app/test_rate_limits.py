@@ -8,7 +8,7 @@ import uuid
 
 from survey_app.services import cycles, kiosks
 from tests.app.test_survey import form_data
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def body(**overrides):

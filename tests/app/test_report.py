@@ -12,14 +12,9 @@ from pypdf import PdfReader
 
 from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 QUERY = f"?cycle={CYCLE}&baseline={BASELINE}"
-
-
-@pytest.fixture
-def answers(app):
-    return results_data.load(app)
 
 
 @pytest.fixture

@@ -17,16 +17,14 @@ from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import Cycle, Response
 from survey_app.services import catalogue
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 QUERY = f"?cycle={CYCLE}&baseline={BASELINE}"
 
 
 @pytest.fixture
-def evaluator(app, client, make_user):
-    results_data.load(app)
+def evaluator(answers, client, make_user):
     make_user("evaluator@example.org", "evaluator")
     client.post("/auth/login", data={"email": "evaluator@example.org", "password": PASSWORD})
     return client

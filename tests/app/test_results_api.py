@@ -16,11 +16,6 @@ CHANGE = {"index_diff", "index_diff_ci", "pct_diff", "pct_diff_ci", "p_value", "
 
 
 @pytest.fixture
-def answers(app):
-    return results_data.load(app)
-
-
-@pytest.fixture
 def evaluator(make_user):
     return {"Authorization": "Bearer " + make_user("evaluator@example.org", "evaluator")}
 
@@ -146,7 +141,7 @@ def test_admin_token_and_evaluator_session_work(client, answers, make_user):
     admin = {"Authorization": "Bearer " + make_user("admin@example.org", "admin")}
     assert get(client, admin, f"?cycle={CYCLE}").status_code == 200
     make_user("eva@example.org", "evaluator")
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     client.post("/auth/login", data={"email": "eva@example.org", "password": PASSWORD})
     assert get(client, {}, f"?cycle={CYCLE}").status_code == 200

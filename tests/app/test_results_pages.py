@@ -17,14 +17,9 @@ from survey_app.models import Answer, Cycle, Response
 from survey_app.services import catalogue
 from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 SUPPRESSED_FR = "Masqué : moins de 10 réponses"
-
-
-@pytest.fixture
-def answers(app):
-    return results_data.load(app)
 
 
 def sign_in(client, make_user, email, role):

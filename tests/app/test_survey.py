@@ -10,7 +10,7 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import catalogue
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def hidden_id(html: str) -> str:

@@ -24,15 +24,13 @@ from flask_migrate import upgrade
 
 import questionnaires as qn
 from survey_app.extensions import db
-from survey_app.models import Response
 from survey_app.services import catalogue, cycles, kiosks, users
-from tests.conftest import DEFINITIONS, PASSWORD, make_app, require
+from tests.browser.helpers import CYCLE, PIN
+from tests.helpers import DEFINITIONS, PASSWORD, make_app, require
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 CHROMIUM = os.environ.get("SERVIR_CHROMIUM", "/usr/bin/chromium")
-AXE = HERE / "assets" / "axe.min.js"
-CYCLE = "2026"
 
 # Short delays so the suite stays quick; the behaviour is the production one.
 SERVER_CONFIG = {
@@ -192,9 +190,6 @@ def server(live_server):
 
 # --- kiosks ---------------------------------------------------------------------------------------
 
-PIN = "246813"  # the default rule: at least 6 digits (SERVIR_KIOSK_PIN_MIN_LENGTH)
-
-
 @pytest.fixture
 def make_kiosk(server_app, request):
     """Create a kiosk on a site of its own (so counts are per test); returns (site, code)."""
@@ -208,73 +203,3 @@ def make_kiosk(server_app, request):
         return site, code
 
     return make
-
-
-def stored(server_app, site: str) -> list[Response]:
-    """The responses stored for a site, oldest first (detached from the session)."""
-    with server_app.app_context():
-        rows = list(db.session.execute(
-            db.select(Response).where(Response.site == site).order_by(Response.id)).scalars())
-        for row in rows:
-            _ = row.answers  # load them before detaching
-            db.session.expunge(row)
-        db.session.remove()
-        return rows
-
-
-def enroll(page, server: LiveServer, code: str) -> None:
-    """Open the kiosk page on a fresh tablet and enroll it with a one-time code."""
-    page.goto(server.url + "/kiosk/")
-    page.wait_for_selector("#enroll-code")
-    page.fill("#enroll-code", code)
-    page.locator("form.enroll-form button[type=submit]").tap()
-    page.wait_for_selector("body[data-screen=welcome]")
-
-
-def wait_controlled(page) -> None:
-    """Wait until the service worker controls the page (so a reload works offline)."""
-    # A function, not an expression: Playwright evaluates expressions with eval(), which the
-    # Content-Security-Policy (no 'unsafe-eval') refuses.
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-                           timeout=15000)
-
-
-def queue_size(page) -> int:
-    """Records in the tablet's IndexedDB queue, read directly (not through the app)."""
-    return page.evaluate("""() => new Promise((resolve, reject) => {
-        const open = indexedDB.open("servir-kiosk");
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-            const count = open.result.transaction("queue").objectStore("queue").count();
-            count.onsuccess = () => { open.result.close(); resolve(count.result); };
-            count.onerror = () => reject(count.error);
-        };
-    })""")
-
-
-def backlog(page) -> int:
-    return int(page.get_attribute("#kiosk-status", "data-backlog"))
-
-
-def answer_borne(page, rating: int = 4, comment: str | None = None) -> None:
-    """From the welcome screen: one response to the short questionnaire, all by touch."""
-    page.locator("[data-questionnaire=borne]").tap()
-    page.locator(f'input[name="q-overall"][value="{rating}"] + label').tap()
-    page.locator("#next-button").tap()
-    if comment:
-        page.locator("textarea").tap()
-        page.keyboard.type(comment)
-    page.locator("#next-button").tap()
-    page.wait_for_selector("body[data-screen=thanks]")
-    page.get_by_role("button", name="Terminer").tap()
-    page.wait_for_selector("body[data-screen=welcome]")
-
-
-def wait_until(page, condition, timeout_s: float = 20) -> None:
-    """Poll a Python-side condition (set by route handlers) until it holds. Each short wait
-    hands control to Playwright, which is when it runs the route handlers."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        page.wait_for_timeout(50)
-

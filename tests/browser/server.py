@@ -13,7 +13,7 @@ import sys
 
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from survey_app.services import users
-from tests.browser.conftest import DEFINITIONS, PASSWORD
+from tests.helpers import DEFINITIONS, PASSWORD
 from tests.browser.test_accessibility import Audit
 
 DEFINITION = ((DEFINITIONS / "comptoir.yaml").read_text(encoding="utf-8")

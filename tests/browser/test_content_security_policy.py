@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import answer_borne, enroll, stored, wait_controlled
+from tests.browser.helpers import answer_borne, enroll, stored, wait_controlled
 
 
 def violations_of(page) -> list[str]:

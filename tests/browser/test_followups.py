@@ -7,7 +7,7 @@ import questionnaires as qn
 from playwright.sync_api import expect
 
 from survey_app.services import catalogue, users
-from tests.browser.conftest import DEFINITIONS, PASSWORD
+from tests.helpers import DEFINITIONS, PASSWORD
 from tests.browser.test_accessibility import Audit
 
 EMAIL = "citoyenne@exemple.net"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from survey_app.services import invitations, users
-from tests.browser.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.browser.test_accessibility import Audit
 
 

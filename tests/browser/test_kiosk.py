@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from survey_app.extensions import db
 from survey_app.models import Kiosk, utcnow
 
-from tests.browser.conftest import (PIN, answer_borne, backlog, enroll, queue_size, stored,
-                                    wait_controlled, wait_until)
+from tests.browser.helpers import (PIN, answer_borne, backlog, batches_sent, enroll, queue_size,
+                                    stored, wait_controlled, wait_sync_idle, wait_until)
 
 
 def test_a_citizen_completes_the_questionnaire_by_touch_and_it_is_stored_once(page, server, server_app, make_kiosk):
@@ -72,10 +72,11 @@ def test_a_citizen_completes_the_questionnaire_by_touch_and_it_is_stored_once(pa
 
     # The thank-you screen resets by itself; a reload sends nothing again.
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=15000)
+    sent = batches_sent(page)
     page.reload()
     page.wait_for_selector("body[data-screen=welcome]")
-    page.wait_for_timeout(500)
-    assert queue_size(page) == 0
+    wait_sync_idle(page)
+    assert queue_size(page) == 0 and sent == []
     assert len(stored(server_app, site)) == 1
 
 
@@ -115,14 +116,21 @@ def test_twenty_responses_offline_are_stored_exactly_once_when_the_network_retur
 
 def test_nothing_is_lost_or_duplicated_when_the_server_dies_mid_sync_or_a_reply_is_lost(page, context, server, server_app, make_kiosk):
     site, code = make_kiosk(min_interval_s=0)
+    # Each batch request carries the moment the tablet sent it: a route handler runs only when
+    # the test hands control to Playwright, so its own clock would add the test's delays.
+    page.add_init_script("""(() => {
+        const send = window.fetch.bind(window);
+        window.fetch = (resource, options = {}) => send(resource, String(resource).includes("/responses/batch")
+            ? { ...options, headers: { ...options.headers, "X-Test-Sent-At": String(performance.now()) } }
+            : options);
+    })()""")
     enroll(page, server, code)
     batches = []
-
     attempts = []
 
     # Part 1: the server is killed while the kiosk syncs (after its first batch of 5).
     def kill_during_second_batch(route):
-        attempts.append(time.monotonic())
+        attempts.append(float(route.request.headers["x-test-sent-at"]) / 1000)
         batches.append(route.request.post_data_json["responses"])
         if len(batches) == 2:
             server.kill()
@@ -223,9 +231,10 @@ def test_inactivity_resets_and_the_minimum_interval_behave_as_configured(page, c
     expect(page.locator("body")).to_have_attribute("data-screen", "question")
     page.locator("#lang-toggle").tap()  # activity of any kind postpones the warning
     page.locator("#lang-toggle").tap()
+    sent = batches_sent(page)
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=12000)
-    page.wait_for_timeout(500)
-    assert queue_size(page) == 0 and stored(server_app, site) == []
+    wait_sync_idle(page)  # the questionnaire is left before the welcome screen shows
+    assert queue_size(page) == 0 and sent == [] and stored(server_app, site) == []
 
     # A kiosk that keeps them as partial responses, with 4 s between submissions.
     site, code = make_kiosk(inactivity_timeout_s=5, keep_partial=True, min_interval_s=4)

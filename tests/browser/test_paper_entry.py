@@ -6,7 +6,8 @@ from __future__ import annotations
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import sheets
-from tests.browser.conftest import CYCLE, PASSWORD
+from tests.browser.helpers import CYCLE
+from tests.helpers import PASSWORD
 from tests.browser.test_accessibility import Audit
 
 

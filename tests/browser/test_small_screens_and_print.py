@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from survey_app.services import users
-from tests.browser.conftest import CYCLE, PASSWORD
+from tests.browser.helpers import CYCLE
+from tests.helpers import PASSWORD
 
 CITIZEN = ["/", "/q/comptoir", "/public/results/", "/auth/login"]
 STAFF = ["/admin/", "/admin/commitments/", "/admin/commitments/new", "/admin/cycles/", "/admin/cycles/new",

@@ -1,7 +1,9 @@
 """Run suites against a real PostgreSQL server named by TEST_DATABASE_URL.
 
 .ci/run starts a throwaway server and sets the variable (and SERVIR_REQUIRE_POSTGRES, which
-turns a missing server into a failure instead of a skip).
+turns a missing server into a failure instead of a skip). Each test gets a database of its own,
+copied with ``CREATE DATABASE … TEMPLATE`` from template databases built once per session
+beside TEST_DATABASE_URL's (tests/templates.py; the states are those of tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from survey_app.extensions import db
-from tests.conftest import make_app, require
+from tests.app.conftest import answers, seeded_answers  # noqa: F401  (fixtures, reused)
+from tests.helpers import make_app, require
+from tests.templates import PostgresTemplates
 
 URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -24,28 +28,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
 
 
-@pytest.fixture(scope="session")
-def migrated_postgres() -> str:
+def _server_url() -> str:
     if not URL:
         if require("SERVIR_REQUIRE_POSTGRES"):
             pytest.fail("SERVIR_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
         pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL server to test against")
-    app = make_app(URL)
+    return URL
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str:
+    """TEST_DATABASE_URL's database, emptied and upgraded from nothing to the latest revision."""
+    url = _server_url()
+    app = make_app(url)
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
-    return URL
+    return url
 
 
-@pytest.fixture
-def database_uri(migrated_postgres) -> str:
-    app = make_app(migrated_postgres)
-    with app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-    return migrated_postgres
+@pytest.fixture(scope="session")
+def database_templates():
+    templates = PostgresTemplates(_server_url())
+    yield templates
+    templates.close()

@@ -5,7 +5,7 @@ from sqlalchemy import inspect
 
 from survey_app.extensions import db
 from tests.app.test_migrations import assert_models_match_schema
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def test_upgrade_from_empty_on_postgres_matches_the_models(migrated_postgres):

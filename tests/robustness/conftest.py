@@ -4,20 +4,16 @@ the run, in pytest's summary.
 """
 from __future__ import annotations
 
-import os
 import shutil
-from collections import Counter
 
 import pytest
 from sqlalchemy import text
 
 from survey_app.extensions import db
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app, require
+from tests.helpers import DEFINITIONS, make_app
 from tests.postgres.conftest import migrated_postgres  # noqa: F401  (a fixture, reused)
-
-TALLY: Counter = Counter()
-
+from tests.robustness.helpers import TALLY
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_uri(request, migrated_sqlite, tmp_path):
@@ -63,17 +59,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("robustness")
         for name, count in sorted(TALLY.items()):
             terminalreporter.write_line(f"{name}: {count}")
-
-
-def postgres_binaries() -> str | None:
-    for version in sorted(os.listdir("/usr/lib/postgresql"), reverse=True) if os.path.isdir("/usr/lib/postgresql") else []:
-        path = f"/usr/lib/postgresql/{version}/bin"
-        if os.path.exists(f"{path}/pg_ctl"):
-            return path
-    return None
-
-
-def skip_or_fail(reason: str, flag: str = "SERVIR_REQUIRE_POSTGRES"):
-    if require(flag):
-        pytest.fail(reason)
-    pytest.skip(reason)

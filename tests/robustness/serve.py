@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def create():

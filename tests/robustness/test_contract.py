@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app
-from tests.robustness.conftest import TALLY
+from tests.helpers import DEFINITIONS, make_app
+from tests.robustness.helpers import TALLY
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Kiosk, Response
-from tests.robustness.conftest import TALLY
+from tests.robustness.helpers import TALLY
 
 # 5,000 in all; fewer for unlock, where every string PIN costs an Argon2 verification.
 EXAMPLES = {"responses": 1700, "batch": 1100, "enroll": 950, "heartbeat": 950, "unlock": 300}

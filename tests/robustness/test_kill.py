@@ -29,8 +29,8 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import catalogue, cycles, kiosks
-from tests.conftest import DEFINITIONS, make_app
-from tests.robustness.conftest import TALLY
+from tests.helpers import DEFINITIONS, make_app
+from tests.robustness.helpers import TALLY
 
 KILLS = 20
 ROUND_ACKS = 10         # acknowledgements to wait for in each round before the kill

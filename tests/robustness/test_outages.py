@@ -24,8 +24,8 @@ from sqlalchemy import event
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import catalogue, cycles
-from tests.conftest import DEFINITIONS, make_app
-from tests.robustness.conftest import TALLY, postgres_binaries, skip_or_fail
+from tests.helpers import DEFINITIONS, make_app
+from tests.robustness.helpers import TALLY, postgres_binaries, skip_or_fail
 
 ANSWERS_PER_RESPONSE = 3
 

@@ -13,14 +13,12 @@ from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import Cycle, Response
 from survey_app.services import catalogue, margins
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
 
 
 @pytest.fixture
-def reworded(app):
+def reworded(app, answers):
     """The cycle's responses answered a version whose overall question is reworded."""
-    results_data.load(app)
     with app.app_context():
         old = catalogue.definition_of(catalogue.get_published("comptoir").current_version)
         questions = tuple(

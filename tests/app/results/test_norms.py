@@ -13,11 +13,6 @@ from tests.app.results_data import BASELINE, CYCLE
 
 
 @pytest.fixture
-def answers(app):
-    return results_data.load(app)
-
-
-@pytest.fixture
 def evaluator(make_user):
     return {"Authorization": "Bearer " + make_user("evaluator@example.org", "evaluator")}
 
