@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import enroll, stored
+from tests.browser.helpers import enroll, stored
 
 
 def test_the_kiosk_shows_the_questions_own_opt_out_and_stores_it_as_na(page, server, server_app, make_kiosk):
