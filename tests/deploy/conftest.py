@@ -9,9 +9,21 @@ import shutil
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
+
+
+#: What the two-server test counted, printed in pytest's summary under "deployment".
+TALLY: Counter = Counter()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TALLY:
+        terminalreporter.section("deployment")
+        for name, count in sorted(TALLY.items()):
+            terminalreporter.write_line(f"{name}: {count}")
 
 
 def required() -> bool:
