@@ -39,7 +39,6 @@ TEMPLATE = ROOT / "deploy" / "nginx" / "servir.conf"
 DEFINITIONS = ROOT / "tests" / "app" / "definitions"
 CYCLE = "2026"
 EVALUATOR = "evaluation@ville.example"
-CLIENTS = 4
 SUBMISSIONS = 240          # in all, by the clients together
 KILL_AFTER = 60            # acknowledgements before one server is killed
 STREAM_SECONDS = 180       # at most this long for the whole stream
@@ -87,6 +86,7 @@ class Deployment:
     tls: ssl.SSLContext
     database_url: str
     evaluator_token: str
+    kiosk_token: str
     nginx_log: Path
 
     def through_nginx(self) -> http.client.HTTPSConnection:
@@ -211,6 +211,8 @@ def deployment(tmp_path_factory, redis_url) -> Iterator[Deployment]:
     flask(environment, "cycles", "open", CYCLE)
     flask(environment, "users", "create", EVALUATOR, "--role", "evaluator", stdin="un mot de passe assez long\n" * 2)
     token = flask(environment, "users", "token", EVALUATOR).strip().splitlines()[-1]
+    enrolled = flask(environment, "kiosks", "enroll", "Comptoir 1", "--site", "Ahuntsic",
+                     "--questionnaire", "comptoir", "--pin", "246813")
     ports = (free_port(), free_port())
     servers = (Server(ports[0], environment, folder / "server-1.log"),
                Server(ports[1], environment, folder / "server-2.log"))
@@ -221,7 +223,10 @@ def deployment(tmp_path_factory, redis_url) -> Iterator[Deployment]:
         http_port, https_port = free_port(), free_port()
         nginx = start_nginx(folder / "nginx", list(ports), http_port, https_port, cert, key)
         tls = ssl.create_default_context(cafile=str(cert))
-        yield Deployment(servers, https_port, http_port, tls, database_url, token,
+        status, _headers, body = call(direct(ports[0]), "POST", "/api/v1/kiosks/enroll",
+                                      json.dumps({"code": enrolled.split()[-1]}), {"Content-Type": "application/json"})
+        assert status == 201, body
+        yield Deployment(servers, https_port, http_port, tls, database_url, token, json.loads(body)["token"],
                          folder / "nginx" / "access.log")
     finally:
         if nginx is not None:
@@ -236,59 +241,72 @@ def deployment(tmp_path_factory, redis_url) -> Iterator[Deployment]:
 
 
 class Stream:
-    """Clients sending new submissions through nginx, each replayed until acknowledged."""
+    """Clients sending new submissions through nginx — one by one on the public API, and in
+    batches of five with a kiosk's token — each replayed until acknowledged, as a kiosk does."""
 
     def __init__(self, deployment: Deployment):
         self.deployment = deployment
         self.sent: set[str] = set()
         self.acknowledged: set[str] = set()
-        self.statuses: Counter = Counter()
+        self.statuses: Counter = Counter()  # of the HTTP answers
+        self.answers: Counter = Counter()   # of each submission (a batch answers 200 with one per item)
         self.failures = 0  # connections refused or reset on the client's side
         self.progress = threading.Condition()
         self.remaining = SUBMISSIONS
         self.deadline = time.monotonic() + STREAM_SECONDS
 
-    def _next(self) -> dict | None:
+    def _take(self, size: int, channel: str) -> list[dict]:
         with self.progress:
-            if self.remaining == 0:
-                return None
-            self.remaining -= 1
-        body = {"submission_id": str(uuid.uuid4()), "questionnaire": "comptoir", "channel": "online",
-                "language": "fr", "answers": {"overall": 1 + len(self.sent) % 5, "met": True}}
-        with self.progress:
-            self.sent.add(body["submission_id"])
-        return body
+            size = min(size, self.remaining)
+            self.remaining -= size
+            batch = [{"submission_id": str(uuid.uuid4()), "questionnaire": "comptoir", "channel": channel,
+                      "language": "fr", "answers": {"overall": 1 + (len(self.sent) + i) % 5, "met": True}}
+                     for i in range(size)]
+            self.sent.update(item["submission_id"] for item in batch)
+        return batch
 
-    def _send(self, body: dict) -> int | None:
+    def _send(self, batch: list[dict], kiosk: bool) -> list[tuple[str, int | None]]:
+        """Each submission's status (None: the connection failed)."""
         try:
-            return call(self.deployment.through_nginx(), "POST", "/api/v1/responses", json.dumps(body),
-                        {"Content-Type": "application/json"})[0]
+            if not kiosk:
+                status, _headers, _body = call(self.deployment.through_nginx(), "POST", "/api/v1/responses",
+                                               json.dumps(batch[0]), {"Content-Type": "application/json"})
+                outcome: list[tuple[str, int | None]] = [(batch[0]["submission_id"], status)]
+            else:
+                status, _headers, body = call(
+                    self.deployment.through_nginx(), "POST", "/api/v1/responses/batch",
+                    json.dumps({"responses": batch}),
+                    {"Content-Type": "application/json", "Authorization": f"Bearer {self.deployment.kiosk_token}"})
+                outcome = ([(item["submission_id"], item["status"]) for item in json.loads(body)["results"]]
+                           if status == 200 else [(item["submission_id"], status) for item in batch])
         except (OSError, http.client.HTTPException):
-            return None
+            with self.progress:
+                self.failures += 1
+            return [(item["submission_id"], None) for item in batch]
+        with self.progress:
+            self.statuses[status] += 1
+            self.answers.update(item_status for _submission, item_status in outcome)
+        return outcome
 
-    def client(self) -> None:
-        while (body := self._next()) is not None:
-            while time.monotonic() < self.deadline:
-                status = self._send(body)
+    def client(self, kiosk: bool) -> None:
+        while batch := self._take(5 if kiosk else 1, "kiosk" if kiosk else "online"):
+            while batch and time.monotonic() < self.deadline:
+                outcome = self._send(batch, kiosk)
+                acknowledged = {submission for submission, status in outcome if status in (200, 201)}
+                # refused for good (neither acknowledged nor worth a replay): the assertions report it
+                done = acknowledged | {submission for submission, status in outcome
+                                       if status not in (None, 200, 201, 502, 503, 504)}
                 with self.progress:
-                    if status is None:
-                        self.failures += 1
-                    else:
-                        self.statuses[status] += 1
-                    if status in (200, 201):
-                        self.acknowledged.add(body["submission_id"])
-                        self.progress.notify_all()
-                        break
-                    if status not in (None, 502, 503, 504):
-                        break  # refused for good: a bug the assertions report
-            # not acknowledged: the same submission again, as a kiosk replays its queue
+                    self.acknowledged |= acknowledged
+                    self.progress.notify_all()
+                # not acknowledged: the same submissions again, as a kiosk replays its queue
+                batch = [item for item in batch if item["submission_id"] not in done]
 
     def wait_for(self, count: int) -> None:
         with self.progress:
             assert self.progress.wait_for(lambda: len(self.acknowledged) >= count,
                                           timeout=max(0.0, self.deadline - time.monotonic())), \
                 f"only {len(self.acknowledged)} acknowledged"
-
 
 def stored(database_url: str) -> Counter:
     engine = create_engine(database_url)
@@ -310,6 +328,9 @@ def test_nginx_speaks_https_to_the_application(deployment):
     assert status == 200 and json.loads(body) == {"status": "ok"}
     # X-Forwarded-Proto reached the application through ProxyFix: HSTS is only sent over HTTPS
     assert headers.get("Strict-Transport-Security", "").startswith("max-age=")
+    # the form's session cookie is Secure behind nginx, as it is over HTTPS
+    status, headers, _body = call(deployment.through_nginx(), "GET", "/q/comptoir")
+    assert status == 200 and "Secure" in headers.get("Set-Cookie", "")
     status, headers, _body = call(direct(deployment.http_port), "GET", "/q/comptoir")
     assert status == 301 and headers.get("Location", "").startswith("https://")
 
@@ -317,7 +338,7 @@ def test_nginx_speaks_https_to_the_application(deployment):
 def test_killing_a_server_mid_stream_loses_and_doubles_nothing(deployment):
     first, second = deployment.servers
     stream = Stream(deployment)
-    clients = [threading.Thread(target=stream.client, daemon=True) for _ in range(CLIENTS)]
+    clients = [threading.Thread(target=stream.client, args=(kiosk,), daemon=True) for kiosk in (False, False, False, True)]
     for client in clients:
         client.start()
     stream.wait_for(KILL_AFTER)
@@ -334,12 +355,12 @@ def test_killing_a_server_mid_stream_loses_and_doubles_nothing(deployment):
     assert max(counts.values()) == 1, f"stored twice: {[s for s, n in counts.items() if n > 1]}"
     # nginx sent what died with the server on to the other one (proxy_next_upstream ...
     # non_idempotent): no client saw a 502 or a 500; a 503 or 504 would be absorbed by a replay.
-    assert set(stream.statuses) <= {200, 201, 503, 504}, stream.statuses
+    assert set(stream.statuses) | set(stream.answers) <= {200, 201, 503, 504}, (stream.statuses, stream.answers)
 
     passed_on = [line for line in (deployment.nginx_log.read_text().splitlines())
-                 if line.startswith("POST /api/v1/responses ") and "," in line]
+                 if line.startswith("POST /api/v1/responses") and "," in line]
     TALLY.update({"submissions sent": len(stream.sent), "stored once": sum(n == 1 for n in counts.values()),
-                  "replays answered 200": stream.statuses[200], "5xx seen by a client": sum(
+                  "submissions answered 200 (a replay)": stream.answers[200], "5xx seen by a client": sum(
                       n for s, n in stream.statuses.items() if s >= 500),
                   "connections failed on a client": stream.failures,
                   "POSTs nginx sent on to the other server": len(passed_on)})
