@@ -64,7 +64,11 @@ def get(key: Any) -> Any | None:
     if not hmac.compare_digest(signature, _signature(payload)):
         log.warning("results: ignoring a value in Redis not signed with this SECRET_KEY")
         return None
-    return pickle.loads(payload)
+    try:
+        return pickle.loads(payload)
+    except Exception as exc:  # signed by us, yet unreadable here (a class changed since): recount
+        log.warning("results: ignoring a value in Redis this code cannot read (%s)", exc)
+        return None
 
 
 def put(key: Any, value: Any) -> None:
