@@ -113,6 +113,15 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_STRATEGY": "moving-window",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # With Redis (a storage URI other than memory://) unreachable, count in each process
+    # rather than answer 500: limits loosen for a while, submissions still get through.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # The state several servers share (docs/deployment.md), e.g. "redis://127.0.0.1:6379/0":
+    # the limiter's counts (unless RATELIMIT_STORAGE_URI names another storage) and finished
+    # results. Empty: each process keeps its own (one server, SQLite, `make run`).
+    "REDIS_URL": "",
+    # Finished results kept in Redis expire after this many seconds (new data change their key).
+    "RESULTS_SHARED_SECONDS": 86400,
     "SIGNIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "SIGNIN_LIMIT_PER_CLIENT": "20 per 15 minutes",
     # Anonymous submissions (the online form and the JSON API without a token) per client, and

@@ -9,7 +9,8 @@ box; every request with a bearer token (kiosk, staff, evaluator) counts against
 ``TOKEN_LIMIT`` for that token, whatever the endpoint.
 
 Each application gets its own limiter (its storage is ``RATELIMIT_STORAGE_URI``: ``memory://``
-for one server, ``redis://...`` for several). Keys are HMACs of the e-mail address and of the
+for one server, ``redis://...`` for several, which ``REDIS_URL`` sets when the storage is left
+at ``memory://``). Keys are HMACs of the e-mail address and of the
 client address, so the limiter's storage holds no address in clear.
 ``RATELIMIT_ENABLED = False`` switches every limit off.
 """
@@ -57,6 +58,8 @@ def _failed(response) -> bool:
 
 
 def init_app(app: Flask) -> Limiter:
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter = Limiter(key_func=client_key, app=app)
     # Flask-Limiter checks a decorated limit when the wrapped view is called: wrap the view
     # registered by the auth blueprint (each application has its own limiter).

@@ -3,9 +3,11 @@ of the data, and each cycle's frequency tables (kept per process, topped up by
 :mod:`survey_app.results.tables`).
 
 A page view recomputes nothing while the data are unchanged; the fingerprint (largest
-response id and number of responses, cycle states and margins, versions, the minimum cell
-size) changes with any new or removed response, so a page after a new submission recomputes
-its statistics from up-to-date tables.
+response id and number of responses, cycle states and margins, versions, the commitments,
+units and questionnaires shown beside the figures, the minimum cell size) changes with any
+new or removed response, so a page after a new submission recomputes its statistics from
+up-to-date tables. The fingerprint is read from the database, so several servers agree on it;
+with ``REDIS_URL`` they also share finished results (:mod:`survey_app.results.shared`).
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Cycle, ImprovementAction, OperationalIndicator, QuestionnaireVersion, Response
+from ..models import (Commitment, Cycle, ImprovementAction, OperationalIndicator, Questionnaire,
+                      QuestionnaireVersion, Response, Unit)
+from . import shared
 
 T = TypeVar("T")
 
@@ -84,6 +88,10 @@ def fingerprint() -> tuple:
     beside += db.session.execute(select(ImprovementAction.id, ImprovementAction.status, ImprovementAction.title_fr,
                                         ImprovementAction.title_en, ImprovementAction.cycle_id)
                                  .order_by(ImprovementAction.id)).all()
+    # titles, norms, targets, units and publication, edited in the browser (a few rows each)
+    for model in (Unit, Commitment, Questionnaire):
+        table = model.__table__
+        beside += db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
     programme = hashlib.sha256(json.dumps([list(map(_jsonable, r)) for r in beside], default=str).encode()).hexdigest()
     current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions, programme,
                current_app.config["MIN_CELL_SIZE"])
@@ -101,6 +109,9 @@ def cached(kind: str, args: tuple, compute: Callable[[], T]) -> T:
     key = (kind, args, fingerprint())
     value = results_cache.get(key)
     if value is None:
-        value = compute()
+        value = shared.get(key)  # computed by another server, when they share a Redis
+        if value is None:
+            value = compute()
+            shared.put(key, value)
         results_cache.put(key, value)
     return value
