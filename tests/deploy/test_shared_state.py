@@ -15,7 +15,7 @@ from survey_app.results import commitments as results_commitments
 from survey_app.services import users
 from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.deploy.conftest import free_port
+from tests.deploy.helpers import free_port
 
 
 def server(app, **settings):

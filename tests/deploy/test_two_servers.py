@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from tests.deploy.conftest import TALLY, free_port, port_open, skip_or_fail, tool, wait_until
+from tests.deploy.helpers import TALLY, free_port, port_open, skip_or_fail, tool, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "nginx" / "servir.conf"
