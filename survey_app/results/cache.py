@@ -4,7 +4,7 @@ of the data, and each cycle's frequency tables (kept per process, topped up by
 
 A page view recomputes nothing while the data are unchanged; the fingerprint (largest
 response id and number of responses, cycle states and margins, versions, the minimum cell
-size) changes with any new or removed response, so a page after a new submission recomputes
+size, the decisions on suspected ballot stuffing) changes with any new or removed response, so a page after a new submission recomputes
 its statistics from up-to-date tables.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Cycle, ImprovementAction, OperationalIndicator, QuestionnaireVersion, Response
+from ..models import BurstReview, Cycle, ImprovementAction, OperationalIndicator, QuestionnaireVersion, Response
 
 T = TypeVar("T")
 
@@ -65,7 +65,8 @@ def clear_cache() -> None:
 
 
 def fingerprint() -> tuple:
-    """Changes whenever a response is added or removed, a cycle changes state or margins."""
+    """Changes whenever a response is added or removed, a cycle changes state or margins, or
+    an evaluator decides on a suspected burst."""
     if has_request_context() and "results_fingerprint" in g:
         return g.results_fingerprint
     # two queries: each alone is an index look-up, together SQLite scans the table
@@ -84,6 +85,9 @@ def fingerprint() -> tuple:
     beside += db.session.execute(select(ImprovementAction.id, ImprovementAction.status, ImprovementAction.title_fr,
                                         ImprovementAction.title_en, ImprovementAction.cycle_id)
                                  .order_by(ImprovementAction.id)).all()
+    # evaluators' decisions on suspected ballot stuffing change what is counted (a small table)
+    beside += db.session.execute(select(BurstReview.id, BurstReview.decision, BurstReview.decided_at)
+                                 .order_by(BurstReview.id)).all()
     programme = hashlib.sha256(json.dumps([list(map(_jsonable, r)) for r in beside], default=str).encode()).hexdigest()
     current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions, programme,
                current_app.config["MIN_CELL_SIZE"])
