@@ -99,6 +99,14 @@ def stuffing_notes(methods: Any) -> list[str]:
                 "decision; it is counted in these figures.",
                 "Cycle %(cycle)s: %(num)d responses look like ballot stuffing and await an evaluator's "
                 "decision; they are counted in these figures.", count, cycle=code))
+    for code, count in methods.unchecked.items():
+        if count:
+            notes.append(ngettext(
+                "Cycle %(cycle)s: %(num)d questionnaire has too many responses to be checked for ballot "
+                "stuffing while this page is prepared; the page of suspected bursts checks it.",
+                "Cycle %(cycle)s: %(num)d questionnaires have too many responses to be checked for ballot "
+                "stuffing while this page is prepared; the page of suspected bursts checks them.",
+                count, cycle=code))
     return notes
 
 

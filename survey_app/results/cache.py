@@ -56,12 +56,16 @@ class Cache:
 results_cache = Cache()
 #: Per-cycle frequency tables (:class:`survey_app.results.tables.CycleTables`).
 table_cache = Cache(size=256)
+#: Suspected bursts per questionnaire and cycle (:mod:`survey_app.results.stuffing`), apart
+#: so that many questionnaires do not push finished results out.
+burst_cache = Cache(size=512)
 
 
 def clear_cache() -> None:
     """Forget every cached result and table (benchmarks; data changes are detected anyway)."""
     results_cache.clear()
     table_cache.clear()
+    burst_cache.clear()
 
 
 def fingerprint() -> tuple:
@@ -100,11 +104,11 @@ def _jsonable(value):
     return value if isinstance(value, (str, int, float, type(None), dict, list)) else str(value)
 
 
-def cached(kind: str, args: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, or its value from the cache while the data are unchanged."""
+def cached(kind: str, args: tuple, compute: Callable[[], T], cache: Cache = results_cache) -> T:
+    """``compute()``, or its value from ``cache`` while the data are unchanged."""
     key = (kind, args, fingerprint())
-    value = results_cache.get(key)
+    value = cache.get(key)
     if value is None:
         value = compute()
-        results_cache.put(key, value)
+        cache.put(key, value)
     return value

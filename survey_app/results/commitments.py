@@ -229,7 +229,9 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
                         sum(guard[(q, cycle.code)].possible for q in ids)),
         excluded={code: sum(n for (q, c), n in excluded.items() if c == cid and q in ids)
                   for cid, code in code_of.items()},
-        suspect={code: sum(n for (q, c), n in suspect.items() if c == cid) for cid, code in code_of.items()},
+        suspect={code: sum(n or 0 for (q, c), n in suspect.items() if c == cid) for cid, code in code_of.items()},
+        unchecked={code: sum(1 for (q, c), n in suspect.items() if c == cid and n is None)
+                   for cid, code in code_of.items()},
     )
     return results, methods
 

@@ -183,9 +183,9 @@ class CommitmentResult:
     actions: tuple[Any, ...] = ()
     # Suspected ballot stuffing in the cycle (:mod:`.stuffing`): responses an evaluator
     # excluded (not counted anywhere), and responses flagged that no decision covers yet
-    # (counted, with a warning).
+    # (counted, with a warning); None: too many responses to check while the page loads.
     excluded: int = 0
-    suspect: int = 0
+    suspect: int | None = 0
 
     @property
     def satisfaction_questions(self) -> tuple[QuestionResult, ...]:
@@ -251,9 +251,11 @@ class Methods:
     # disclosure control's cost in the cycle: (views withheld, views holding someone)
     views_withheld: tuple[int, int] = (0, 0)
     # cycle code -> responses excluded as suspected ballot stuffing by an evaluator's
-    # decision, and responses flagged as such but not yet decided (still counted)
+    # decision, responses flagged as such but not yet decided (still counted), and the
+    # questionnaires too large to check while the page loads
     excluded: dict[str, int] = field(default_factory=dict)
     suspect: dict[str, int] = field(default_factory=dict)
+    unchecked: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

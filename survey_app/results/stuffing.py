@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from scipy import stats
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Answer, BurstReview, Response
-from .cache import cached
+from .cache import burst_cache, cached
 from .definitions import load_catalogue, measured_questions, question_scale
 
 #: Channels whose responses nobody vouches for: a citizen alone, or at a kiosk.
@@ -242,7 +242,7 @@ def cycle_bursts(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:
     config = current_app.config
     return cached("bursts", (questionnaire_id, cycle_id, config["STUFFING_MIN_BURST"],
                              config["STUFFING_SIGNIFICANCE"]),
-                  lambda: _detect(questionnaire_id, cycle_id))
+                  lambda: _detect(questionnaire_id, cycle_id), burst_cache)
 
 
 @dataclass(frozen=True)
@@ -293,6 +293,15 @@ def reviewed_bursts(questionnaire_id: str, cycle_id: int) -> tuple[ReviewedBurst
     return tuple(sorted(out, key=lambda b: (b.day, b.channel, b.site or "", b.key)))
 
 
-def suspect_count(questionnaire_id: str, cycle_id: int) -> int:
-    """Responses flagged as a burst that no decision covers: counted, with a warning."""
+def suspect_count(questionnaire_id: str, cycle_id: int, *, inline: bool = True) -> int | None:
+    """Responses flagged as a burst that no decision covers: counted, with a warning.
+
+    ``inline``: for a results page, which checks a cycle of at most ``STUFFING_INLINE_LIMIT``
+    responses while it loads; a larger one gives None (not checked here: the page says so,
+    and the page of suspected bursts checks it)."""
+    if inline:
+        size = db.session.execute(select(func.count()).select_from(Response).where(
+            Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)).scalar() or 0
+        if size > current_app.config["STUFFING_INLINE_LIMIT"]:
+            return None
     return sum(b.undecided for b in reviewed_bursts(questionnaire_id, cycle_id))

@@ -221,3 +221,13 @@ def test_identical_answers_spread_over_days_raise_no_warning(app, stuffed, evalu
     page = evaluator.get("/results/?cycle=2026&baseline=none").get_data(as_text=True)
     assert "Bourrage d’urne présumé" not in page
     assert "Aucune rafale" in evaluator.get("/results/bursts/?cycle=2026").get_data(as_text=True)
+
+
+def test_a_cycle_too_large_to_check_inline_is_announced_and_checked_on_the_bursts_page(app, stuffed, evaluator):
+    app.config["STUFFING_INLINE_LIMIT"] = 50  # the cycle holds 60 responses
+    page = evaluator.get("/results/?cycle=2026&baseline=none&lang=en").get_data(as_text=True)
+    assert "Too many responses to look for ballot stuffing while this page loads" in page
+    assert "too many responses to be checked for ballot stuffing" in page  # the methods note
+    listing = evaluator.get("/results/bursts/?cycle=2026&lang=en")
+    assert "30 responses on" in listing.get_data(as_text=True)
+    assert listing.headers["Cache-Control"] == "no-store"
