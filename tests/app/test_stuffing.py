@@ -118,9 +118,12 @@ def evaluator_token(make_user):
     return make_user("reader@example.org", "evaluator")
 
 
+def _results(client, token) -> dict:
+    return client.get("/api/v1/results/comptoir?cycle=2026", headers={"Authorization": f"Bearer {token}"}).get_json()
+
+
 def _overall_n(client, token) -> int:
-    body = client.get("/api/v1/results/comptoir?cycle=2026", headers={"Authorization": f"Bearer {token}"}).get_json()
-    return next(q for q in body["questions"] if q["id"] == "overall")["n"]
+    return next(q for q in _results(client, token)["questions"] if q["id"] == "overall")["n"]
 
 
 def _export_rows(client, token) -> int:
@@ -160,12 +163,18 @@ def test_excluding_a_burst_takes_it_out_of_every_result_and_reversing_restores_i
         app, client, stuffed, evaluator, evaluator_token):
     assert _overall_n(client, evaluator_token) == 60
     assert _export_rows(client, evaluator_token) == 60
+    assert _results(client, evaluator_token)["ballot_stuffing"] == {"excluded": 0, "suspect": 30}
     action, prefix = _burst_form(evaluator.get("/results/bursts/?cycle=2026").get_data(as_text=True))
     answer = evaluator.post(action, data={f"{prefix}-decision": "exclude",
                                           f"{prefix}-reason": "Trente réponses identiques d’affilée."})
     assert answer.status_code == 302
     assert _overall_n(client, evaluator_token) == 30
     assert _export_rows(client, evaluator_token) == 30
+    body = _results(client, evaluator_token)
+    assert body["responses"] == 30 and body["ballot_stuffing"] == {"excluded": 30, "suspect": 0}
+    # the accountability report counts them out too, and says why
+    report = evaluator.get("/results/report?cycle=2026&baseline=none&format=html").get_data(as_text=True)
+    assert "exclues comme bourrage d’urne présumé" in report
     page = evaluator.get("/results/?cycle=2026&baseline=none").get_data(as_text=True)
     assert "30 réponses exclues par décision d’un évaluateur" in page
     assert "exclues comme bourrage d’urne présumé" in page  # the methods note
