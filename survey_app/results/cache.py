@@ -94,7 +94,9 @@ def fingerprint() -> tuple:
                                  .order_by(BurstReview.id)).all()
     programme = hashlib.sha256(json.dumps([list(map(_jsonable, r)) for r in beside], default=str).encode()).hexdigest()
     current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions, programme,
-               current_app.config["MIN_CELL_SIZE"])
+               current_app.config["MIN_CELL_SIZE"],
+               tuple(current_app.config[k] for k in ("STUFFING_MIN_BURST", "STUFFING_SIGNIFICANCE",
+                                                      "STUFFING_INLINE_LIMIT")))
     if has_request_context():
         g.results_fingerprint = current  # once per request
     return current

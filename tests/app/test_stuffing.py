@@ -14,6 +14,7 @@ import pytest
 from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, BurstReview, Response
+from survey_app.results import clear_cache
 from survey_app.results.stuffing import Arrival, find_bursts
 
 QUESTIONS = ["a", "b", "c", "d", "e"]
@@ -227,6 +228,7 @@ def test_identical_answers_spread_over_days_raise_no_warning(app, stuffed, evalu
         ids = db.session.execute(db.select(Response.id).order_by(Response.id.desc()).limit(30)).scalars().all()
         for n, response_id in enumerate(ids):
             db.session.get(Response, response_id).submitted_on = DAY - dt.timedelta(days=n)
+    clear_cache()  # the app never updates a response, so its caches cannot see this change
     page = evaluator.get("/results/?cycle=2026&baseline=none").get_data(as_text=True)
     assert "Bourrage d’urne présumé" not in page
     assert "Aucune rafale" in evaluator.get("/results/bursts/?cycle=2026").get_data(as_text=True)
