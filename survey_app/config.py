@@ -141,9 +141,9 @@ DEFAULTS: dict[str, Any] = {
     "STUFFING_MIN_BURST": 10,
     "STUFFING_SIGNIFICANCE": 1e-6,
     # Detection reads every response's rated answers: the results pages do it while they load
-    # for a questionnaire's cycle of at most this many responses (about a quarter of a second);
-    # larger ones are checked on the page of suspected bursts, and the results say so.
-    "STUFFING_INLINE_LIMIT": 10000,
+    # for a questionnaire's cycle of at most this many responses (README: "Cost"); larger ones
+    # are checked on the page of suspected bursts, and the results say so.
+    "STUFFING_INLINE_LIMIT": 2000,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     # Kiosks. A one-time enrollment code expires after this many hours.
     "KIOSK_ENROLLMENT_TTL_HOURS": 168,

@@ -106,11 +106,11 @@ def _jsonable(value):
     return value if isinstance(value, (str, int, float, type(None), dict, list)) else str(value)
 
 
-def cached(kind: str, args: tuple, compute: Callable[[], T], cache: Cache = results_cache) -> T:
-    """``compute()``, or its value from ``cache`` while the data are unchanged."""
+def cached(kind: str, args: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, or its value from the cache while the data are unchanged."""
     key = (kind, args, fingerprint())
-    value = cache.get(key)
+    value = results_cache.get(key)
     if value is None:
         value = compute()
-        cache.put(key, value)
+        results_cache.put(key, value)
     return value

@@ -22,14 +22,13 @@ day) has a high ``r`` and is not flagged; the same answers spread over days neve
 Detection only flags: what is done with a burst is an evaluator's decision
 (:mod:`survey_app.services.stuffing`), applied by :mod:`survey_app.results.exclusion`.
 :func:`find_bursts` is the pure rule; :func:`cycle_bursts` reads a questionnaire's cycle and
-caches the result on the data's fingerprint.
+caches the result until that questionnaire's cycle changes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Answer, BurstReview, Response
-from .cache import burst_cache, cached
+from .cache import burst_cache
 from .definitions import load_catalogue, measured_questions, question_scale
 
 #: Channels whose responses nobody vouches for: a citizen alone, or at a kiosk.
@@ -100,22 +99,29 @@ def burst_key(questionnaire_id: str, cycle_id: int, channel: str, site: str | No
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _distance(a: Pattern, b: Pattern) -> int:
-    return sum(x != y for x, y in zip(a, b))
+def _encode(arrivals: Sequence[Arrival], width: int) -> np.ndarray:
+    """The patterns as a matrix of small integers (one column per question, one code per
+    distinct answer), so distances are computed for every response at once."""
+    codes = np.empty((len(arrivals), width), dtype=np.int32)
+    for j in range(width):
+        index: dict[Any, int] = {}
+        codes[:, j] = [index.setdefault(a.pattern[j], len(index)) for a in arrivals]
+    return codes
 
 
-def _independent_rate(pattern: Pattern, marginals: list[Counter], total: int, choices: Sequence[int],
-                      near: bool) -> float:
-    """The share of responses within reach of ``pattern`` if answers were independent, each
-    question's answers spread as in ``marginals`` (of ``total`` responses), smoothed over
-    its ``choices`` possible answers (so no data at all means every answer equally likely)."""
-    shares = [(m[v] + 1) / (total + k) for v, m, k in zip(pattern, marginals, choices)]
+def _within(matrix: np.ndarray, centre: np.ndarray, limit: int) -> np.ndarray:
+    return (matrix != centre).sum(axis=1) <= limit
+
+
+def _independent_rate(shares: np.ndarray, near: bool) -> float:
+    """The share of responses within reach of a pattern if answers were independent, given
+    the share of each of its answers."""
     exact = float(np.prod(shares))
-    reach = exact * (1 + sum((1 - f) / f for f in shares)) if near else exact
+    reach = exact * (1 + float(((1 - shares) / shares).sum())) if near else exact
     return min(reach, 1.0)
 
 
-def _best_stretch(positions: Sequence[int], rate: float, least: int) -> tuple[int, int, float, float]:
+def _best_stretch(positions: np.ndarray, rate: float, least: int) -> tuple[int, int, float, float]:
     """The run of at least ``least`` of ``positions`` (indices in arrival order) least likely
     by chance: (first, last) indices into ``positions``, its expected count, its p-value."""
     pos = np.asarray(positions)
@@ -141,47 +147,58 @@ def find_bursts(arrivals: Sequence[Arrival], question_ids: Sequence[str], *, min
     answers of each question (scale points, plus "na" and "not answered"); by default what
     the data show. Returns, per burst, its members, the shared pattern, its span, the
     expected count and the p-value (see the module's note)."""
-    near = len(question_ids) >= NEAR_MIN_QUESTIONS
+    width = len(question_ids)
+    near = width >= NEAR_MIN_QUESTIONS
     limit = 1 if near else 0
-    marginals = [Counter(a.pattern[i] for a in arrivals) for i in range(len(question_ids))]
+    if not arrivals or width == 0:
+        return []
+    matrix = _encode(arrivals, width)
+    levels = int(matrix.max()) + 1
+    # answers per question and code, in the whole cycle
+    overall = np.stack([np.bincount(matrix[:, j], minlength=levels) for j in range(width)])
     if choices is None:
-        choices = [len(m) + 1 for m in marginals]
+        choices = [int((row > 0).sum()) + 1 for row in overall]
+    possible = np.asarray(choices, dtype=float)
     total = len(arrivals)
-    groups: dict[tuple, list[Arrival]] = {}
-    for arrival in arrivals:
+    groups: dict[tuple, list[int]] = {}
+    for n, arrival in enumerate(arrivals):
         if arrival.channel in ANONYMOUS_CHANNELS:
-            groups.setdefault((arrival.channel, arrival.site, arrival.day), []).append(arrival)
+            groups.setdefault((arrival.channel, arrival.site, arrival.day), []).append(n)
     found = []
-    for members in groups.values():
-        if len(members) < min_burst:
+    columns = np.arange(width)
+    for rows in groups.values():
+        if len(rows) < min_burst:
             continue
-        position = {a.response_id: n for n, a in enumerate(members)}
+        group = matrix[rows]
         # the answer distribution of the rest of the cycle: a burst does not vouch for itself
-        outside = [m - Counter(a.pattern[i] for a in members) for i, m in enumerate(marginals)]
-        remaining = list(members)
-        while len(remaining) >= min_burst:
-            counts = Counter(a.pattern for a in remaining)
-            centres = [p for p, _ in counts.most_common(MAX_CENTRES)]
-            reach = {c: sum(n for p, n in counts.items() if _distance(c, p) <= limit) for c in centres}
-            centre = max(centres, key=lambda c: (reach[c], counts[c]))
-            if reach[centre] < min_burst:
+        outside = overall - np.stack([np.bincount(group[:, j], minlength=levels) for j in range(width)])
+        others = total - len(rows)
+        remaining = np.ones(len(rows), dtype=bool)
+        while remaining.sum() >= min_burst:
+            unique, counts = np.unique(group[remaining], axis=0, return_counts=True)
+            top = np.argsort(-counts, kind="stable")[:MAX_CENTRES]
+            centres = unique[top]
+            reach = (((centres[:, None, :] != unique[None, :, :]).sum(axis=2) <= limit) * counts).sum(axis=1)
+            best = int(np.lexsort((-counts[top], -reach))[0])
+            if reach[best] < min_burst:
                 break
-            close = [a for a in remaining if _distance(centre, a.pattern) <= limit]
+            centre = centres[best]
+            close = np.flatnonzero(remaining & _within(group, centre, limit))
             # chance: the rest of the cycle, shrunk towards independent answers
-            elsewhere = sum(1 for a in arrivals if _distance(centre, a.pattern) <= limit) - sum(
-                1 for a in members if _distance(centre, a.pattern) <= limit)
-            others = total - len(members)
-            prior = _independent_rate(centre, outside, others, choices, near)
+            elsewhere = int(_within(matrix, centre, limit).sum()) - int(_within(group, centre, limit).sum())
+            shares = (outside[columns, centre] + 1) / (others + possible)
+            prior = _independent_rate(shares, near)
             rate = (elsewhere + PRIOR_RESPONSES * prior) / (others + PRIOR_RESPONSES)
-            first, last, expected, p_value = _best_stretch([position[a.response_id] for a in close], rate,
-                                                            min_burst)
-            burst = close[first:last + 1]
-            if len(burst) >= min_burst and p_value < significance:
-                span = position[burst[-1].response_id] - position[burst[0].response_id] + 1
-                found.append((burst, centre, span, expected, p_value))
+            first, last, expected, p_value = _best_stretch(close, rate, min_burst)
+            members = close[first:last + 1]
+            if len(members) >= min_burst and p_value < significance:
+                burst = [arrivals[rows[k]] for k in members]
+                span = int(members[-1] - members[0] + 1)
+                # the shared pattern as answers: the centre's codes are those of a member
+                model = next(arrivals[rows[k]] for k in close if (group[k] == centre).all())
+                found.append((burst, model.pattern, span, expected, p_value))
             # either way, this pattern's responses have been judged
-            taken = {a.response_id for a in close}
-            remaining = [a for a in remaining if a.response_id not in taken]
+            remaining[close] = False
     return found
 
 
@@ -208,12 +225,14 @@ def _detect(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:
     ids = list(rated)
     if not ids:
         return ()
-    rows = db.session.execute(
+    # Core rows, not ORM ones: a cycle's answers are many, and ORM loading triples the cost
+    connection = db.session.connection()
+    rows = connection.execute(
         select(Response.id, Response.channel, Response.site, Response.submitted_on, Response.partial)
         .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
         .order_by(Response.id)).all()
     answers: dict[int, dict[str, Any]] = {}
-    for response_id, question_id, numeric, is_na in db.session.execute(
+    for response_id, question_id, numeric, is_na in connection.execute(
             select(Answer.response_id, Answer.question_id, Answer.numeric_value, Answer.is_na)
             .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
                    Answer.question_id.in_(ids))):
@@ -237,12 +256,24 @@ def _detect(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:
     return tuple(out)
 
 
+def _responses_of(questionnaire_id: str, cycle_id: int) -> tuple[int, int]:
+    """(largest id, number) of a questionnaire's responses in a cycle: one index look-up."""
+    row = db.session.execute(select(func.max(Response.id), func.count()).where(
+        Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)).one()
+    return int(row[0] or 0), int(row[1])
+
+
 def cycle_bursts(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:
-    """The suspected bursts of one questionnaire in one cycle (cached while data stand still)."""
+    """The suspected bursts of one questionnaire in one cycle, cached while that
+    questionnaire's cycle is unchanged (a response to another one does not recount it)."""
     config = current_app.config
-    return cached("bursts", (questionnaire_id, cycle_id, config["STUFFING_MIN_BURST"],
-                             config["STUFFING_SIGNIFICANCE"]),
-                  lambda: _detect(questionnaire_id, cycle_id), burst_cache)
+    key = (db.engine.url.render_as_string(hide_password=True), questionnaire_id, cycle_id,
+           _responses_of(questionnaire_id, cycle_id), config["STUFFING_MIN_BURST"], config["STUFFING_SIGNIFICANCE"])
+    bursts = burst_cache.get(key)
+    if bursts is None:
+        bursts = _detect(questionnaire_id, cycle_id)
+        burst_cache.put(key, bursts)
+    return bursts
 
 
 @dataclass(frozen=True)
@@ -299,9 +330,6 @@ def suspect_count(questionnaire_id: str, cycle_id: int, *, inline: bool = True) 
     ``inline``: for a results page, which checks a cycle of at most ``STUFFING_INLINE_LIMIT``
     responses while it loads; a larger one gives None (not checked here: the page says so,
     and the page of suspected bursts checks it)."""
-    if inline:
-        size = db.session.execute(select(func.count()).select_from(Response).where(
-            Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)).scalar() or 0
-        if size > current_app.config["STUFFING_INLINE_LIMIT"]:
-            return None
+    if inline and _responses_of(questionnaire_id, cycle_id)[1] > current_app.config["STUFFING_INLINE_LIMIT"]:
+        return None
     return sum(b.undecided for b in reviewed_bursts(questionnaire_id, cycle_id))
