@@ -305,10 +305,12 @@ def reviewed_bursts(questionnaire_id: str, cycle_id: int) -> tuple[ReviewedBurst
     reviews = {r.key: r for r in db.session.execute(
         select(BurstReview).where(BurstReview.questionnaire_id == questionnaire_id,
                                   BurstReview.cycle_id == cycle_id)).scalars()}
+    # a response some decision covers is decided, even if detection now draws its burst
+    # a little differently (another centre, a longer run)
+    covered = {m.response_id for r in reviews.values() for m in r.members}
     out = []
     for burst in cycle_bursts(questionnaire_id, cycle_id):
         review = reviews.pop(burst.key, None)
-        covered = {m.response_id for m in review.members} if review else set()
         out.append(ReviewedBurst(
             burst.key, questionnaire_id, cycle_id, burst.channel, burst.site, burst.day, burst.pattern,
             burst.size, burst.span, burst.p_value, True,

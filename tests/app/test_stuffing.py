@@ -242,3 +242,18 @@ def test_a_cycle_too_large_to_check_inline_is_announced_and_checked_on_the_burst
     listing = evaluator.get("/results/bursts/?cycle=2026&lang=en")
     assert "30 responses on" in listing.get_data(as_text=True)
     assert listing.headers["Cache-Control"] == "no-store"
+
+
+def test_responses_joining_a_decided_burst_are_flagged_until_decided_again(client, stuffed, evaluator,
+                                                                          evaluator_token):
+    action, prefix = _burst_form(evaluator.get("/results/bursts/?cycle=2026").get_data(as_text=True))
+    evaluator.post(action, data={f"{prefix}-decision": "exclude", f"{prefix}-reason": "Script."})
+    for _ in range(5):
+        _submit(client, STUFFED)
+    listing = evaluator.get("/results/bursts/?cycle=2026&lang=en").get_data(as_text=True)
+    assert "5 more responses joined the burst" in listing
+    assert _results(client, evaluator_token)["ballot_stuffing"] == {"excluded": 30, "suspect": 5}
+    assert _overall_n(client, evaluator_token) == 35  # the newcomers count until someone decides
+    evaluator.post(action, data={f"{prefix}-decision": "exclude", f"{prefix}-reason": "Script, suite."})
+    assert _results(client, evaluator_token)["ballot_stuffing"] == {"excluded": 35, "suspect": 0}
+    assert _overall_n(client, evaluator_token) == 30
