@@ -73,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from .views import api, errors, exports, invitations_admin, kiosk, kiosk_admin, paper, posters_admin, report, survey
 
     from .views import audit_admin, followups, users_admin
+    from .views import stuffing as stuffing_views
     from . import throttle
 
     auth.init_app(app)
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(results_views.bp)
+    app.register_blueprint(stuffing_views.bp)
     app.register_blueprint(report.bp)
     presentation.init_app(app)
     loop.init_app(app)

@@ -147,6 +147,17 @@ DEFAULTS: dict[str, Any] = {
     "FOLLOWUP_RETENTION_DAYS": 90,
     # Smallest group shown in any output (disclosure control).
     "MIN_CELL_SIZE": 10,
+    # Ballot stuffing (results/stuffing.py): this many near-identical anonymous responses of
+    # one questionnaire, cycle, channel, site and day, bunched in arrival order, make a burst
+    # when chance would produce them with a probability below STUFFING_SIGNIFICANCE. The
+    # window is the submission day, split in runs of arrival order: anonymous responses keep
+    # no time of day (design.md), so a window in minutes cannot be measured.
+    "STUFFING_MIN_BURST": 10,
+    "STUFFING_SIGNIFICANCE": 1e-6,
+    # Detection reads every response's rated answers: the results pages do it while they load
+    # for a questionnaire's cycle of at most this many responses (README: "Cost"); larger ones
+    # are checked on the page of suspected bursts, and the results say so.
+    "STUFFING_INLINE_LIMIT": 2000,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     # Kiosks. A one-time enrollment code expires after this many hours.
     "KIOSK_ENROLLMENT_TTL_HOURS": 168,

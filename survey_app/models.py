@@ -552,3 +552,54 @@ class FollowupContact(db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     # The day consent was given: the retention runs from here.
     consented_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+# What an evaluator decided about a suspected burst of ballot stuffing (results/stuffing.py).
+BURST_DECISIONS = ("exclude", "keep")
+
+
+class BurstReview(db.Model):
+    """An evaluator's decision on one burst of near-identical anonymous responses: exclude
+    them from every result, or keep them (reviewed, genuine). Reversible: deciding again
+    replaces the decision (each change audited); the responses themselves are never touched.
+
+    ``key`` names the burst as detection finds it again (questionnaire, cycle, channel, site,
+    day and shared answers: :func:`survey_app.results.stuffing.burst_key`); the members are
+    the responses the decision covered when it was made.
+    """
+
+    __tablename__ = "burst_review"
+    __table_args__ = (
+        CheckConstraint("decision IN ('exclude', 'keep')", name="decision_known"),
+        Index("ix_burst_review_questionnaire_cycle", "questionnaire_id", "cycle_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    site: Mapped[str | None] = mapped_column(String(120))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    # The answers the burst shares, {question id: value} (rating and yes/no questions only).
+    pattern: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    members: Mapped[list[BurstMember]] = relationship(
+        back_populates="review", cascade="all, delete-orphan")
+
+
+class BurstMember(db.Model):
+    """One response a burst decision covers (no answer, no person: a response's row id)."""
+
+    __tablename__ = "burst_member"
+
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("burst_review.id", ondelete="CASCADE"), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    review: Mapped[BurstReview] = relationship(back_populates="members")

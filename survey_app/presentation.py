@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from . import report_pdf
@@ -84,6 +85,37 @@ COMPARABILITY = {
     "options": _l("the answer options changed between the cycles"),
     "other": _l("the question changed between the cycles"),
 }
+
+
+def stuffing_notes(methods: Any) -> list[str]:
+    """What the methods note says about suspected ballot stuffing, cycle by cycle: responses
+    an evaluator excluded, and flagged responses still counted (never silently)."""
+    notes = []
+    for code, count in methods.excluded.items():
+        if count:
+            notes.append(ngettext(
+                "Cycle %(cycle)s: %(num)d response excluded as suspected ballot stuffing (a burst of "
+                "near-identical anonymous responses), by an evaluator's decision; it stays stored but no "
+                "figure counts it.",
+                "Cycle %(cycle)s: %(num)d responses excluded as suspected ballot stuffing (bursts of "
+                "near-identical anonymous responses), by an evaluator's decision; they stay stored but no "
+                "figure counts them.", count, cycle=code))
+    for code, count in methods.suspect.items():
+        if count:
+            notes.append(ngettext(
+                "Cycle %(cycle)s: %(num)d response looks like ballot stuffing and awaits an evaluator's "
+                "decision; it is counted in these figures.",
+                "Cycle %(cycle)s: %(num)d responses look like ballot stuffing and await an evaluator's "
+                "decision; they are counted in these figures.", count, cycle=code))
+    for code, count in methods.unchecked.items():
+        if count:
+            notes.append(ngettext(
+                "Cycle %(cycle)s: %(num)d questionnaire has too many responses to be checked for ballot "
+                "stuffing while this page is prepared; the page of suspected bursts checks it.",
+                "Cycle %(cycle)s: %(num)d questionnaires have too many responses to be checked for ballot "
+                "stuffing while this page is prepared; the page of suspected bursts checks them.",
+                count, cycle=code))
+    return notes
 
 
 def comparability(kind: str) -> str:
@@ -419,4 +451,4 @@ def init_app(app: Flask) -> None:
     def labels():
         return {"VERDICTS": VERDICTS, "TARGET_STATUSES": TARGET_STATUSES, "INDICATORS": INDICATORS,
                 "CHANNEL_LABELS": CHANNELS, "LANGUAGE_LABELS": LANGUAGES, "WEIGHTING_LABELS": WEIGHTINGS,
-                "QUALITY_LABELS": QUALITY, "comparability": comparability}
+                "QUALITY_LABELS": QUALITY, "comparability": comparability, "stuffing_notes": stuffing_notes}

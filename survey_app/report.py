@@ -272,6 +272,7 @@ def methods_lines(report: Report) -> list[str]:
         lines.append(_("Follow-ups with citizens: %(opened)d case(s) opened in cycle %(cycle)s, %(share)s closed "
                        "within the delay.", opened=total.opened, cycle=report.overview.cycle,
                        share=pr.percent(total.pct_closed_on_time)))
+    lines += pr.stuffing_notes(m)
     for code, count in m.responses.items():
         channels = ", ".join(f"{pr.CHANNELS.get(k, k)} {v}" for k, v in m.by_channel.get(code, {}).items() if v)
         lines.append(_("Cycle %(cycle)s: %(count)d responses (%(channels)s).", cycle=code, count=count,

@@ -4,10 +4,11 @@ of the data, and each cycle's frequency tables (kept per process, topped up by
 
 A page view recomputes nothing while the data are unchanged; the fingerprint (largest
 response id and number of responses, cycle states and margins, versions, the commitments,
-units and questionnaires shown beside the figures, the minimum cell size) changes with any
-new or removed response, so a page after a new submission recomputes its statistics from
-up-to-date tables. The fingerprint is read from the database, so several servers agree on it;
-with ``REDIS_URL`` they also share finished results (:mod:`survey_app.results.shared`).
+units and questionnaires shown beside the figures, the minimum cell size, the decisions on
+suspected ballot stuffing) changes with any new or removed response, so a page after a new
+submission recomputes its statistics from up-to-date tables. The fingerprint is read from the
+database, so several servers agree on it; with ``REDIS_URL`` they also share finished results
+(:mod:`survey_app.results.shared`).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (Commitment, Cycle, ImprovementAction, OperationalIndicator, Questionnaire,
+from ..models import (BurstReview, Commitment, Cycle, ImprovementAction, OperationalIndicator, Questionnaire,
                       QuestionnaireVersion, Response, Unit)
 from . import shared
 
@@ -60,16 +61,21 @@ class Cache:
 results_cache = Cache()
 #: Per-cycle frequency tables (:class:`survey_app.results.tables.CycleTables`).
 table_cache = Cache(size=256)
+#: Suspected bursts per questionnaire and cycle (:mod:`survey_app.results.stuffing`), apart
+#: so that many questionnaires do not push finished results out.
+burst_cache = Cache(size=512)
 
 
 def clear_cache() -> None:
     """Forget every cached result and table (benchmarks; data changes are detected anyway)."""
     results_cache.clear()
     table_cache.clear()
+    burst_cache.clear()
 
 
 def fingerprint() -> tuple:
-    """Changes whenever a response is added or removed, a cycle changes state or margins."""
+    """Changes whenever a response is added or removed, a cycle changes state or margins, or
+    an evaluator decides on a suspected burst."""
     if has_request_context() and "results_fingerprint" in g:
         return g.results_fingerprint
     # two queries: each alone is an index look-up, together SQLite scans the table
@@ -92,9 +98,14 @@ def fingerprint() -> tuple:
     for model in (Unit, Commitment, Questionnaire):
         table = model.__table__
         beside += db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+    # evaluators' decisions on suspected ballot stuffing change what is counted (a small table)
+    beside += db.session.execute(select(BurstReview.id, BurstReview.decision, BurstReview.decided_at)
+                                 .order_by(BurstReview.id)).all()
     programme = hashlib.sha256(json.dumps([list(map(_jsonable, r)) for r in beside], default=str).encode()).hexdigest()
     current = (db.engine.url.render_as_string(hide_password=True), stats, digest, versions, programme,
-               current_app.config["MIN_CELL_SIZE"])
+               current_app.config["MIN_CELL_SIZE"],
+               tuple(current_app.config[k] for k in ("STUFFING_MIN_BURST", "STUFFING_SIGNIFICANCE",
+                                                      "STUFFING_INLINE_LIMIT")))
     if has_request_context():
         g.results_fingerprint = current  # once per request
     return current

@@ -45,7 +45,9 @@ from .model import (
     WeightingInfo,
     suppressed_figures,
 )
+from .exclusion import excluded_counts
 from .protection import REASON, protections, published_rows
+from .stuffing import suspect_count
 from .norms import norm_results
 from .operational import actions_between, operational
 from .tables import counts_and_frequencies, response_counts
@@ -149,6 +151,8 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         figures[key] = replace(suppressed_figures(min_n), reason=REASON)
         changes.pop((key[0], key[1]), None)
 
+    excluded = excluded_counts(ids, cycle_ids)
+    suspect = {(qid, c): suspect_count(qid, c) for qid in ids for c in cycle_ids}
     results = []
     for qid in ids:
         cat = cats[qid]
@@ -188,6 +192,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
             weighting_info=weighting_infos.get(qid, ()), norms=norms,
             operational=operational(cat.commitment.code, cycle.code, baseline.code if baseline else None, level),
             actions=actions_between(cat.commitment.code, cycle.code, baseline.code if baseline else None),
+            excluded=excluded.get((qid, cycle.id), 0), suspect=suspect[(qid, cycle.id)],
         ))
 
     by_channel: dict[str, dict[str, int]] = {}
@@ -222,6 +227,11 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         margins=margins,
         views_withheld=(sum(guard[(q, cycle.code)].hidden for q in ids),
                         sum(guard[(q, cycle.code)].possible for q in ids)),
+        excluded={code: sum(n for (q, c), n in excluded.items() if c == cid and q in ids)
+                  for cid, code in code_of.items()},
+        suspect={code: sum(n or 0 for (q, c), n in suspect.items() if c == cid) for cid, code in code_of.items()},
+        unchecked={code: sum(1 for (q, c), n in suspect.items() if c == cid and n is None)
+                   for cid, code in code_of.items()},
     )
     return results, methods
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Answer, Response
+from .exclusion import counted
 from ..services.actions import actions_of
 from .cache import cached
 from .choices import cycles_with_answers, resolve_cycles
@@ -110,11 +111,11 @@ def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int
         if (filters is not None and filters.active) or not guard.published(None, question.id):
             out.append(Comments(question.id, question.text, None, (), suppressed=True))
             continue
-        rows = db.session.execute(
+        rows = db.session.execute(counted(
             select(Answer.id, Answer.text_value, Response.language)
             .join(Response, Response.id == Answer.response_id)
             .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
-                   Answer.question_id == question.id, Answer.text_value.is_not(None))).all()
+                   Answer.question_id == question.id, Answer.text_value.is_not(None)), Response.id)).all()
         rows = sorted((r for r in rows if r.text_value and r.text_value.strip()), key=lambda r: _shuffle_key(r.id))
         out.append(Comments(question.id, question.text, len(rows),
                             tuple((r.language, mask_contact_details(r.text_value) or "") for r in rows[:COMMENT_LIMIT])))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -181,6 +181,11 @@ class CommitmentResult:
     norms: tuple[Any, ...] = ()
     operational: Any = None
     actions: tuple[Any, ...] = ()
+    # Suspected ballot stuffing in the cycle (:mod:`.stuffing`): responses an evaluator
+    # excluded (not counted anywhere), and responses flagged that no decision covers yet
+    # (counted, with a warning); None: too many responses to check while the page loads.
+    excluded: int = 0
+    suspect: int | None = 0
 
     @property
     def satisfaction_questions(self) -> tuple[QuestionResult, ...]:
@@ -245,6 +250,12 @@ class Methods:
     margins: dict[str, dict[str, float]] | None = None  # the cycle's population margins, when weighted
     # disclosure control's cost in the cycle: (views withheld, views holding someone)
     views_withheld: tuple[int, int] = (0, 0)
+    # cycle code -> responses excluded as suspected ballot stuffing by an evaluator's
+    # decision, responses flagged as such but not yet decided (still counted), and the
+    # questionnaires too large to check while the page loads
+    excluded: dict[str, int] = field(default_factory=dict)
+    suspect: dict[str, int] = field(default_factory=dict)
+    unchecked: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
     Then one entry per number question that declares a norm: ``n``, ``median``,
     ``median_ci`` (order statistics), ``pct_within_norm``, ``pct_within_norm_ci`` (Wilson), with
     a baseline ``baseline`` and ``change`` (``pct_diff``, ``pct_diff_ci`` Newcombe, ``p_value``,
-    ``verdict``); ``commitment`` (:func:`commitment_json`) and ``actions``.
+    ``verdict``); ``commitment`` (:func:`commitment_json`) and ``actions``; ``ballot_stuffing``:
+    ``excluded`` (responses an evaluator excluded) and ``suspect`` (flagged, undecided, counted).
 
     One entry per rating question (importance ratings excluded): ``id``, ``n``, ``index``, ``index_ci``,
     ``pct_satisfied``, ``pct_satisfied_ci``; with a baseline, ``baseline`` (the same
@@ -128,6 +129,9 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
         "weighting": result.weighting,
         "confidence_level": result.confidence_level,
         "min_cell_size": result.min_cell_size,
+        # suspected ballot stuffing in the cycle: responses excluded by an evaluator (in no
+        # figure), and flagged responses not yet decided (counted; null: not checked here)
+        "ballot_stuffing": {"excluded": result.excluded, "suspect": result.suspect},
     }
     if result.responses is None:
         # a withheld view tells no count

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Answer, Response
+from .exclusion import excluded_responses
 from .cache import cached
 from .choices import get_cycle
 from .model import Filters
@@ -85,13 +86,14 @@ def protection(questionnaire_id: str, cycle_id: int) -> Protection:
     def compute() -> Protection:
         rows = db.session.execute(
             select(Response.channel, Response.site, Response.language, func.count())
-            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
+            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
+                   Response.id.not_in(excluded_responses()))
             .group_by(Response.channel, Response.site, Response.language)).all()
         answered = db.session.execute(
             select(Answer.question_id, Response.channel, Response.site, Response.language, func.count())
             .select_from(Response).join(Answer, Answer.response_id == Response.id)
             .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
-                   Answer.is_na.is_(False))
+                   Answer.is_na.is_(False), Response.id.not_in(excluded_responses()))
             .group_by(Answer.question_id, Response.channel, Response.site, Response.language)).all()
         answers: dict[str, dict[tuple, int]] = {}
         for qid, channel, site, language, n in answered:

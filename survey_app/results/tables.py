@@ -4,7 +4,10 @@ Aggregation happens in the database: one ``GROUP BY questionnaire_id, cycle_id,
 question_id, numeric_value`` per cycle over the covering index ``ix_answer_aggregate``
 (joined to ``response`` only when filtering), the cycles in parallel. Each cycle's tables
 are kept per process (:data:`survey_app.results.cache.table_cache`) and topped up with the
-responses added since (see :class:`CycleTables`). Also here: the response counts per
+responses added since (see :class:`CycleTables`). Responses an evaluator excluded as
+suspected ballot stuffing are taken out after the cache, by subtracting the small GROUP BY
+over them (:func:`without_excluded`), so the kept tables stay those of every stored response
+and a decision, or its reversal, changes no kept table. Also here: the response counts per
 version and channel, the answer counts of choice questions, and the respondent rows read in
 chunks for what truly needs them (driver analysis).
 """
@@ -22,6 +25,7 @@ from ..extensions import db
 from ..models import Answer, Cycle, Response
 from .cache import table_cache
 from .choices import get_cycle
+from .exclusion import any_excluded, counted, excluded_responses
 from .model import Filters, ResultsError
 
 #: Read queries run at once for one page (one GROUP BY per cycle, plus the response counts).
@@ -163,9 +167,51 @@ def all_cycle_tables(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequenc
             return _cycle_tables(connection, questionnaire_ids, cycle_id, filters)
 
     if len(cycle_ids) == 1:
-        return [run(cycle_ids[0])]
-    with ThreadPoolExecutor(max_workers=min(len(cycle_ids), MAX_PARALLEL_QUERIES)) as pool:
-        return list(pool.map(run, cycle_ids))
+        tables = [run(cycle_ids[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(cycle_ids), MAX_PARALLEL_QUERIES)) as pool:
+            tables = list(pool.map(run, cycle_ids))
+    return without_excluded(tables, questionnaire_ids, cycle_ids, filters)
+
+
+def _subtract(rows, minus, keys: int) -> tuple:
+    totals: dict = {tuple(row[:keys]): int(row[keys]) for row in rows}
+    for row in minus:
+        key = tuple(row[:keys])
+        totals[key] = totals.get(key, 0) - int(row[keys])
+    return tuple(key + (count,) for key, count in totals.items() if count > 0)
+
+
+def without_excluded(tables: list[CycleTables], questionnaire_ids: Sequence[str] | None,
+                     cycle_ids: Sequence[int], filters: Filters | None) -> list[CycleTables]:
+    """The cycles' tables less the responses excluded as suspected ballot stuffing
+    (:mod:`.exclusion`): the same two GROUP BYs over the excluded responses alone (a join
+    from their short list), subtracted. Whatever keeps the full tables (this process's
+    cache, or tables kept in the database) composes with it unchanged."""
+    if not any_excluded(cycle_ids):
+        return tables
+    excluded = excluded_responses().subquery()
+    counts_query = _response_counts_query(questionnaire_ids, cycle_ids, filters).where(
+        Response.id.in_(select(excluded.c.response_id)))
+    freq_query = (select(Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value,
+                         func.count().label("count"))
+                  .select_from(Response).join(Answer, Answer.response_id == Response.id)
+                  .where(Response.id.in_(select(excluded.c.response_id)),
+                         Response.cycle_id.in_(list(cycle_ids))))
+    if questionnaire_ids is not None:
+        freq_query = freq_query.where(Response.questionnaire_id.in_(list(questionnaire_ids)))
+    freq_query = filtered(freq_query, filters, joined=True).group_by(
+        Answer.questionnaire_id, Answer.cycle_id, Answer.question_id, Answer.numeric_value)
+    counts = db.session.execute(counts_query).all()
+    freq = db.session.execute(freq_query).all()
+    out = []
+    for cycle_id, table in zip(cycle_ids, tables):
+        # rows carry their cycle id second: each cycle loses only its own excluded responses
+        mine_counts = [r for r in counts if r[1] == cycle_id]
+        mine_freq = [r for r in freq if r[1] == cycle_id]
+        out.append(CycleTables(table.watermark, table.responses, _subtract(table.counts, mine_counts, 4),
+                               _subtract(table.freq, mine_freq, 4)))
+    return out
 
 
 def frequency_rows(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],
@@ -226,7 +272,7 @@ def text_counts(questionnaire_id: str, cycle_ids: Sequence[int], question_ids: S
                     func.count().label("count"))
              .where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id.in_(list(cycle_ids)),
                     Answer.question_id.in_(list(question_ids))))
-    query = filtered(query, filters, joined=False)
+    query = counted(filtered(query, filters, joined=False), Answer.response_id)
     query = query.group_by(Answer.cycle_id, Answer.question_id, Answer.text_value, Answer.is_na)
     return pd.DataFrame(db.session.execute(query).all(),
                         columns=["cycle_id", "question", "text", "is_na", "count"])
@@ -251,7 +297,7 @@ def respondent_ratings(questionnaire_id: str, cycle: str, question_ids: Sequence
                     Answer.question_id.in_(list(question_ids)), Answer.is_na.is_(False)))
     if every > 1:
         query = query.where(Response.id % every == 0)
-    query = filtered(query, filters, joined=True)
+    query = counted(filtered(query, filters, joined=True), Response.id)
     parts = []
     result = db.session.execute(query.execution_options(yield_per=chunk_size))
     for chunk in result.partitions():

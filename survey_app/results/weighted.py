@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Answer, Cycle, Response
+from .exclusion import counted
 from ..services.margins import margins_of
 from .definitions import question_scale
 from .model import TOP_BOXES, Change, Figures, Filters, WeightingInfo, finite, suppressed_figures
@@ -71,7 +72,7 @@ def _cells(questionnaire_id: str, cycle_id: int, variables: Sequence[str], filte
     for alias, on in joins:
         query = query.outerjoin(alias, on)
     query = query.where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
-    query = filtered(query, filters, joined=True).group_by(*columns)
+    query = counted(filtered(query, filters, joined=True), Response.id).group_by(*columns)
     return pd.DataFrame(db.session.execute(query).all(), columns=list(variables) + ["count"])
 
 
@@ -84,7 +85,8 @@ def _weighted_frequencies(questionnaire_id: str, cycle_id: int, question_ids: Se
         query = query.outerjoin(alias, on)
     query = query.where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
                         Answer.question_id.in_(list(question_ids)))
-    query = filtered(query, filters, joined=True).group_by(Answer.question_id, Answer.numeric_value, *columns)
+    query = counted(filtered(query, filters, joined=True), Response.id).group_by(
+        Answer.question_id, Answer.numeric_value, *columns)
     return pd.DataFrame(db.session.execute(query).all(),
                         columns=["question", "value"] + list(variables) + ["count"])
 

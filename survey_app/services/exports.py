@@ -243,6 +243,7 @@ def _quasi_identifiers(ordered: list[qn.Question], cycle: Cycle) -> list[str]:
 def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
                     protected: bool = True) -> ResponseExport:
     """Every response of a questionnaire in a cycle, ready for any of the formats."""
+    from ..results.exclusion import counted  # responses excluded as ballot stuffing stay out
     from ..results.protection import protection  # the results' protected views
 
     questionnaire = db.session.get(Questionnaire, questionnaire_id)
@@ -266,10 +267,10 @@ def response_export(questionnaire_id: str, cycle_code: str, min_n: int, *,
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
     ).all())
 
-    responses = db.session.execute(
+    responses = db.session.execute(counted(
         db.select(Response.id, Response.channel, Response.language, Response.site,
                   Response.submitted_on, Response.version_id, Response.partial)
-        .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle.id)
+        .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle.id), Response.id)
     ).all()
     title = _bilingual(definitions[0].title) if definitions else {"fr": questionnaire_id, "en": questionnaire_id}
     if protected and len(responses) < min_n:
