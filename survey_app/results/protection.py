@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 
 from analysis.disclosure import protected_views
 from flask import current_app
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Answer, Response
 from .cache import cached
 from .choices import get_cycle
 from .model import Filters
+from .tally import cycle_tallies
 
 #: The filter dimensions, in the order of a view's key (a later domain joins here).
 DIMENSIONS = ("channel", "site", "language")
@@ -60,10 +58,6 @@ class Protection:
         return sorted(v[0][1] for v in self.views if len(v) == 1 and v[0][0] == dimension)
 
 
-def _cells(rows: Iterable) -> dict[tuple, int]:
-    return {(channel, site or None, language): int(n) for channel, site, language, n in rows}
-
-
 def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Mapping[tuple, int]],
                        min_n: int) -> Protection:
     """The protection from cell counts: ``(channel, site, language) -> responses`` and,
@@ -83,23 +77,19 @@ def protection(questionnaire_id: str, cycle_id: int) -> Protection:
     min_n = int(current_app.config["MIN_CELL_SIZE"])
 
     def compute() -> Protection:
-        rows = db.session.execute(
-            select(Response.channel, Response.site, Response.language, func.count())
-            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
-            .group_by(Response.channel, Response.site, Response.language)).all()
-        answered = db.session.execute(
-            select(Answer.question_id, Response.channel, Response.site, Response.language, func.count())
-            .select_from(Response).join(Answer, Answer.response_id == Response.id)
-            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
-                   Answer.is_na.is_(False))
-            .group_by(Answer.question_id, Response.channel, Response.site, Response.language)).all()
-        answers: dict[str, dict[tuple, int]] = {}
-        for qid, channel, site, language, n in answered:
-            cell = (channel, site or None, language)
-            answers.setdefault(qid, {})[cell] = answers.get(qid, {}).get(cell, 0) + int(n)
+        # the cycle's tally holds exactly these cells (see .tally)
+        tally = cycle_tallies([cycle_id])[0]
         cells: dict[tuple, int] = {}
-        for key, n in _cells(rows).items():
-            cells[key] = cells.get(key, 0) + n
+        for qid, _version, channel, site, language, n in tally.responses:
+            if qid == questionnaire_id:
+                cell = (channel, site or None, language)
+                cells[cell] = cells.get(cell, 0) + n
+        answers: dict[str, dict[tuple, int]] = {}
+        for qid, question, channel, site, language, _value, is_na, n in tally.answers:
+            if qid == questionnaire_id and not is_na:
+                cell = (channel, site or None, language)
+                per_question = answers.setdefault(question, {})
+                per_question[cell] = per_question.get(cell, 0) + n
         return compute_protection(cells, answers, min_n)
 
     return cached("protection", (questionnaire_id, cycle_id), compute)
@@ -114,8 +104,7 @@ def offered_values(cycle: str, dimension: str, questionnaire_id: str | None = No
     if questionnaire_id is not None:
         ids = [questionnaire_id]
     else:
-        ids = list(db.session.execute(select(Response.questionnaire_id).where(
-            Response.cycle_id == found.id).distinct()).scalars())
+        ids = sorted({row[0] for row in cycle_tallies([found.id])[0].responses})
     values: set[str] = set()
     for qid in ids:
         values.update(protection(qid, found.id).offered(dimension))
