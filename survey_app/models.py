@@ -614,3 +614,16 @@ class TallyAnswer(db.Model):
     numeric_value: Mapped[float | None] = mapped_column(Float)
     is_na: Mapped[bool] = mapped_column(Boolean)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class StoredResult(db.Model):
+    """A result that is a pure function of its inputs, kept for every server: a chart's SVG,
+    a questionnaire's disclosure pattern. ``key`` is a hash of the inputs and of the code
+    that computes it, so a changed input or a new release never reads a stale value."""
+
+    __tablename__ = "stored_result"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -1,4 +1,4 @@
-"""Results: each cycle's frequency tables kept in the database, and a count of response changes
+"""Results: each cycle's frequency tables kept in the database, a count of response changes, stored charts
 
 Revision ID: 0014
 Revises: 0012
@@ -12,6 +12,8 @@ writing transaction. A tally is topped up only while the count moved by exactly 
 responses and answers added above its watermark, so a response committed late below the
 watermark, a change or a removal makes it recount. On PostgreSQL the triggers are per
 statement with transition tables (a COPY or a batch adds its row count once).
+``stored_result`` keeps values that are pure functions of their inputs (charts' SVGs,
+disclosure patterns), keyed on a hash of the inputs, for every server.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -92,6 +94,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tally_answer'))
     )
     op.create_index(op.f('ix_tally_answer_cycle_id'), 'tally_answer', ['cycle_id'], unique=False)
+    op.create_table('stored_result',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_stored_result'))
+    )
+    op.create_index(op.f('ix_stored_result_created_at'), 'stored_result', ['created_at'], unique=False)
 
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(POSTGRES_FUNCTION)
@@ -116,6 +126,8 @@ def downgrade():
             op.execute(f'DROP TRIGGER {_trigger_name(table, operation)}' + (f' ON {table}' if postgres else ''))
     if postgres:
         op.execute('DROP FUNCTION servir_count_response_changes()')
+    op.drop_index(op.f('ix_stored_result_created_at'), table_name='stored_result')
+    op.drop_table('stored_result')
     op.drop_index(op.f('ix_tally_answer_cycle_id'), table_name='tally_answer')
     op.drop_table('tally_answer')
     op.drop_index(op.f('ix_tally_response_cycle_id'), table_name='tally_response')

@@ -16,9 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import json
+
+from analysis import disclosure
 from analysis.disclosure import protected_views
 from flask import current_app
 
+from .. import stored
 from .cache import cached
 from .choices import get_cycle
 from .model import Filters
@@ -72,25 +76,45 @@ def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Map
     return Protection(min_n, views, questions, len(hidden), len(everything))
 
 
+def _encode(guard: Protection) -> str:
+    return json.dumps({"min_n": guard.min_n, "views": sorted(guard.views), "hidden": guard.hidden,
+                       "possible": guard.possible,
+                       "questions": {q: sorted(v) for q, v in guard.questions.items()}})
+
+
+def _views(rows) -> frozenset:
+    return frozenset(tuple(tuple(pair) for pair in view) for view in rows)
+
+
+def _decode(text: str) -> Protection:
+    data = json.loads(text)
+    return Protection(data["min_n"], _views(data["views"]), {q: _views(v) for q, v in data["questions"].items()},
+                      data["hidden"], data["possible"])
+
+
 def protection(questionnaire_id: str, cycle_id: int) -> Protection:
     """The protection of a questionnaire's responses in a cycle (cached on the data)."""
     min_n = int(current_app.config["MIN_CELL_SIZE"])
 
     def compute() -> Protection:
         # the cycle's tally holds exactly these cells (see .tally)
-        tally = cycle_tallies([cycle_id])[0]
+        responses, answered = cycle_tallies([cycle_id])[0].by_questionnaire.get(questionnaire_id, ([], []))
         cells: dict[tuple, int] = {}
-        for qid, _version, channel, site, language, n in tally.responses:
-            if qid == questionnaire_id:
-                cell = (channel, site or None, language)
-                cells[cell] = cells.get(cell, 0) + n
+        for _qid, _version, channel, site, language, n in responses:
+            cell = (channel, site or None, language)
+            cells[cell] = cells.get(cell, 0) + n
         answers: dict[str, dict[tuple, int]] = {}
-        for qid, question, channel, site, language, _value, is_na, n in tally.answers:
-            if qid == questionnaire_id and not is_na:
+        for _qid, question, channel, site, language, _value, is_na, n in answered:
+            if not is_na:
                 cell = (channel, site or None, language)
                 per_question = answers.setdefault(question, {})
                 per_question[cell] = per_question.get(cell, 0) + n
-        return compute_protection(cells, answers, min_n)
+        # decided once for every server: the pattern is a pure function of the cells
+        inputs = (sorted(cells.items(), key=repr), sorted(((q, sorted(c.items(), key=repr))
+                                                            for q, c in answers.items()), key=repr), min_n)
+        return stored.remembered("protection", inputs, lambda: compute_protection(cells, answers, min_n),
+                                 code=stored.source_digest(__file__, disclosure.__file__),
+                                 encode=_encode, decode=_decode)
 
     return cached("protection", (questionnaire_id, cycle_id), compute)
 

@@ -20,6 +20,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import delete, exc, func, insert, select, update
@@ -52,6 +53,16 @@ class Tally:
     generation: str
     responses: tuple  # RESPONSE_CELL rows
     answers: tuple  # ANSWER_CELL rows
+
+    @cached_property
+    def by_questionnaire(self) -> dict[str, tuple[list, list]]:
+        """``questionnaire -> (responses rows, answers rows)``."""
+        out: dict[str, tuple[list, list]] = {}
+        for row in self.responses:
+            out.setdefault(row[0], ([], []))[0].append(row)
+        for row in self.answers:
+            out.setdefault(row[0], ([], []))[1].append(row)
+        return out
 
 
 @dataclass(frozen=True)
