@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from flask import current_app, g, has_request_context
-from sqlalchemy import delete, exc, func, insert, select, update
+from flask import current_app, has_request_context, request
+from sqlalchemy import bindparam, delete, exc, func, insert, select, update
 
 from ..database import WRITE, is_unavailable
 from ..extensions import db
@@ -72,6 +72,7 @@ class Pending:
 
     tally: Tally
     based_on: str | None
+    base: Tally | None = None  # the tally whose cells are stored (None: rewrite them all)
 
 
 def _merge(rows_a: Iterable, rows_b: Iterable) -> tuple:
@@ -156,7 +157,7 @@ def read_tally(connection, cycle_id: int) -> tuple[Tally, Pending | None]:
             answers = connection.execute(_answers_query(cycle_id).where(Response.id > base.watermark)).all()
             tally = Tally(cycle_id, watermark, changes, generation, _merge(base.responses, _rows(responses)),
                           _merge(base.answers, _answer_rows(answers)))
-            return tally, Pending(tally, based_on)
+            return tally, Pending(tally, based_on, base)
     responses = connection.execute(_responses_query(cycle_id)).all()
     answers = connection.execute(_answers_query(cycle_id)).all()
     tally = Tally(cycle_id, watermark, changes, generation, _rows(responses), _answer_rows(answers))
@@ -195,6 +196,10 @@ def write_tallies(pending: Sequence[Pending]) -> None:
             table_cache.put(_cache_key(engine, item.tally.cycle_id), item.tally)
 
 
+RESPONSE_COLUMNS = ("questionnaire_id", "version_id", "channel", "site", "language")
+ANSWER_COLUMNS = ("questionnaire_id", "question_id", "channel", "site", "language", "numeric_value", "is_na")
+
+
 def _replace(connection, item: Pending) -> bool:
     tally = item.tally
     values = {"watermark": tally.watermark, "changes": tally.changes, "generation": tally.generation,
@@ -206,16 +211,29 @@ def _replace(connection, item: Pending) -> bool:
             CycleTally.cycle_id == tally.cycle_id, CycleTally.generation == item.based_on).values(**values))
         if moved.rowcount != 1:
             return False
-    _clear_cells(connection, tally.cycle_id)
-    if tally.responses:
-        connection.execute(insert(TallyResponse), [
-            dict(zip(("questionnaire_id", "version_id", "channel", "site", "language", "count"), row),
-                 cycle_id=tally.cycle_id) for row in tally.responses])
-    if tally.answers:
-        connection.execute(insert(TallyAnswer), [
-            dict(zip(("questionnaire_id", "question_id", "channel", "site", "language", "numeric_value", "is_na",
-                      "count"), row), cycle_id=tally.cycle_id) for row in tally.answers])
+    if item.base is None:
+        _clear_cells(connection, tally.cycle_id)
+    _write_cells(connection, TallyResponse, RESPONSE_COLUMNS, tally.cycle_id,
+                 () if item.base is None else item.base.responses, tally.responses)
+    _write_cells(connection, TallyAnswer, ANSWER_COLUMNS, tally.cycle_id,
+                 () if item.base is None else item.base.answers, tally.answers)
     return True
+
+
+def _write_cells(connection, model, columns: tuple, cycle_id: int, stored: tuple, rows: tuple) -> None:
+    """Rewrite the cells whose count differs from the stored ones (a top-up touches a few)."""
+    before = {tuple(row[:-1]): row[-1] for row in stored}
+    after = {tuple(row[:-1]): row[-1] for row in rows}
+    changed = [key for key in before.keys() | after.keys() if before.get(key) != after.get(key)]
+    stale = [key for key in changed if key in before]
+    if stale:
+        table = model.__table__
+        matches = [table.c[name].is_not_distinct_from(bindparam(f"k_{name}")) for name in columns]
+        connection.execute(delete(table).where(table.c.cycle_id == cycle_id, *matches),
+                           [{f"k_{name}": value for name, value in zip(columns, key)} for key in stale])
+    fresh = [dict(zip(columns, key), count=after[key], cycle_id=cycle_id) for key in changed if after.get(key)]
+    if fresh:
+        connection.execute(insert(model), fresh)
 
 
 def _clear_cells(connection, cycle_id: int) -> None:
@@ -229,7 +247,8 @@ def cycle_tallies(cycle_ids: Sequence[int]) -> list[Tally]:
 
     A recount is the database's work (SQLite and psycopg release the GIL while a statement
     runs), so two cycles' GROUP BYs take about the time of one on two cores."""
-    memo = g.setdefault("results_tallies", {}) if has_request_context() else {}
+    # on the request itself: an application context (and its g) may outlive several requests
+    memo = request.environ.setdefault("servir.results_tallies", {}) if has_request_context() else {}
     missing = [c for c in dict.fromkeys(cycle_ids) if c not in memo]
     if missing:
         engine = db.engine
