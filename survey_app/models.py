@@ -580,6 +580,9 @@ class CycleTally(db.Model):
     watermark: Mapped[int] = mapped_column(BigInteger)
     changes: Mapped[int] = mapped_column(BigInteger)
     generation: Mapped[str] = mapped_column(String(32))
+    # JSON list of the response ids (every cycle) just below the watermark that were counted:
+    # one that appears later there was committed late and is added, not recounted.
+    tail: Mapped[str] = mapped_column(Text, default="[]")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

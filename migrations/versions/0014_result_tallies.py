@@ -9,8 +9,8 @@ counted, per cycle and filter cell, so a freshly started server reads them inste
 recounting every answer (survey_app/results/tally.py). ``response_changes`` is one row kept by
 triggers on ``response`` and ``answer``: every row added, changed or removed adds to it in the
 writing transaction. A tally is topped up only while the count moved by exactly the
-responses and answers added above its watermark, so a response committed late below the
-watermark, a change or a removal makes it recount. On PostgreSQL the triggers are per
+responses and answers added above its watermark or late just below it (``tail``), so a
+change or a removal makes it recount. On PostgreSQL the triggers are per
 statement with transition tables (a COPY or a batch adds its row count once).
 ``stored_result`` keeps values that are pure functions of their inputs (charts' SVGs,
 disclosure patterns), keyed on a hash of the inputs, for every server.
@@ -59,6 +59,7 @@ def upgrade():
     sa.Column('watermark', sa.BigInteger(), nullable=False),
     sa.Column('changes', sa.BigInteger(), nullable=False),
     sa.Column('generation', sa.String(length=32), nullable=False),
+    sa.Column('tail', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_cycle_tally_cycle_id_cycle'),
                             ondelete='CASCADE'),

@@ -7,14 +7,16 @@ cell (tables ``tally_response`` and ``tally_answer``). Its state row (``cycle_ta
 which snapshot it counted: the largest response id then (the watermark) and the value of
 ``response_changes``, a number that triggers raise in the writing transaction for every
 response or answer row added, changed or removed (migration 0014). A later snapshot tops the
-tally up with the responses above the watermark only when the number moved by exactly the
-rows added above it; anything else (a response committed late below the watermark, a change,
-a removal) is a full recount. Rewrites are optimistic (``generation`` must be the one read),
+tally up with the responses above the watermark, and those committed late just below it
+(ids of the last :data:`TAIL` that the tally did not see, kept in its state row), only when
+the number moved by exactly the rows added so; anything else (a change, a removal, a very
+late commit) is a full recount. Rewrites are optimistic (``generation`` must be the one read),
 so servers racing to top up keep one consistent tally and none waits for another. Code that
 hides responses without changing their rows calls :func:`invalidate_cycle_tables`.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +41,9 @@ ANSWER_CELL = ("questionnaire", "question", "channel", "site", "language", "valu
 
 #: Cycles read at once for one page (one snapshot and connection each).
 MAX_PARALLEL_QUERIES = 4
+#: Responses committed late at most this many ids below a tally's watermark are added to
+#: it; one later still (a transaction that held its id that long) makes it recount.
+TAIL = 1000
 #: The watermark of a tally that must be recounted (see :func:`invalidate_cycle_tables`).
 RECOUNT = -1
 
@@ -53,6 +58,7 @@ class Tally:
     generation: str
     responses: tuple  # RESPONSE_CELL rows
     answers: tuple  # ANSWER_CELL rows
+    tail: frozenset = frozenset()  # ids of the responses (every cycle) counted in the last TAIL ids
 
     @cached_property
     def by_questionnaire(self) -> dict[str, tuple[list, list]]:
@@ -120,11 +126,18 @@ def _stored(connection, cycle_id: int, state) -> Tally:
         select(TallyAnswer.questionnaire_id, TallyAnswer.question_id, TallyAnswer.channel, TallyAnswer.site,
                TallyAnswer.language, TallyAnswer.numeric_value, TallyAnswer.is_na, TallyAnswer.count)
         .where(TallyAnswer.cycle_id == cycle_id)).all()
-    return Tally(cycle_id, state.watermark, state.changes, state.generation, _rows(responses), _answer_rows(answers))
+    return Tally(cycle_id, state.watermark, state.changes, state.generation, _rows(responses), _answer_rows(answers),
+                 frozenset(json.loads(state.tail)))
 
 
 def _cache_key(engine, cycle_id: int) -> tuple:
     return ("tally", engine.url.render_as_string(hide_password=True), cycle_id)
+
+
+def _tail(connection, watermark: int) -> frozenset:
+    """Ids of the responses (every cycle) visible just below the watermark."""
+    return frozenset(connection.execute(select(Response.id).where(Response.id > watermark - TAIL,
+                                                                  Response.id <= watermark)).scalars())
 
 
 def read_tally(connection, cycle_id: int) -> tuple[Tally, Pending | None]:
@@ -132,8 +145,8 @@ def read_tally(connection, cycle_id: int) -> tuple[Tally, Pending | None]:
     what to write back when it had to be topped up or recounted."""
     changes = connection.execute(select(ResponseChanges.count).where(ResponseChanges.id == 1)).scalar() or 0
     watermark = connection.execute(select(func.max(Response.id))).scalar() or 0
-    state = connection.execute(select(CycleTally.watermark, CycleTally.changes, CycleTally.generation)
-                               .where(CycleTally.cycle_id == cycle_id)).one_or_none()
+    state = connection.execute(select(CycleTally.watermark, CycleTally.changes, CycleTally.generation,
+                                      CycleTally.tail).where(CycleTally.cycle_id == cycle_id)).one_or_none()
     base: Tally | None = None
     if state is not None and state.watermark != RECOUNT:
         cached = table_cache.get(_cache_key(connection.engine, cycle_id))
@@ -147,20 +160,25 @@ def read_tally(connection, cycle_id: int) -> tuple[Tally, Pending | None]:
     generation = uuid.uuid4().hex
     if base is not None and base.watermark <= watermark:
         # every change since the tally must be a response (or one of its answers) above the
-        # watermark: a late commit below it, a change or a removal makes the sums differ
+        # watermark, or one committed late just below it (an id of the tail not seen then):
+        # anything else -- a later late commit, a change, a removal -- makes the sums differ
+        late = sorted(_tail(connection, base.watermark) - base.tail)
+        added = (Response.id > base.watermark) | Response.id.in_(late) if late else Response.id > base.watermark
+        answered = (Answer.response_id > base.watermark) | Answer.response_id.in_(late) if late \
+            else Answer.response_id > base.watermark
         added_responses, added_answers = connection.execute(select(
-            select(func.count()).select_from(Response).where(Response.id > base.watermark).scalar_subquery(),
-            select(func.count()).select_from(Answer).where(Answer.response_id > base.watermark)
-            .scalar_subquery())).one()
+            select(func.count()).select_from(Response).where(added).scalar_subquery(),
+            select(func.count()).select_from(Answer).where(answered).scalar_subquery())).one()
         if changes - base.changes == added_responses + added_answers:
-            responses = connection.execute(_responses_query(cycle_id).where(Response.id > base.watermark)).all()
-            answers = connection.execute(_answers_query(cycle_id).where(Response.id > base.watermark)).all()
+            responses = connection.execute(_responses_query(cycle_id).where(added)).all()
+            answers = connection.execute(_answers_query(cycle_id).where(added)).all()
             tally = Tally(cycle_id, watermark, changes, generation, _merge(base.responses, _rows(responses)),
-                          _merge(base.answers, _answer_rows(answers)))
+                          _merge(base.answers, _answer_rows(answers)), _tail(connection, watermark))
             return tally, Pending(tally, based_on, base)
     responses = connection.execute(_responses_query(cycle_id)).all()
     answers = connection.execute(_answers_query(cycle_id)).all()
-    tally = Tally(cycle_id, watermark, changes, generation, _rows(responses), _answer_rows(answers))
+    tally = Tally(cycle_id, watermark, changes, generation, _rows(responses), _answer_rows(answers),
+                  _tail(connection, watermark))
     return tally, Pending(tally, based_on)
 
 
@@ -203,7 +221,7 @@ ANSWER_COLUMNS = ("questionnaire_id", "question_id", "channel", "site", "languag
 def _replace(connection, item: Pending) -> bool:
     tally = item.tally
     values = {"watermark": tally.watermark, "changes": tally.changes, "generation": tally.generation,
-              "updated_at": utcnow()}
+              "tail": json.dumps(sorted(tally.tail)), "updated_at": utcnow()}
     if item.based_on is None:
         connection.execute(insert(CycleTally).values(cycle_id=tally.cycle_id, **values))
     else:
@@ -283,7 +301,7 @@ def invalidate_cycle_tables(questionnaire_id: str | None = None, cycle_id: int |
             tallied = select(func.distinct(TallyResponse.cycle_id)).where(
                 TallyResponse.questionnaire_id == questionnaire_id)
         cycle_ids = set(db.session.execute(responses).scalars()) | set(db.session.execute(tallied).scalars())
-    marked = {"watermark": RECOUNT, "changes": RECOUNT, "updated_at": utcnow()}
+    marked = {"watermark": RECOUNT, "changes": RECOUNT, "tail": "[]", "updated_at": utcnow()}
     for cid in sorted(cycle_ids):
         generation = uuid.uuid4().hex
         moved = db.session.execute(update(CycleTally).where(CycleTally.cycle_id == cid)
