@@ -113,6 +113,9 @@ def copy_response(source_id: int, new_id: int) -> None:
         for answer in db.session.execute(select(Answer.__table__).where(Answer.response_id == source_id)).all():
             db.session.execute(Answer.__table__.insert().values(
                 response_id=new_id, **{c: answer._mapping[c] for c in answer_columns}))
+        if db.engine.dialect.name == "postgresql":  # the next submission's id comes after
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('response', 'id'), "
+                                    "(SELECT max(id) FROM response))"))
 
 
 def recounted(app, code: str) -> bool:
