@@ -71,8 +71,7 @@ def remembered(kind: str, inputs: Any, compute: Callable[[], T], *, code: str,
                 connection.execute(insert(StoredResult).values(key=key, kind=kind, value=encode(value)))
     except exc.IntegrityError:
         pass  # another server stored the same value meanwhile
-    except exc.DBAPIError as error:
-        if not is_unavailable(error):
-            raise
+    except exc.SQLAlchemyError as error:
+        # best effort, like any cache: unavailable, full, read-only or not granted
         log.warning("stored result %s not kept: %s", kind, error)
     return value

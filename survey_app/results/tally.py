@@ -27,7 +27,7 @@ from functools import cached_property
 from flask import current_app, has_request_context, request
 from sqlalchemy import bindparam, delete, exc, func, insert, select, update
 
-from ..database import WRITE, is_unavailable
+from ..database import WRITE
 from ..extensions import db
 from ..models import Answer, CycleTally, Response, ResponseChanges, TallyAnswer, TallyResponse, utcnow
 from .cache import clear_cache, table_cache
@@ -205,9 +205,8 @@ def write_tallies(pending: Sequence[Pending]) -> None:
                     stored = _replace(connection, item)
         except exc.IntegrityError:
             continue  # another server inserted the cycle's first tally meanwhile
-        except exc.DBAPIError as error:
-            if not is_unavailable(error):
-                raise
+        except exc.SQLAlchemyError as error:
+            # best effort, like any cache: unavailable, full, read-only or not granted
             log.warning("results: tally of cycle %s not stored: %s", item.tally.cycle_id, error)
             continue
         if stored:
