@@ -305,7 +305,7 @@ def invalidate_cycle_tables(questionnaire_id: str | None = None, cycle_id: int |
         generation = uuid.uuid4().hex
         moved = db.session.execute(update(CycleTally).where(CycleTally.cycle_id == cid)
                                    .values(generation=generation, **marked))
-        if moved.rowcount != 1:
+        if moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             db.session.execute(insert(CycleTally).values(cycle_id=cid, generation=generation, **marked))
         _clear_cells(db.session, cid)
     clear_cache()
