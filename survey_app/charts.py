@@ -8,7 +8,9 @@ argument, which is not drawn: the page's caption shows it).
 
 Conventions: Okabe-Ito colour-blind-safe colours, markers that differ in shape as well as
 colour, labelled axes, French decimal commas when ``lang == "fr"``. Rendered SVGs are
-memoised (the same figures give the same picture).
+memoised in the process and stored in the database (:mod:`survey_app.stored`): the same
+figures give the same picture, and the interval charts round their figures to what they
+can show.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import stored
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE = "#0072B2"
@@ -109,14 +113,30 @@ def _render(fig: Figure, label: str) -> str:
         "<svg", f'<svg role="img" aria-label="{html.escape(label, quote=True)}" class="chart-svg"', 1)
 
 
+def visible(value):
+    """A figure rounded to what a chart on the 0-100 scale can show (a tenth of a point is
+    well under a pixel): charts drawn from rounded figures are keyed on them, so a response
+    that moves a figure by less than that finds the chart already drawn."""
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, (tuple, list)):
+        return tuple(visible(v) for v in value)
+    return value
+
+
 def _memoised(key, draw) -> str:
     with _memo_lock:
         if key in _memo:
             _memo.move_to_end(key)
             return _memo[key]
-    rc = dict(RC, **{"font.family": _font_families()})
-    with rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as Literal names; these are valid
-        svg = draw()
+
+    def render() -> str:
+        rc = dict(RC, **{"font.family": _font_families()})
+        with rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as Literal names; these are valid
+            return draw()
+
+    # drawn once for every server and restart (keyed on the figures and this file)
+    svg = stored.remembered("chart", key, render, code=stored.source_digest(__file__), encode=str, decode=str)
     with _memo_lock:
         _memo[key] = svg
         while len(_memo) > _MEMO_SIZE:
@@ -146,7 +166,8 @@ def interval_chart(rows: Sequence[tuple[str, Estimate, Estimate, float | None]],
     ``(estimate, low, high)`` or None (suppressed / no baseline). ``series`` names the
     baseline and the cycle.
     """
-    key = ("interval", tuple(rows), lang, title, xlabel, series, target_label, xlim)
+    rows = visible(rows)
+    key = ("interval", rows, lang, title, xlabel, series, target_label, xlim)
 
     def draw():
         fig = Figure(layout="constrained", figsize=(7.2, _height(len(rows), 0.6)))
@@ -186,7 +207,8 @@ def interval_chart(rows: Sequence[tuple[str, Estimate, Estimate, float | None]],
 def forest_plot(rows: Sequence[tuple[str, float, float, float, str]], *, lang: str, title: str,
                 xlabel: str, verdict_labels: dict[str, str]) -> str:
     """Changes with their intervals around zero; ``rows``: ``(label, est, low, high, verdict)``."""
-    key = ("forest", tuple(rows), lang, title, xlabel, tuple(sorted(verdict_labels.items())))
+    rows = visible(rows)
+    key = ("forest", rows, lang, title, xlabel, tuple(sorted(verdict_labels.items())))
 
     def draw():
         fig = Figure(layout="constrained", figsize=(7.2, _height(len(rows), 0.5)))

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     false,
     Boolean,
     CheckConstraint,
@@ -603,3 +604,80 @@ class BurstMember(db.Model):
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True, index=True)
 
     review: Mapped[BurstReview] = relationship(back_populates="members")
+
+
+class ResponseChanges(db.Model):
+    """One row counting every response and answer added, changed or removed, ever.
+
+    Kept by database triggers (migration 0014) in the writing transaction itself, so any
+    snapshot that sees a response also sees the count that includes it: the results'
+    fingerprint and the persisted tallies compare this number instead of counting rows."""
+
+    __tablename__ = "response_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CycleTally(db.Model):
+    """The state of one cycle's persisted frequency tables (:class:`TallyResponse`,
+    :class:`TallyAnswer`): they count the cycle's responses of a snapshot whose largest
+    response id was ``watermark`` and whose :class:`ResponseChanges` count was ``changes``.
+    ``generation`` changes with every rewrite, so a server's copy in memory can be checked."""
+
+    __tablename__ = "cycle_tally"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), primary_key=True)
+    watermark: Mapped[int] = mapped_column(BigInteger)
+    changes: Mapped[int] = mapped_column(BigInteger)
+    generation: Mapped[str] = mapped_column(String(32))
+    # JSON list of the response ids (every cycle) just below the watermark that were counted:
+    # one that appears later there was committed late and is added, not recounted.
+    tail: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TallyResponse(db.Model):
+    """Responses of a cycle per questionnaire, version and filter cell (channel, site, language)."""
+
+    __tablename__ = "tally_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    version_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    site: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5))
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class TallyAnswer(db.Model):
+    """Answers of a cycle per questionnaire, question, number given (None: "not applicable",
+    choice or text), whether "not applicable", and filter cell (channel, site, language)."""
+
+    __tablename__ = "tally_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(10))
+    site: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5))
+    numeric_value: Mapped[float | None] = mapped_column(Float)
+    is_na: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class StoredResult(db.Model):
+    """A result that is a pure function of its inputs, kept for every server: a chart's SVG,
+    a questionnaire's disclosure pattern. ``key`` is a hash of the inputs and of the code
+    that computes it, so a changed input or a new release never reads a stale value."""
+
+    __tablename__ = "stored_result"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -9,8 +9,10 @@ Modules (each imports only those above it)
 ------------------------------------------
 ``model``        the result objects, filters, errors and the constants (``TOP_BOXES``...)
 ``cache``        finished results and per-cycle tables, keyed on a fingerprint of the data
+``tally``        each cycle's frequency tables per filter cell, persisted, topped up from
+                 their high-water mark, recounted when rows changed; ``invalidate_cycle_tables``
 ``choices``      cycles with answers, the cycle and baseline a request means, sites
-``tables``       the frequency tables (GROUP BY per cycle) and their incremental top-up
+``tables``       the frequency tables of a request, summed from the tallies
 ``definitions``  question definitions across versions, and their comparability
 ``unweighted``   figures and changes from the frequency tables
 ``weighted``     figures and changes after raking to population margins
@@ -67,7 +69,11 @@ weighting="none") -> Detail``
     respondent rows: driver analysis).
 
 ``clear_cache()``
-    Forget cached results and tables (benchmarks).
+    Forget cached results and tables (benchmarks; a fresh process): the persisted tallies stay.
+
+``invalidate_cycle_tables(questionnaire_id=None, cycle_id=None)``
+    Mark persisted tallies for a recount, inside the write transaction that hides responses
+    without changing their rows (rows added, changed or removed are detected by themselves).
 
 The attainment rule of a target is :func:`analysis.target_status`, the verdict rule
 :func:`analysis.judge_changes`. Translated labels, number formats and the charts of these
@@ -132,6 +138,7 @@ from .model import (
 from .payload import api_payload
 from .protection import offered_values
 from .tables import frequency_table, respondent_ratings
+from .tally import invalidate_cycle_tables
 
 __all__ = [
     "ResultsError",
@@ -165,4 +172,5 @@ __all__ = [
     "commitment_detail",
     "api_payload",
     "clear_cache",
+    "invalidate_cycle_tables",
 ]

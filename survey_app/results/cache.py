@@ -1,14 +1,14 @@
 """The caches of the results engine: finished results keyed on the request and a fingerprint
-of the data, and each cycle's frequency tables (kept per process, topped up by
-:mod:`survey_app.results.tables`).
+of the data, and each process's copy of the cycles' persisted tallies
+(:mod:`survey_app.results.tally`).
 
 A page view recomputes nothing while the data are unchanged; the fingerprint (largest
-response id and number of responses, cycle states and margins, versions, the commitments,
-units and questionnaires shown beside the figures, the minimum cell size, the decisions on
-suspected ballot stuffing) changes with any new or removed response, so a page after a new
-submission recomputes its statistics from up-to-date tables. The fingerprint is read from the
-database, so several servers agree on it; with ``REDIS_URL`` they also share finished results
-(:mod:`survey_app.results.shared`).
+response id and the count of response changes kept by triggers, cycle states and margins,
+versions, the commitments, units and questionnaires shown beside the figures, the minimum cell
+size, the decisions on suspected ballot stuffing) changes with any new or removed response, so
+a page after a new submission recomputes its statistics from up-to-date tables. The
+fingerprint is read from the database, so several servers agree on it; with ``REDIS_URL``
+they also share finished results (:mod:`survey_app.results.shared`).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (BurstReview, Commitment, Cycle, ImprovementAction, OperationalIndicator, Questionnaire,
-                      QuestionnaireVersion, Response, Unit)
+                      QuestionnaireVersion, Response, ResponseChanges, Unit)
 from . import shared
 
 T = TypeVar("T")
@@ -59,7 +59,8 @@ class Cache:
 
 #: Finished results (overview, one questionnaire, drill-down, sites).
 results_cache = Cache()
-#: Per-cycle frequency tables (:class:`survey_app.results.tables.CycleTables`).
+#: Per-cycle tallies as last read or stored (:class:`survey_app.results.tally.Tally`), checked
+#: against their state row before use.
 table_cache = Cache(size=256)
 #: Suspected bursts per questionnaire and cycle (:mod:`survey_app.results.stuffing`), apart
 #: so that many questionnaires do not push finished results out.
@@ -78,9 +79,10 @@ def fingerprint() -> tuple:
     an evaluator decides on a suspected burst."""
     if has_request_context() and "results_fingerprint" in g:
         return g.results_fingerprint
-    # two queries: each alone is an index look-up, together SQLite scans the table
+    # the change count moves with every response or answer added, changed or removed, in the
+    # writing transaction (triggers, migration 0014): no count(*) over the responses
     stats = (db.session.execute(select(func.max(Response.id))).scalar(),
-             db.session.execute(select(func.count()).select_from(Response)).scalar())
+             db.session.execute(select(ResponseChanges.count).where(ResponseChanges.id == 1)).scalar())
     columns = [Cycle.id, Cycle.code, Cycle.state]
     if hasattr(Cycle, "population_margins"):
         columns.append(Cycle.population_margins)

@@ -13,19 +13,19 @@ exports ask this module; none decides alone.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from analysis import disclosure
 from analysis.disclosure import protected_views
 from flask import current_app
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Answer, Response
-from .exclusion import excluded_responses
+from .. import stored
 from .cache import cached
 from .choices import get_cycle
 from .model import Filters
+from .tally import counted_tallies
 
 #: The filter dimensions, in the order of a view's key (a later domain joins here).
 DIMENSIONS = ("channel", "site", "language")
@@ -61,10 +61,6 @@ class Protection:
         return sorted(v[0][1] for v in self.views if len(v) == 1 and v[0][0] == dimension)
 
 
-def _cells(rows: Iterable) -> dict[tuple, int]:
-    return {(channel, site or None, language): int(n) for channel, site, language, n in rows}
-
-
 def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Mapping[tuple, int]],
                        min_n: int) -> Protection:
     """The protection from cell counts: ``(channel, site, language) -> responses`` and,
@@ -79,30 +75,45 @@ def compute_protection(responses: Mapping[tuple, int], answers: Mapping[str, Map
     return Protection(min_n, views, questions, len(hidden), len(everything))
 
 
+def _encode(guard: Protection) -> str:
+    return json.dumps({"min_n": guard.min_n, "views": sorted(guard.views), "hidden": guard.hidden,
+                       "possible": guard.possible,
+                       "questions": {q: sorted(v) for q, v in guard.questions.items()}})
+
+
+def _views(rows) -> frozenset:
+    return frozenset(tuple(tuple(pair) for pair in view) for view in rows)
+
+
+def _decode(text: str) -> Protection:
+    data = json.loads(text)
+    return Protection(data["min_n"], _views(data["views"]), {q: _views(v) for q, v in data["questions"].items()},
+                      data["hidden"], data["possible"])
+
+
 def protection(questionnaire_id: str, cycle_id: int) -> Protection:
     """The protection of a questionnaire's responses in a cycle (cached on the data)."""
     min_n = int(current_app.config["MIN_CELL_SIZE"])
 
     def compute() -> Protection:
-        rows = db.session.execute(
-            select(Response.channel, Response.site, Response.language, func.count())
-            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
-                   Response.id.not_in(excluded_responses()))
-            .group_by(Response.channel, Response.site, Response.language)).all()
-        answered = db.session.execute(
-            select(Answer.question_id, Response.channel, Response.site, Response.language, func.count())
-            .select_from(Response).join(Answer, Answer.response_id == Response.id)
-            .where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id,
-                   Answer.is_na.is_(False), Response.id.not_in(excluded_responses()))
-            .group_by(Answer.question_id, Response.channel, Response.site, Response.language)).all()
-        answers: dict[str, dict[tuple, int]] = {}
-        for qid, channel, site, language, n in answered:
-            cell = (channel, site or None, language)
-            answers.setdefault(qid, {})[cell] = answers.get(qid, {}).get(cell, 0) + int(n)
+        # the cycle's tally holds exactly these cells, less the excluded responses (see .tally)
+        responses, answered = counted_tallies([cycle_id])[0].by_questionnaire.get(questionnaire_id, ([], []))
         cells: dict[tuple, int] = {}
-        for key, n in _cells(rows).items():
-            cells[key] = cells.get(key, 0) + n
-        return compute_protection(cells, answers, min_n)
+        for _qid, _version, channel, site, language, n in responses:
+            cell = (channel, site or None, language)
+            cells[cell] = cells.get(cell, 0) + n
+        answers: dict[str, dict[tuple, int]] = {}
+        for _qid, question, channel, site, language, _value, is_na, n in answered:
+            if not is_na:
+                cell = (channel, site or None, language)
+                per_question = answers.setdefault(question, {})
+                per_question[cell] = per_question.get(cell, 0) + n
+        # decided once for every server: the pattern is a pure function of the cells
+        inputs = (sorted(cells.items(), key=repr), sorted(((q, sorted(c.items(), key=repr))
+                                                            for q, c in answers.items()), key=repr), min_n)
+        return stored.remembered("protection", inputs, lambda: compute_protection(cells, answers, min_n),
+                                 code=stored.source_digest(__file__, disclosure.__file__),
+                                 encode=_encode, decode=_decode)
 
     return cached("protection", (questionnaire_id, cycle_id), compute)
 
@@ -116,8 +127,7 @@ def offered_values(cycle: str, dimension: str, questionnaire_id: str | None = No
     if questionnaire_id is not None:
         ids = [questionnaire_id]
     else:
-        ids = list(db.session.execute(select(Response.questionnaire_id).where(
-            Response.cycle_id == found.id).distinct()).scalars())
+        ids = sorted({row[0] for row in counted_tallies([found.id])[0].responses})
     values: set[str] = set()
     for qid in ids:
         values.update(protection(qid, found.id).offered(dimension))
