@@ -557,6 +557,8 @@ class FollowupContact(db.Model):
 
 # What an evaluator decided about a suspected burst of ballot stuffing (results/stuffing.py).
 BURST_DECISIONS = ("exclude", "keep")
+#: Longest reason an evaluator's decision keeps.
+BURST_REASON_MAX = 1000
 
 
 class BurstReview(db.Model):

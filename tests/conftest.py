@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from survey_app import charts, results
 from survey_app.extensions import db
 from survey_app.services import cycles, users
 from tests.helpers import PASSWORD, make_app
@@ -48,7 +49,10 @@ def database_uri(request, database_templates, tmp_path):
 
 @pytest.fixture
 def app(database_uri):
-    """The application on the test's database, holding the test questionnaires."""
+    """The application on the test's database, holding the test questionnaires, as a freshly
+    started server sees it: no result or chart kept in this process from an earlier test."""
+    results.clear_cache()
+    charts.clear_cache()
     app = make_app(database_uri)
     yield app
     with app.app_context():

@@ -37,6 +37,8 @@ def any_excluded(cycle_ids: Sequence[int]) -> bool:
 
 def excluded_counts(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int]) -> dict[tuple[str, int], int]:
     """Excluded responses per (questionnaire, cycle id): for the methods note."""
+    if not any_excluded(cycle_ids):
+        return {}
     query = (select(Response.questionnaire_id, Response.cycle_id, func.count(func.distinct(Response.id)))
              .where(Response.id.in_(excluded_responses()), Response.cycle_id.in_(list(cycle_ids))))
     if questionnaire_ids is not None:

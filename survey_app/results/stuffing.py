@@ -42,6 +42,7 @@ from ..extensions import db
 from ..models import Answer, BurstReview, Response
 from .cache import burst_cache
 from .definitions import load_catalogue, measured_questions, question_scale
+from .tally import cycle_tallies
 
 #: Channels whose responses nobody vouches for: a citizen alone, or at a kiosk.
 ANONYMOUS_CHANNELS = ("online", "kiosk")
@@ -257,10 +258,12 @@ def _detect(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:
 
 
 def _responses_of(questionnaire_id: str, cycle_id: int) -> tuple[int, int]:
-    """(largest id, number) of a questionnaire's responses in a cycle: one index look-up."""
-    row = db.session.execute(select(func.max(Response.id), func.count()).where(
-        Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)).one()
-    return int(row[0] or 0), int(row[1])
+    """(largest id, number) of a questionnaire's responses in a cycle: the largest id one index
+    look-up, the number read from the cycle's stored tally (no count over the responses)."""
+    largest = db.session.execute(select(func.max(Response.id)).where(
+        Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)).scalar()
+    rows = cycle_tallies([cycle_id])[0].by_questionnaire.get(questionnaire_id, ([], []))[0]
+    return int(largest or 0), sum(row[-1] for row in rows)
 
 
 def cycle_bursts(questionnaire_id: str, cycle_id: int) -> tuple[Burst, ...]:

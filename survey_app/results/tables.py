@@ -87,8 +87,15 @@ def cycle_tables(tally: Tally, questionnaire_ids: Sequence[str] | None, filters:
         if (wanted is None or questionnaire in wanted) and _kept(filters, channel, site, language):
             key = (questionnaire, tally.cycle_id, question, value)
             freq[key] = freq.get(key, 0) + n
-    return CycleTables(tally.watermark, everyone, tuple(k + (n,) for k, n in counts.items()),
-                       tuple(k + (n,) for k, n in freq.items()))
+    # in one order whatever order the tally's rows came in (recounted, read back, topped up),
+    # so every server's sums, and so its figures, agree to the last digit
+    return CycleTables(tally.watermark, everyone, tuple(k + (n,) for k, n in sorted(counts.items())),
+                       tuple(k + (n,) for k, n in sorted(freq.items(), key=_value_order)))
+
+
+def _value_order(item: tuple) -> tuple:
+    (questionnaire, cycle_id, question, value), _n = item
+    return (questionnaire, cycle_id, question, value is None, value or 0)
 
 
 def all_cycle_tables(questionnaire_ids: Sequence[str] | None, cycle_ids: Sequence[int],

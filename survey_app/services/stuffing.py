@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import BURST_DECISIONS, BurstMember, BurstReview, Cycle, utcnow
+from ..models import BURST_DECISIONS, BURST_REASON_MAX, BurstMember, BurstReview, Cycle, utcnow
 from ..results.stuffing import ReviewedBurst, cycle_bursts, reviewed_bursts
 from . import audit
 
 #: Longest reason kept with a decision.
-REASON_MAX = 1000
+REASON_MAX = BURST_REASON_MAX
 
 
 class DecisionError(ValueError):

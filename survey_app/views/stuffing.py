@@ -4,7 +4,7 @@ reviewed and genuine, with a reason). Detection is :mod:`survey_app.results.stuf
 decisions :mod:`survey_app.services.stuffing`."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,11 +15,21 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from .. import results
 from ..auth import actor, roles_required
-from ..results.definitions import load_catalogue
-from ..results.stuffing import ReviewedBurst, reviewed_bursts
-from ..services import stuffing
+from ..lazy import lazy_module
+from ..models import BURST_REASON_MAX
+
+# Loaded on first use (survey_app/lazy.py): a worker serving citizens never imports them.
+if TYPE_CHECKING:
+    from .. import results
+    from ..results import definitions, stuffing as detection
+    from ..results.stuffing import ReviewedBurst
+    from ..services import stuffing
+else:
+    results = lazy_module("survey_app.results")
+    definitions = lazy_module("survey_app.results.definitions")
+    detection = lazy_module("survey_app.results.stuffing")
+    stuffing = lazy_module("survey_app.services.stuffing")
 
 bp = Blueprint("stuffing", __name__)
 
@@ -30,9 +40,9 @@ class DecisionForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=lambda: [SelectChoice(k, v) for k, v in DECISION_LABELS.items()],
                           validators=[InputRequired(message=_l("Choose a decision."))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason for the decision.")),
-                                                     Length(max=stuffing.REASON_MAX)],
+                                                     Length(max=BURST_REASON_MAX)],
                            description=_l("What you checked, for the audit trail and the other evaluators."),
-                           render_kw={"rows": 3, "maxlength": stuffing.REASON_MAX})
+                           render_kw={"rows": 3, "maxlength": BURST_REASON_MAX})
 
 
 def _form_for(burst: ReviewedBurst, submitted: tuple[str, DecisionForm] | None) -> DecisionForm:
@@ -55,11 +65,11 @@ def _page(cycle_code: str | None, submitted: tuple[str, DecisionForm] | None = N
         cycle, _base = results.resolve_cycles(cycle_code, None, default_baseline=False)
     except results.ResultsError:
         abort(404)
-    catalogue = load_catalogue(None)
+    catalogue = definitions.load_catalogue(None)
     min_n = int(current_app.config["MIN_CELL_SIZE"])
     groups = []
     for qid, cat in catalogue.items():
-        bursts = reviewed_bursts(qid, cycle.id)
+        bursts = detection.reviewed_bursts(qid, cycle.id)
         if not bursts:
             continue
         questions = {q.id: q for q in cat.current.questions}

@@ -11,16 +11,14 @@ from survey_app import charts, results
 from survey_app.extensions import db
 from survey_app.models import StoredResult
 from survey_app.results import protection
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 URL = f"/results/?cycle={CYCLE}&baseline={BASELINE}"
 
 
 @pytest.fixture
-def evaluator(app, client, make_user):
-    results_data.load(app)
+def evaluator(app, client, make_user, answers):
     make_user("evaluator@example.org", "evaluator")
     assert client.post("/auth/login", data={"email": "evaluator@example.org",
                                             "password": PASSWORD}).status_code == 302

@@ -16,14 +16,8 @@ from survey_app.database import write_transaction
 from survey_app.extensions import db
 from survey_app.models import Answer, Cycle, CycleTally, Response, TallyAnswer, TallyResponse
 from survey_app.results import tally
-from tests.app import results_data
 from tests.app.results_data import BASELINE, CYCLE
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def answers(app):
-    return results_data.load(app)
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture
@@ -240,4 +234,4 @@ def test_the_overview_of_an_unchanged_database_counts_no_rows(app, evaluator):
         event.remove(engine, "before_cursor_execute", listener)
     assert statements
     counting = [s for s in statements if re.search(r"count\(", s, re.I)]
-    assert counting == []
+    assert counting == [], "\n---\n".join(counting)
