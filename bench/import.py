@@ -2,7 +2,8 @@
 
 Writes a CSV of N sheets (default 1,000,000) of the demo's permit questionnaire (twelve
 questions: a choice, yes/no, six ratings, two profile choices; one rating in ten "na"), then,
-each on a fresh SQLite database migrated the same way (WAL, ``synchronous=FULL``):
+each on a fresh SQLite database migrated the same way, with the app's settings (WAL,
+``synchronous=FULL``, foreign keys enforced):
 
 - the import: ``imports.import_csv`` as the command runs it (encoding and separator detected,
   every row checked by the shared rules and stored in chunks, all in one transaction);
@@ -123,6 +124,7 @@ def run_baseline(db_path: Path, rows: int, chunk: int) -> tuple[float, float]:
     connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # as the import does
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")  # as every connection of the app
     elapsed = cpu = 0.0
     connection.execute("BEGIN IMMEDIATE")
     for responses, answers in baseline_chunks(connection, rows, chunk):

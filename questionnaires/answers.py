@@ -272,6 +272,7 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
 
 
 _Outcome = Any  # _MISSING, an _Invalid, or (value, (question id, numeric, text, is_na))
+_NOTHING = (None, _MISSING)  # no cell, no answer
 
 
 def _outcome(question: Question, value: Any) -> _Outcome:
@@ -339,12 +340,10 @@ class TypedAnswers:
         self._plan = [(q, position.get(q.id), {}) for q in self.questions]
 
     def _read(self, question: Question, text: str, cache: dict) -> tuple[Any, _Outcome]:
-        found = cache.get(text)
-        if found is None:
-            value = answer_from_text(question, text)
-            found = (value, _outcome(question, value))
-            if len(cache) < self.CACHED_TEXTS:
-                cache[text] = found
+        value = answer_from_text(question, text)
+        found = (value, _outcome(question, value))
+        if len(cache) < self.CACHED_TEXTS:
+            cache[text] = found
         return found
 
     def check(self, texts: list[str], values: Mapping[str, Any] | None = None
@@ -354,7 +353,13 @@ class TypedAnswers:
         one-column-per-option layout); for a question with a cell too, they join its list."""
         outcomes = []
         for question, index, cache in self._plan:
-            found = self._read(question, texts[index], cache) if index is not None else (None, _MISSING)
+            if index is None:
+                found = _NOTHING
+            else:
+                text = texts[index]
+                found = cache.get(text)
+                if found is None:
+                    found = self._read(question, text, cache)
             if values and question.id in values:
                 value = found[0]
                 value = values[question.id] if value is None else value + values[question.id] \

@@ -297,7 +297,7 @@ class _Reader:
             if error is not None:
                 problems.append(Problem(line, SHEET, error))
                 return None
-            return self.sheet_id(sheet)
+            return self.sheet_id(sheet, normalized=True)
         given = cells[layout.submission_id].strip() if layout.submission_id is not None else ""
         if given:
             try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import math
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -75,9 +74,9 @@ class SheetIds:
     def __init__(self, questionnaire_id: str, cycle_code: str, channel: str):
         self._prefix = hashlib.sha1(NAMESPACE.bytes + "\x1f".join((questionnaire_id, cycle_code, channel, "")).encode())
 
-    def __call__(self, sheet: str) -> str:
+    def __call__(self, sheet: str, normalized: bool = False) -> str:
         digest = self._prefix.copy()
-        digest.update(normalize_sheet(sheet).encode())
+        digest.update((sheet if normalized else normalize_sheet(sheet)).encode())
         raw = bytearray(digest.digest()[:16])
         raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
         raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -144,19 +143,22 @@ def prepare(target: Target, answers: dict[str, Any], *, submission_id: str, lang
     return Sheet(submission_id, fingerprint(target.version_hash, language, rows), language, rows)
 
 
+def _remember(reprs: dict, row: tuple) -> str:
+    text = repr(row)
+    reprs.setdefault(row, (row, text))
+    return text
+
+
 def fingerprint(version_hash: str, language: str, rows: tuple, reprs: dict | None = None) -> str:
     """sha256 of ``repr((version_hash, language, rows))``; ``reprs`` keeps each answer row's
     ``repr`` across the sheets of an import (few distinct rows, a million sheets)."""
     if reprs is None:
         return hashlib.sha256(repr((version_hash, language, rows)).encode()).hexdigest()
-    parts = []
-    for row in rows:
-        # -0.0 == 0.0 as a key, but their reprs differ.
-        key = row if row[1] != 0 else (row, math.copysign(1.0, row[1]))
-        text = reprs.get(key)
-        if text is None:
-            text = reprs[key] = repr(row)
-        parts.append(text)
+    get = reprs.get
+    # An entry is (row, repr) and counts only for that very row object: rows that compare
+    # equal may differ in repr (-0.0 and 0.0), while a reader hands out the same row objects.
+    parts = [entry[1] if (entry := get(row)) is not None and entry[0] is row else _remember(reprs, row)
+             for row in rows]
     inner = ", ".join(parts) + ("," if len(parts) == 1 else "")
     return hashlib.sha256(f"({version_hash!r}, {language!r}, ({inner}))".encode()).hexdigest()
 
