@@ -14,8 +14,10 @@ cycle the file is imported into, see :func:`cycles.cycle_for_answer`), then ques
 as digits, yes/no as oui/non, a choice as its value or number, ``na`` for "don't know", an
 empty cell for no answer). The export's layout is accepted too: one 0/1 column
 ``<question>__<option>`` per option of a multi-choice question, and its descriptive columns
-(response, cycle, channel, site, month, version) are ignored. The file is read twice as a
-stream (check everything, then store in chunks), never held whole in memory.
+(response, cycle, channel, site, month, version) are ignored. The file is read once as a
+stream, in chunks checked and stored inside one write transaction (an invalid row rolls it
+all back), never held whole in memory; what every row shares (the cell readings, the sheet
+ids' common part) is worked out once per file.
 """
 from __future__ import annotations
 

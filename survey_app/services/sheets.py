@@ -5,9 +5,9 @@ A sheet is known by the number written on it. Its submission id is derived from
 entry screen give the same sheet the same id, and a sheet is stored once however often it is
 imported or typed. Storing a sheet follows the rules of ``record_response`` (the answers go
 through :func:`questionnaires.validate_answers`, idempotency rests on the unique constraint
-on ``(questionnaire_id, submission_id)``), but many sheets at a time: one look-up of the
-known ids, one multi-row INSERT of responses and one of answers per chunk, so a million
-sheets import in under a minute.
+on ``(questionnaire_id, submission_id)``), but many sheets at a time: per chunk, one look-up
+of the known ids and one ``executemany`` of plain tuples for the responses and one for the
+answers, inside the import's one write transaction.
 """
 from __future__ import annotations
 
