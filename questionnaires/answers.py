@@ -337,7 +337,8 @@ class TypedAnswers:
         unknown = [question_id for question_id in position if question_id not in questionnaire]
         if unknown:
             raise ValueError(f"not questions of {questionnaire.id}: {', '.join(unknown)}")
-        self._plan = [(q, position.get(q.id), {}) for q in self.questions]
+        self._plan: list[tuple[Question, int | None, dict[str, tuple[Any, _Outcome]]]] = [
+            (q, position.get(q.id), {}) for q in self.questions]
 
     def _read(self, question: Question, text: str, cache: dict) -> tuple[Any, _Outcome]:
         value = answer_from_text(question, text)
@@ -353,6 +354,7 @@ class TypedAnswers:
         one-column-per-option layout); for a question with a cell too, they join its list."""
         outcomes = []
         for question, index, cache in self._plan:
+            found: tuple[Any, _Outcome] | None
             if index is None:
                 found = _NOTHING
             else:

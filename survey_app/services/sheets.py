@@ -172,13 +172,13 @@ def known(target: Target, submission_ids: Iterable[str]) -> dict[str, tuple[str,
     if connection.dialect.name == "sqlite":
         # Straight to the driver, a few hundred ids at a time: an import looks up every sheet.
         cursor = connection.connection.cursor()
-        found = {}
+        found: dict[str, tuple[str, str]] = {}
         for first in range(0, len(ids), LOOKUP_IDS):
             part = ids[first:first + LOOKUP_IDS]
             cursor.execute(
                 "SELECT submission_id, payload_hash, public_id FROM response WHERE questionnaire_id = ?"
                 f" AND submission_id IN ({', '.join('?' * len(part))})", (target.questionnaire_id, *part))
-            found.update((row[0], (row[1], row[2])) for row in cursor)
+            found.update((row[0], (row[1], row[2])) for row in cursor.fetchall())
         return found
     rows = connection.execute(
         db.select(Response.submission_id, Response.payload_hash, Response.public_id).where(
@@ -289,7 +289,7 @@ def bulk_writes() -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection  # the sqlite3 connection
     previous = driver.execute("PRAGMA cache_size").fetchone()[0]
     driver.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
