@@ -305,18 +305,17 @@ def _apply_rules(questions: Iterable[Question], outcomes: Iterable[tuple[Any, _O
                 ignored.append(question.id)
             continue
         shown_ids.append(question.id)
-        if outcome is _MISSING:
+        if outcome.__class__ is tuple:
+            given[question.id] = outcome[0]
+            kept.append(outcome)
+        elif outcome is _MISSING:
             if question.required and shown:
                 errors[question.id] = Message(N_("an answer is required"))
                 codes[question.id] = "required"
-            continue
-        if isinstance(outcome, _Invalid):
+        else:
             errors[question.id] = outcome.message
             codes[question.id] = outcome.code
             invalid.add(question.id)
-            continue
-        given[question.id] = outcome[0]
-        kept.append(outcome)
     if not errors and not kept:
         errors["answers"] = Message(N_("no answer given"))
         codes["answers"] = "no_answer"
