@@ -429,6 +429,7 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
         report.rejected = invalid_rows
         report.problems = invalid
         report.refused = True
+    sheets.shrink_journal()
     return report
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import os
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from questionnaires.errors import N_
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from ..database import sqlite_file
 from ..extensions import db
 from ..models import Answer, Response
 from . import catalogue, cycles
@@ -296,6 +298,24 @@ def bulk_writes() -> Iterator[None]:
         yield
     finally:
         driver.execute(f"PRAGMA cache_size = {previous}")
+
+
+LARGE_JOURNAL_BYTES = 64 * 1024 * 1024
+
+
+def shrink_journal() -> None:
+    """After an import on SQLite: its one transaction grew the write-ahead log to the size of
+    what it wrote (a gigabyte and more for a million sheets), and SQLite keeps the file at that
+    size; once the log is large, a checkpoint that truncates it gives the space back."""
+    path = sqlite_file(db.engine)
+    if path is None or not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") < LARGE_JOURNAL_BYTES:
+        return
+    raw = db.engine.raw_connection()
+    try:
+        # Outside any transaction; while a reader still uses the log, SQLite leaves it as is.
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
 
 
 def store_chunk(target: Target, sheets: list[Sheet]) -> list[str]:

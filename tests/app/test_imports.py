@@ -241,3 +241,21 @@ def test_sheet_ids_stay_those_of_sheets_stored_before(app):
     positive_zero = (("met", 0.0, None, False),)
     assert sheets.fingerprint("hash", "fr", positive_zero, reprs) == sheets.fingerprint("hash", "fr", positive_zero)
     assert sheets.fingerprint("hash", "fr", positive_zero) != sheets.fingerprint("hash", "fr", rows[1:2])
+
+
+def test_a_large_import_gives_back_the_journal_space_it_took(app, runner, tmp_path, open_cycle, monkeypatch):
+    import os
+
+    from survey_app.database import sqlite_file
+    from survey_app.services import sheets
+
+    with app.app_context():
+        path = sqlite_file(db.engine)
+    if path is None:
+        return  # PostgreSQL keeps its own journal
+    monkeypatch.setattr(sheets, "LARGE_JOURNAL_BYTES", 1)  # what counts as large, for a small file
+    lot = tmp_path / "lot.csv"
+    lot.write_text("sheet,overall\n" + "".join(f"{n},4\n" for n in range(1, 200)), encoding="utf-8")
+    assert run(runner, lot, open_cycle).exit_code == 0
+    assert os.path.getsize(path + "-wal") == 0
+    assert len(responses(app)) == 199
