@@ -313,7 +313,8 @@ def shrink_journal() -> None:
     raw = db.engine.raw_connection()
     try:
         # Outside any transaction; while a reader still uses the log, SQLite leaves it as is.
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        driver: Any = raw.driver_connection  # the sqlite3 connection
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         raw.close()
 
