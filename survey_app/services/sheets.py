@@ -145,9 +145,13 @@ def prepare(target: Target, answers: dict[str, Any], *, submission_id: str, lang
     return Sheet(submission_id, fingerprint(target.version_hash, language, rows), language, rows)
 
 
+REMEMBERED_ROWS = 65536  # free texts are all distinct: past this many, reprs are not kept
+
+
 def _remember(reprs: dict, row: tuple) -> str:
     text = repr(row)
-    reprs.setdefault(row, (row, text))
+    if len(reprs) < REMEMBERED_ROWS:
+        reprs.setdefault(row, (row, text))
     return text
 
 
