@@ -2,16 +2,18 @@
 
 Writes a CSV of N sheets (default 1,000,000) of the demo's permit questionnaire (twelve
 questions: a choice, yes/no, six ratings, two profile choices; one rating in ten "na"), then,
-each on a fresh SQLite database migrated the same way (WAL, ``synchronous=FULL``):
+each on a fresh SQLite database migrated the same way, with the app's settings (WAL,
+``synchronous=FULL``, foreign keys enforced):
 
 - the import: ``imports.import_csv`` as the command runs it (encoding and separator detected,
-  every row checked by the shared rules, then checked again and stored in chunks);
-- the baseline: the same response and answer rows, built in Python, inserted with a bare
-  ``sqlite3`` ``executemany`` into the same tables, one transaction per chunk of the same size.
+  every row checked by the shared rules and stored in chunks, all in one transaction);
+- the baseline: the same response and answer rows, built in Python beforehand (not timed),
+  inserted with a bare ``sqlite3`` ``executemany`` into the same tables, chunks of the same
+  size in one transaction, as the import stores them.
 
-It prints both times, the rows per second, and the ratio import / baseline; then imports the
-same file again (everything "already present"). Target (issue 9): 1,000,000 rows in at most
-60 s on SQLite.
+It prints both times (wall clock, and the process's CPU time, steadier on a loaded machine),
+the rows per second, and the ratio import / baseline; then imports the same file again
+(everything "already present"). Target (issue 9): 1,000,000 rows in at most 60 s on SQLite.
 
     .venv/bin/python bench/import.py [--rows 1000000]
 
@@ -28,6 +30,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,31 +84,24 @@ def run_import(app, csv_path: Path):
     from survey_app.services import imports
 
     with app.app_context():
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with csv_path.open("rb") as source:
             report = imports.import_csv(source, questionnaire=QUESTIONNAIRE, cycle=CYCLE, channel="paper")
-        return time.perf_counter() - start, report
+        return time.perf_counter() - start, time.process_time() - cpu, report
 
 
-def run_baseline(db_path: Path, rows: int, chunk: int) -> float:
-    """The same rows with nothing but sqlite3: ids assigned in Python, two executemany per chunk."""
-    from survey_app.services.sheets import BULK_CACHE_KIB
-
-    connection = sqlite3.connect(db_path, isolation_level=None)
-    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # as the import does
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = FULL")
+def baseline_chunks(connection, rows: int, chunk: int):
+    """The rows the import stores, built in Python chunk by chunk (not timed)."""
     version_id, cycle_id = connection.execute(
         "SELECT q.current_version_id, c.id FROM questionnaire q, cycle c WHERE q.id = ? AND c.code = ?",
         (QUESTIONNAIRE, CYCLE)).fetchone()
     today = dt.date.today().isoformat()
     questions = COLUMNS[1:]
     numeric = {"met", "timeliness", "competence", "courtesy", "fairness", "outcome", "timeliness_importance", "overall"}
-    start = time.perf_counter()
     for first in range(1, rows + 1, chunk):
         responses, answers = [], []
         for i in range(first, min(first + chunk, rows + 1)):
-            responses.append((i, secrets.token_urlsafe(12), f"{i:036d}", QUESTIONNAIRE, version_id, cycle_id,
+            responses.append((i, secrets.token_urlsafe(12), str(uuid.uuid4()), QUESTIONNAIRE, version_id, cycle_id,
                               "paper", "fr", today, 0, "0" * 64))
             for question, cell in zip(questions, sheet_cells(i)[1:]):
                 if cell == "na":
@@ -115,17 +111,38 @@ def run_baseline(db_path: Path, rows: int, chunk: int) -> float:
                     answers.append((i, QUESTIONNAIRE, cycle_id, question, value, None, 0))
                 else:
                     answers.append((i, QUESTIONNAIRE, cycle_id, question, None, cell, 0))
-        connection.execute("BEGIN IMMEDIATE")
+        yield responses, answers
+
+
+def run_baseline(db_path: Path, rows: int, chunk: int) -> tuple[float, float]:
+    """The same rows with nothing but sqlite3, as the import stores them: one transaction,
+    two executemany per chunk, random receipts and submission ids. Only the executemany and
+    the commit are timed."""
+    from survey_app.services.sheets import BULK_CACHE_KIB
+
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # as the import does
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")  # as every connection of the app
+    elapsed = cpu = 0.0
+    connection.execute("BEGIN IMMEDIATE")
+    for responses, answers in baseline_chunks(connection, rows, chunk):
+        start, cpu_start = time.perf_counter(), time.process_time()
         connection.executemany(
             "INSERT INTO response (id, public_id, submission_id, questionnaire_id, version_id, cycle_id,"
             " channel, language, submitted_on, partial, payload_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)", responses)
         connection.executemany(
             "INSERT INTO answer (response_id, questionnaire_id, cycle_id, question_id, numeric_value,"
             " text_value, is_na) VALUES (?,?,?,?,?,?,?)", answers)
-        connection.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+        elapsed += time.perf_counter() - start
+        cpu += time.process_time() - cpu_start
+    start, cpu_start = time.perf_counter(), time.process_time()
+    connection.execute("COMMIT")
+    elapsed += time.perf_counter() - start
+    cpu += time.process_time() - cpu_start
     connection.close()
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -145,17 +162,21 @@ def main() -> int:
         baseline_db = baseline_folder / "bench.sqlite3"
         shutil.copy(db_path, baseline_db)
 
-        elapsed, report = run_import(app, csv_path)
+        elapsed, cpu, report = run_import(app, csv_path)
         assert report.ok and report.stored == args.rows, (report.summary(), report.problems[:5])
-        print(f"import:   {elapsed:6.1f} s  {args.rows / elapsed:10,.0f} rows/s  ({report.stored:,} stored)")
-        baseline = run_baseline(baseline_db, args.rows, imports.CHUNK_ROWS)
-        print(f"baseline: {baseline:6.1f} s  {args.rows / baseline:10,.0f} rows/s  (bare executemany)")
-        print(f"ratio import / baseline: {elapsed / baseline:.2f}")
-        again, report = run_import(app, csv_path)
+        print(f"import:   {elapsed:6.1f} s (cpu {cpu:6.1f} s)  {args.rows / elapsed:10,.0f} rows/s  ({report.stored:,} stored)")
+        baseline, baseline_cpu = run_baseline(baseline_db, args.rows, imports.CHUNK_ROWS)
+        print(f"baseline: {baseline:6.1f} s (cpu {baseline_cpu:6.1f} s)  {args.rows / baseline:10,.0f} rows/s"
+              "  (bare executemany)")
+        print(f"ratio import / baseline: {elapsed / baseline:.2f} (cpu {cpu / baseline_cpu:.2f})")
+        again, again_cpu, report = run_import(app, csv_path)
         assert report.already == args.rows, report.summary()
-        print(f"same file again: {again:6.1f} s  ({report.already:,} already present, nothing stored)")
-        verdict = "ok" if elapsed <= 60 else "TOO SLOW"
-        print(f"target: 1,000,000 rows in at most 60 s -> {verdict} ({elapsed * 1_000_000 / args.rows:.1f} s per million)")
+        print(f"same file again: {again:6.1f} s (cpu {again_cpu:6.1f} s)  ({report.already:,} already present,"
+              " nothing stored)")
+        per_million = elapsed * 1_000_000 / args.rows
+        verdict = "ok" if per_million <= 60 else "TOO SLOW"
+        print(f"target: 1,000,000 rows in at most 60 s -> {verdict} ({per_million:.1f} s per million"
+              f"{', extrapolated' if args.rows != 1_000_000 else ''})")
     return 0 if elapsed * 1_000_000 / args.rows <= 60 else 1
 
 

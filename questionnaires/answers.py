@@ -264,40 +264,112 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> AnswerCheck:
             errors[f"answers.{key}"] = Message(N_("unknown question"))
             codes[f"answers.{key}"] = "unknown_question"
 
+    questions = questionnaire.questions
+    outcomes = [(raw := answers.get(q.id), _outcome(q, raw)) for q in questions]
+    kept, shown, ignored = _apply_rules(questions, outcomes, errors, codes)
+    result = [Answer(row[0], value, row[3], row[1], row[2]) for value, row in kept]
+    return AnswerCheck(ValidatedAnswers(result, ignored), errors, codes, shown, ignored)
+
+
+_Outcome = Any  # _MISSING, an _Invalid, or (value, (question id, numeric, text, is_na))
+_NOTHING = (None, _MISSING)  # no cell, no answer
+
+
+def _outcome(question: Question, value: Any) -> _Outcome:
+    """One answer on its own: missing, invalid (the ``_Invalid``, not raised), or its value and row."""
+    try:
+        normalized = _normalize(question, value)
+    except _Invalid as exc:
+        return exc
+    if normalized is _MISSING:
+        return _MISSING
+    return normalized, (question.id, *_storage(question, normalized))
+
+
+def _apply_rules(questions: Iterable[Question], outcomes: Iterable[tuple[Any, _Outcome]],
+                 errors: dict[str, str], codes: dict[str, str]) -> tuple[list, tuple[str, ...], tuple[str, ...]]:
+    """The rules between questions (``show_if``, ``required``, at least one answer), given each
+    question's (raw value, :func:`_outcome`): the kept (value, row) pairs, shown and ignored ids."""
     given: dict[str, Any] = {}
     invalid: set[str] = set()
     shown_ids: list[str] = []
     ignored: list[str] = []
-    result: list[Answer] = []
-    for question in questionnaire.questions:
+    kept: list = []
+    for question, (raw, outcome) in zip(questions, outcomes):
         shown: bool | None = True
         if question.show_if is not None:
             # None: the condition depends on an invalid answer, so it cannot be decided.
             shown = None if question.show_if.question in invalid else question.show_if.holds(given)
         if shown is False:
-            if _answered(answers.get(question.id)):
+            if _answered(raw):
                 ignored.append(question.id)
             continue
         shown_ids.append(question.id)
-        try:
-            value = _normalize(question, answers.get(question.id))
-        except _Invalid as exc:
-            errors[question.id] = exc.message
-            codes[question.id] = exc.code
-            invalid.add(question.id)
-            continue
-        if value is _MISSING:
+        if outcome.__class__ is tuple:
+            given[question.id] = outcome[0]
+            kept.append(outcome)
+        elif outcome is _MISSING:
             if question.required and shown:
                 errors[question.id] = Message(N_("an answer is required"))
                 codes[question.id] = "required"
-            continue
-        given[question.id] = value
-        numeric, text, is_na = _storage(question, value)
-        result.append(Answer(question.id, value, is_na, numeric, text))
-    if not errors and not result:
+        else:
+            errors[question.id] = outcome.message
+            codes[question.id] = outcome.code
+            invalid.add(question.id)
+    if not errors and not kept:
         errors["answers"] = Message(N_("no answer given"))
         codes["answers"] = "no_answer"
-    return AnswerCheck(ValidatedAnswers(result, ignored), errors, codes, tuple(shown_ids), tuple(ignored))
+    return kept, tuple(shown_ids), tuple(ignored)
+
+
+class TypedAnswers:
+    """:func:`answer_from_text` then :func:`check_answers`, for many rows of typed cells (a CSV
+    import): the same rules, with each question's distinct cell text read once per reader, since
+    a million sheets hold few distinct ratings. ``columns`` names the question of each cell
+    (None for a cell that is not an answer)."""
+
+    CACHED_TEXTS = 4096  # per question: free text and numbers are read afresh past this many
+
+    def __init__(self, questionnaire: Questionnaire, columns: Iterable[str | None]):
+        self.questions = questionnaire.questions
+        position = {question_id: i for i, question_id in enumerate(columns) if question_id is not None}
+        unknown = [question_id for question_id in position if question_id not in questionnaire]
+        if unknown:
+            raise ValueError(f"not questions of {questionnaire.id}: {', '.join(unknown)}")
+        self._plan: list[tuple[Question, int | None, dict[str, tuple[Any, _Outcome]]]] = [
+            (q, position.get(q.id), {}) for q in self.questions]
+
+    def _read(self, question: Question, text: str, cache: dict) -> tuple[Any, _Outcome]:
+        value = answer_from_text(question, text)
+        found = (value, _outcome(question, value))
+        if len(cache) < self.CACHED_TEXTS:
+            cache[text] = found
+        return found
+
+    def check(self, texts: list[str], values: Mapping[str, Any] | None = None
+              ) -> tuple[list[tuple[str, float | None, str | None, bool]], dict[str, str]]:
+        """The rows ``(question id, numeric, text, is_na)`` to store, and the errors by question
+        id (``"answers"`` for none at all). ``values`` adds answers already read (the export's
+        one-column-per-option layout); for a question with a cell too, they join its list."""
+        outcomes = []
+        for question, index, cache in self._plan:
+            found: tuple[Any, _Outcome] | None
+            if index is None:
+                found = _NOTHING
+            else:
+                text = texts[index]
+                found = cache.get(text)
+                if found is None:
+                    found = self._read(question, text, cache)
+            if values and question.id in values:
+                value = found[0]
+                value = values[question.id] if value is None else value + values[question.id] \
+                    if isinstance(value, list) else value
+                found = (value, _outcome(question, value))
+            outcomes.append(found)
+        errors: dict[str, str] = {}
+        kept, _shown, _ignored = _apply_rules(self.questions, outcomes, errors, {})
+        return [row for _value, row in kept], errors
 
 
 def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ValidatedAnswers:

@@ -339,8 +339,8 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
     """Import FILE: a CSV of paper or phone sheets, or a kiosk's saved queue (JSON).
 
     Each CSV row names its sheet (column sheet or submission_id), so importing the same file
-    again, or a file that grew, stores each sheet once. A CSV is checked whole first: when a
-    row is invalid, nothing is stored and every problem is listed with its line and column
+    again, or a file that grew, stores each sheet once. A CSV is imported in one transaction:
+    when a row is invalid, nothing is stored and every problem is listed with its line and column
     (--skip-invalid stores the valid rows). The last line counts what was stored.
     """
     from flask_babel import force_locale

@@ -14,8 +14,10 @@ cycle the file is imported into, see :func:`cycles.cycle_for_answer`), then ques
 as digits, yes/no as oui/non, a choice as its value or number, ``na`` for "don't know", an
 empty cell for no answer). The export's layout is accepted too: one 0/1 column
 ``<question>__<option>`` per option of a multi-choice question, and its descriptive columns
-(response, cycle, channel, site, month, version) are ignored. The file is read twice as a
-stream (check everything, then store in chunks), never held whole in memory.
+(response, cycle, channel, site, month, version) are ignored. The file is read once as a
+stream, in chunks checked and stored inside one write transaction (an invalid row rolls it
+all back), never held whole in memory; what every row shares (the cell readings, the sheet
+ids' common part) is worked out once per file.
 """
 from __future__ import annotations
 
@@ -25,8 +27,6 @@ import datetime as dt
 import io
 import itertools
 import json
-import pickle
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -36,6 +36,7 @@ import questionnaires as qn
 from flask_babel import gettext as _
 from questionnaires.errors import N_
 
+from ..database import write_transaction
 from ..extensions import db
 from ..i18n import translate
 from ..models import Kiosk
@@ -261,27 +262,6 @@ def csv_records(source: IO[bytes], encoding: str) -> Generator[tuple[int, list[s
             text.detach()  # leave the caller's file open
 
 
-def _row_identity(layout: _Layout, target: sheets.Target, cells: list[str], line: int,
-                  problems: list[Problem]) -> str | None:
-    sheet = sheets.normalize_sheet(cells[layout.sheet]) if layout.sheet is not None else ""
-    if sheet:
-        error = sheets.check_sheet(sheet)
-        if error is not None:
-            problems.append(Problem(line, SHEET, error))
-            return None
-        return sheets.sheet_submission_id(target.questionnaire_id, target.cycle_code, target.channel, sheet)
-    given = cells[layout.submission_id].strip() if layout.submission_id is not None else ""
-    if given:
-        try:
-            return str(uuid.UUID(given))
-        except ValueError:
-            problems.append(Problem(line, SUBMISSION_ID, qn.Message(N_("must be a UUID"))))
-            return None
-    problems.append(Problem(line, SHEET if layout.sheet is not None else SUBMISSION_ID,
-                            qn.Message(N_("the sheet number is required"))))
-    return None
-
-
 class _Days(dict):
     """Why each ``answered_on`` cell cannot go to the file's cycle (None: it can), asked of
     :func:`cycles.cycle_for_answer` once per distinct day."""
@@ -296,36 +276,70 @@ class _Days(dict):
         return self[text]
 
 
-def _read_row(layout: _Layout, target: sheets.Target, cells: list[str], line: int,
-              language: str, days: _Days) -> tuple[sheets.Sheet | None, list[Problem]]:
-    problems: list[Problem] = []
-    if len(cells) < layout.width:
-        cells = cells + [""] * (layout.width - len(cells))
-    elif len(cells) > layout.width and any(cell.strip() for cell in cells[layout.width:]):
-        problems.append(Problem(line, None, qn.Message(N_("more cells than the header has columns"))))
-    submission_id = _row_identity(layout, target, cells, line, problems)
-    answers: dict[str, Any] = {}
-    for index, question in layout.questions:
-        value = qn.answer_from_text(question, cells[index])
-        if value is not None:
-            answers[question.id] = value
-    for index, question_id, option in layout.options:
-        if cells[index].strip() in CHECKED:
-            answers.setdefault(question_id, []).append(option)
-    row_language = cells[layout.language].strip() if layout.language is not None else ""
-    row_language = row_language or language
-    if row_language not in sheets.LANGUAGES:
-        problems.append(Problem(line, LANGUAGE, qn.Message(N_("must be fr or en"))))
-    day = cells[layout.answered_on].strip() if layout.answered_on is not None else ""
-    if day and days[day] is not None:
-        problems.append(Problem(line, ANSWERED_ON, days[day]))
-    try:
-        sheet = sheets.prepare(target, answers, submission_id=submission_id or "", language=row_language)
-    except qn.AnswerError as exc:
-        for path, message in exc.errors.items():
-            problems.append(Problem(line, None if path == "answers" else path.removeprefix("answers."), message))
-        sheet = None
-    return (None if problems else sheet), problems
+class _Reader:
+    """Reads the rows of one file into sheets, with what is the same for every row worked out
+    once: the layout, the questions' cell readings (:class:`qn.TypedAnswers`), the sheet ids'
+    common part, the answer rows' fingerprints, the ``answered_on`` days."""
+
+    def __init__(self, layout: _Layout, target: sheets.Target, language: str):
+        self.layout, self.target, self.language = layout, target, language
+        columns: list[str | None] = [None] * layout.width
+        for index, question in layout.questions:
+            columns[index] = question.id
+        self.answers = qn.TypedAnswers(target.definition, columns)
+        self.sheet_id = sheets.SheetIds(target.questionnaire_id, target.cycle_code, target.channel)
+        self.reprs: dict = {}
+        self.days = _Days(target)
+
+    def identity(self, cells: list[str], line: int, problems: list[Problem]) -> str | None:
+        layout = self.layout
+        sheet = sheets.normalize_sheet(cells[layout.sheet]) if layout.sheet is not None else ""
+        if sheet:
+            error = sheets.check_sheet(sheet)
+            if error is not None:
+                problems.append(Problem(line, SHEET, error))
+                return None
+            return self.sheet_id(sheet, normalized=True)
+        given = cells[layout.submission_id].strip() if layout.submission_id is not None else ""
+        if given:
+            try:
+                return str(uuid.UUID(given))
+            except ValueError:
+                problems.append(Problem(line, SUBMISSION_ID, qn.Message(N_("must be a UUID"))))
+                return None
+        problems.append(Problem(line, SHEET if layout.sheet is not None else SUBMISSION_ID,
+                                qn.Message(N_("the sheet number is required"))))
+        return None
+
+    def row(self, cells: list[str], line: int) -> tuple[sheets.Sheet | None, list[Problem]]:
+        """The row's sheet (None if it has a problem), and its problems."""
+        layout = self.layout
+        problems: list[Problem] = []
+        if len(cells) < layout.width:
+            cells = cells + [""] * (layout.width - len(cells))
+        elif len(cells) > layout.width and "".join(cells[layout.width:]).strip():
+            problems.append(Problem(line, None, qn.Message(N_("more cells than the header has columns"))))
+        submission_id = self.identity(cells, line, problems)
+        checked: dict[str, list[str]] | None = None
+        if layout.options:
+            checked = {}
+            for index, question_id, option in layout.options:
+                if cells[index].strip() in CHECKED:
+                    checked.setdefault(question_id, []).append(option)
+        rows, errors = self.answers.check(cells, checked)
+        language = (cells[layout.language].strip() if layout.language is not None else "") or self.language
+        if language not in sheets.LANGUAGES:
+            problems.append(Problem(line, LANGUAGE, qn.Message(N_("must be fr or en"))))
+        day = cells[layout.answered_on].strip() if layout.answered_on is not None else ""
+        if day and self.days[day] is not None:
+            problems.append(Problem(line, ANSWERED_ON, self.days[day]))
+        for question_id, message in errors.items():
+            problems.append(Problem(line, None if question_id == "answers" else question_id, message))
+        if problems:
+            return None, problems
+        answers = tuple(rows)
+        digest = sheets.fingerprint(self.target.version_hash, language, answers, self.reprs)
+        return sheets.Sheet(submission_id or "", digest, language, answers), problems
 
 
 def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: str):
@@ -333,13 +347,12 @@ def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: s
     records = csv_records(source, encoding)
     try:
         _line, header = next(records, (1, []))
-        layout = _layout(header, target.definition)
-        days = _Days(target)
+        reader = _Reader(_layout(header, target.definition), target, language)
         chunk = []
         for line, cells in records:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
-            chunk.append((line, *_read_row(layout, target, cells, line, language, days)))
+            chunk.append((line, *reader.row(cells, line)))
             if len(chunk) >= CHUNK_ROWS:
                 yield chunk
                 chunk = []
@@ -366,17 +379,22 @@ def _tally(report: CsvReport, chunk, outcomes) -> None:
             report.problems.append(_conflict(line))
 
 
+class _Refused(Exception):
+    """All or nothing, and a row was invalid: the import's transaction is rolled back."""
+
+
 def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, channel: str = "paper",
                language: str = "fr", skip_invalid: bool = False, dry_run: bool = False,
                answered_on: dt.date | None = None) -> CsvReport:
-    """Import a CSV of sheets from a seekable binary file.
+    """Import a CSV of sheets from a seekable binary file, in one write transaction.
 
-    All or nothing by default: every row is checked first, and one invalid row means nothing
-    is stored (the report lists every problem). With ``skip_invalid`` the valid rows are
-    stored and the others listed. ``dry_run`` checks everything and stores nothing.
-    ``answered_on`` is the batch's date: the file goes to the cycle whose period holds it
-    (a closed cycle too, until it is published), as every channel's late responses. Raises
-    :class:`ImportProblem` when the file as a whole cannot be read (target, encoding, header).
+    All or nothing by default: one invalid row means nothing is stored (the rows already
+    stored are rolled back, the rest are still checked, and the report lists every problem).
+    With ``skip_invalid`` the valid rows are stored and the others listed. ``dry_run`` checks
+    everything and stores nothing. ``answered_on`` is the batch's date: the file goes to the
+    cycle whose period holds it (a closed cycle too, until it is published), as every
+    channel's late responses. Raises :class:`ImportProblem` when the file as a whole cannot
+    be read (target, encoding, header).
     """
     if language not in sheets.LANGUAGES:
         raise ImportProblem([qn.Message(N_("the language of the rows must be fr or en"))])
@@ -386,46 +404,41 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
         raise ImportProblem([exc.message]) from exc
     encoding = detect_encoding(source)
     report = CsvReport(dry_run=dry_run)
-    with sheets.bulk_writes(), tempfile.TemporaryFile() as spool:
-        if skip_invalid and not dry_run:
-            chunks = _chunks(source, encoding, target, language)
-        else:
-            _check(report, source, encoding, target, language, spool)
-            if dry_run or report.problems:
-                report.refused = not dry_run
-                return report
-            chunks = _spooled(spool)
-        for chunk in chunks:
-            for _line, sheet, problems in chunk:
-                if sheet is None:
-                    report.rejected += 1
-                    report.problems.extend(problems)
-            _tally(report, chunk, sheets.store(target, [s for _l, s, _p in chunk if s is not None]))
+    if dry_run:
+        for chunk in _chunks(source, encoding, target, language):
+            _reject(report, chunk)
+            _tally(report, chunk, sheets.classify(target, [s for _l, s, _p in chunk if s is not None]))
+        db.session.commit()  # end the reads
+        return report
+    invalid: list[Problem] = []  # the problems of invalid rows, conflicts apart
+    invalid_rows = 0
+    try:
+        # The write lock is taken at BEGIN IMMEDIATE, before the first look-up: no other
+        # writer can store one of these sheets between its look-up and its INSERT.
+        with write_transaction(), sheets.bulk_writes():
+            for chunk in _chunks(source, encoding, target, language):
+                problems = _reject(report, chunk)
+                invalid.extend(problems)
+                invalid_rows += sum(1 for _line, sheet, _problems in chunk if sheet is None)
+                if skip_invalid or not invalid:
+                    _tally(report, chunk, sheets.store_chunk(target, [s for _l, s, _p in chunk if s is not None]))
+            if invalid and not skip_invalid:
+                raise _Refused
+    except _Refused:
+        report.stored = report.already = 0
+        report.rejected = invalid_rows
+        report.problems = invalid
+        report.refused = True
+    sheets.shrink_journal()
     return report
 
 
-def _check(report: CsvReport, source: IO[bytes], encoding: str, target: sheets.Target, language: str,
-           spool: IO[bytes]) -> None:
-    """The first pass: every row checked; while all are valid, their sheets go to ``spool``
-    (the second pass stores them from there instead of reading and checking them again)."""
-    for chunk in _chunks(source, encoding, target, language):
-        invalid = [problems for _line, sheet, problems in chunk if sheet is None]
-        report.rejected += len(invalid)
-        report.problems.extend(problem for problems in invalid for problem in problems)
-        if report.dry_run:
-            _tally(report, chunk, sheets.classify(target, [s for _l, s, _p in chunk if s is not None]))
-        elif not report.problems:
-            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    db.session.commit()  # end the reads: the store takes the write lock chunk by chunk
-
-
-def _spooled(spool: IO[bytes]):
-    spool.seek(0)
-    while True:
-        try:
-            yield pickle.load(spool)
-        except EOFError:
-            return
+def _reject(report: CsvReport, chunk) -> list[Problem]:
+    """Count and list a chunk's invalid rows; their problems."""
+    found = [problem for _line, sheet, problems in chunk if sheet is None for problem in problems]
+    report.rejected += sum(1 for _line, sheet, _problems in chunk if sheet is None)
+    report.problems.extend(found)
+    return found
 
 
 def template_csv(definition: qn.Questionnaire) -> bytes:

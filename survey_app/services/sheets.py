@@ -5,14 +5,16 @@ A sheet is known by the number written on it. Its submission id is derived from
 entry screen give the same sheet the same id, and a sheet is stored once however often it is
 imported or typed. Storing a sheet follows the rules of ``record_response`` (the answers go
 through :func:`questionnaires.validate_answers`, idempotency rests on the unique constraint
-on ``(questionnaire_id, submission_id)``), but many sheets at a time: one look-up of the
-known ids, one multi-row INSERT of responses and one of answers per chunk, so a million
-sheets import in under a minute.
+on ``(questionnaire_id, submission_id)``), but many sheets at a time: per chunk, one look-up
+of the known ids and one ``executemany`` of plain tuples for the responses and one for the
+answers, inside the import's one write transaction.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import os
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from questionnaires.errors import N_
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from ..database import write_transaction
+from ..database import sqlite_file
 from ..extensions import db
 from ..models import Answer, Response
 from . import catalogue, cycles
@@ -63,7 +65,25 @@ def check_sheet(sheet: str) -> qn.Message | None:
 
 def sheet_submission_id(questionnaire_id: str, cycle_code: str, channel: str, sheet: str) -> str:
     """The one submission id of a sheet (the CSV import and the entry screen agree on it)."""
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join((questionnaire_id, cycle_code, channel, normalize_sheet(sheet)))))
+    return SheetIds(questionnaire_id, cycle_code, channel)(sheet)
+
+
+class SheetIds:
+    """The submission ids of the sheets of one questionnaire, cycle and channel: the
+    ``uuid.uuid5(NAMESPACE, "questionnaire\\x1fcycle\\x1fchannel\\x1fsheet")`` of every sheet,
+    computed from a hash of the common part (an import derives a million of them)."""
+
+    def __init__(self, questionnaire_id: str, cycle_code: str, channel: str):
+        self._prefix = hashlib.sha1(NAMESPACE.bytes + "\x1f".join((questionnaire_id, cycle_code, channel, "")).encode())
+
+    def __call__(self, sheet: str, normalized: bool = False) -> str:
+        digest = self._prefix.copy()
+        digest.update((sheet if normalized else normalize_sheet(sheet)).encode())
+        raw = bytearray(digest.digest()[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        text = raw.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass(frozen=True)
@@ -122,8 +142,31 @@ def prepare(target: Target, answers: dict[str, Any], *, submission_id: str, lang
     """
     validated = qn.validate_answers(target.definition, answers)
     rows = tuple((a.question_id, a.numeric, a.text, a.is_na) for a in validated)
-    digest = hashlib.sha256(repr((target.version_hash, language, rows)).encode()).hexdigest()
-    return Sheet(submission_id, digest, language, rows)
+    return Sheet(submission_id, fingerprint(target.version_hash, language, rows), language, rows)
+
+
+REMEMBERED_ROWS = 65536  # free texts are all distinct: past this many, reprs are not kept
+
+
+def _remember(reprs: dict, row: tuple) -> str:
+    text = repr(row)
+    if len(reprs) < REMEMBERED_ROWS:
+        reprs.setdefault(row, (row, text))
+    return text
+
+
+def fingerprint(version_hash: str, language: str, rows: tuple, reprs: dict | None = None) -> str:
+    """sha256 of ``repr((version_hash, language, rows))``; ``reprs`` keeps each answer row's
+    ``repr`` across the sheets of an import (few distinct rows, a million sheets)."""
+    if reprs is None:
+        return hashlib.sha256(repr((version_hash, language, rows)).encode()).hexdigest()
+    get = reprs.get
+    # An entry is (row, repr) and counts only for that very row object: rows that compare
+    # equal may differ in repr (-0.0 and 0.0), while a reader hands out the same row objects.
+    parts = [entry[1] if (entry := get(row)) is not None and entry[0] is row else _remember(reprs, row)
+             for row in rows]
+    inner = ", ".join(parts) + ("," if len(parts) == 1 else "")
+    return hashlib.sha256(f"({version_hash!r}, {language!r}, ({inner}))".encode()).hexdigest()
 
 
 def known(target: Target, submission_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -131,11 +174,26 @@ def known(target: Target, submission_ids: Iterable[str]) -> dict[str, tuple[str,
     ids = list(set(submission_ids))
     if not ids:
         return {}
-    rows = db.session.connection().execute(
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        # Straight to the driver, a few hundred ids at a time: an import looks up every sheet.
+        cursor = connection.connection.cursor()
+        found: dict[str, tuple[str, str]] = {}
+        for first in range(0, len(ids), LOOKUP_IDS):
+            part = ids[first:first + LOOKUP_IDS]
+            cursor.execute(
+                "SELECT submission_id, payload_hash, public_id FROM response WHERE questionnaire_id = ?"
+                f" AND submission_id IN ({', '.join('?' * len(part))})", (target.questionnaire_id, *part))
+            found.update((row[0], (row[1], row[2])) for row in cursor.fetchall())
+        return found
+    rows = connection.execute(
         db.select(Response.submission_id, Response.payload_hash, Response.public_id).where(
             Response.questionnaire_id == target.questionnaire_id, Response.submission_id.in_(ids))
     )
     return {row.submission_id: (row.payload_hash, row.public_id) for row in rows}
+
+
+LOOKUP_IDS = 500
 
 
 def classify(target: Target, sheets: list[Sheet]) -> list[str]:
@@ -153,6 +211,13 @@ def classify(target: Target, sheets: list[Sheet]) -> list[str]:
     return outcomes
 
 
+def receipts(count: int) -> list[str]:
+    """``count`` new receipts (public ids), each as ``secrets.token_urlsafe(12)``: 16 characters
+    from 12 random bytes, drawn at once."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(12 * count)).decode()
+    return [text[i:i + 16] for i in range(0, 16 * count, 16)]
+
+
 def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str], dict[str, int]]:
     """Store the new sheets inside the caller's write transaction.
 
@@ -163,59 +228,60 @@ def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str]
     new = [sheet for sheet, outcome in zip(sheets, outcomes) if outcome == STORED]
     if not new:
         return outcomes, {}
-    today = dt.date.today()
     connection = db.session.connection()
-    response_rows = [
-        (secrets.token_urlsafe(12), sheet.submission_id, target.questionnaire_id, target.version_id,
-         target.cycle_id, target.channel, sheet.language, None, today, False, sheet.digest)
-        for sheet in new
-    ]
-    ids = _insert_responses(connection, response_rows)
-    answer_rows = [
-        (response_id, target.questionnaire_id, target.cycle_id, *answer)
-        for sheet, response_id in zip(new, ids) for answer in sheet.answers
-    ]
-    _insert_many(connection, Answer.__table__, ANSWER_COLUMNS, answer_rows)
+    if connection.dialect.name == "sqlite":
+        ids = _insert_sqlite(connection, target, new)
+    else:
+        ids = _insert_core(connection, target, new)
     return outcomes, {sheet.submission_id: response_id for sheet, response_id in zip(new, ids)}
 
 
-RESPONSE_COLUMNS = ("public_id", "submission_id", "questionnaire_id", "version_id", "cycle_id", "channel",
+RESPONSE_COLUMNS = ("id", "public_id", "submission_id", "questionnaire_id", "version_id", "cycle_id", "channel",
                     "language", "site", "submitted_on", "partial", "payload_hash")
-ANSWER_COLUMNS = ("response_id", "questionnaire_id", "cycle_id", "question_id", "numeric_value",
-                  "text_value", "is_na")
+# The answer's own cells first: each row is the sheet's row plus the same three cells.
+ANSWER_COLUMNS = ("question_id", "numeric_value", "text_value", "is_na", "response_id", "questionnaire_id",
+                  "cycle_id")
 
 
-def _insert_many(connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """A plain executemany. On SQLite straight to the driver (SQLAlchemy's per-row parameter
-    processing would double an import's time); elsewhere through Core's batched INSERT."""
-    if not rows:
-        return
-    if connection.dialect.name == "sqlite":
-        placeholders = ", ".join("?" * len(columns))
-        connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",
-            rows,
-        )
-    else:
-        connection.execute(insert(table), [dict(zip(columns, row)) for row in rows])
+def _insert_sqlite(connection, target: Target, new: list[Sheet]) -> list[int]:
+    """Plain tuples to the driver's executemany (SQLAlchemy's per-row parameter processing
+    would double an import's time). The write transaction holds SQLite's only write lock, so
+    the ids after the largest are free; naming them spares a RETURNING per row."""
+    cursor = connection.connection.cursor()
+    last = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM response").fetchone()[0]
+    ids = range(last + 1, last + 1 + len(new))
+    today = dt.date.today().isoformat()  # SQLAlchemy's Date is ISO text on SQLite
+    common = (target.questionnaire_id, target.version_id, target.cycle_id, target.channel)
+    cursor.executemany(_insert_sql("response", RESPONSE_COLUMNS), (
+        (response_id, receipt, sheet.submission_id, *common, sheet.language, None, today, False, sheet.digest)
+        for response_id, receipt, sheet in zip(ids, receipts(len(new)), new)))
+    cursor.executemany(_insert_sql("answer", ANSWER_COLUMNS), (
+        answer + tail
+        for sheet, tail in zip(new, ((i, target.questionnaire_id, target.cycle_id) for i in ids))
+        for answer in sheet.answers))
+    return list(ids)
 
 
-def _insert_responses(connection, rows: list[tuple]) -> list[int]:
-    """Insert responses, returning their ids in order."""
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
+    """Through Core's batched INSERT (PostgreSQL), the responses' ids returned in order."""
+    today = dt.date.today()
     responses = Response.__table__
-    if connection.dialect.name == "sqlite":
-        # The write transaction holds SQLite's only write lock, so the ids after the largest
-        # are free; naming them spares a RETURNING per row.
-        last = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM response").scalar_one()
-        ids = list(range(last + 1, last + 1 + len(rows)))
-        # SQLAlchemy's Date type stores ISO text on SQLite; the driver is given the same.
-        _insert_many(connection, responses, ("id", *RESPONSE_COLUMNS),
-                     [(response_id, *row[:8], row[8].isoformat(), *row[9:]) for response_id, row in zip(ids, rows)])
-        return ids
-    return connection.execute(
+    ids = connection.execute(
         insert(responses).returning(responses.c.id, sort_by_parameter_order=True),
-        [dict(zip(RESPONSE_COLUMNS, row)) for row in rows],
+        [dict(zip(RESPONSE_COLUMNS[1:], (receipt, sheet.submission_id, target.questionnaire_id, target.version_id,
+                                         target.cycle_id, target.channel, sheet.language, None, today, False,
+                                         sheet.digest)))
+         for receipt, sheet in zip(receipts(len(new)), new)],
     ).scalars().all()
+    connection.execute(insert(Answer.__table__), [
+        dict(zip(ANSWER_COLUMNS, answer + (response_id, target.questionnaire_id, target.cycle_id)))
+        for sheet, response_id in zip(new, ids) for answer in sheet.answers
+    ])
+    return ids
 
 
 BULK_CACHE_KIB = 256 * 1024
@@ -223,31 +289,52 @@ BULK_CACHE_KIB = 256 * 1024
 
 @contextmanager
 def bulk_writes() -> Iterator[None]:
-    """Around a large import: on SQLite, a page cache large enough for the response indexes
-    (random ids land anywhere in them), put back to the default afterwards."""
-    if db.engine.dialect.name != "sqlite":
+    """Inside an import's write transaction: on SQLite, a page cache large enough for the
+    response indexes (random ids land anywhere in them), put back to the default afterwards."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
         yield
         return
-    connection = db.session.connection()
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    driver: Any = connection.connection.driver_connection  # the sqlite3 connection
+    previous = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         yield
     finally:
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {previous}")
-        db.session.commit()
+        driver.execute(f"PRAGMA cache_size = {previous}")
 
 
-def store(target: Target, sheets: list[Sheet]) -> list[str]:
-    """Store sheets in one write transaction; each sheet's outcome, in order."""
+LARGE_JOURNAL_BYTES = 64 * 1024 * 1024
+
+
+def shrink_journal() -> None:
+    """After an import on SQLite: its one transaction grew the write-ahead log to the size of
+    what it wrote (a gigabyte and more for a million sheets), and SQLite keeps the file at that
+    size; once the log is large, a checkpoint that truncates it gives the space back."""
+    path = sqlite_file(db.engine)
+    if path is None or not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") < LARGE_JOURNAL_BYTES:
+        return
+    raw = db.engine.raw_connection()
+    try:
+        # Outside any transaction; while a reader still uses the log, SQLite leaves it as is.
+        driver: Any = raw.driver_connection  # the sqlite3 connection
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
+
+
+def store_chunk(target: Target, sheets: list[Sheet]) -> list[str]:
+    """Store sheets inside an import's write transaction; each sheet's outcome, in order."""
+    if db.session.connection().dialect.name == "sqlite":
+        # SQLite's write lock, held since BEGIN IMMEDIATE, keeps every other writer out.
+        return store_in_transaction(target, sheets)[0]
     for attempt in (1, 2):
         try:
-            with write_transaction():
-                outcomes, _ids = store_in_transaction(target, sheets)
-            return outcomes
+            with db.session.begin_nested():
+                return store_in_transaction(target, sheets)[0]
         except IntegrityError:
-            # Another writer stored one of these sheets between the look-up and the INSERT
-            # (PostgreSQL; SQLite's write lock forbids it): look again, once.
+            # Another writer stored one of these sheets between the look-up and the INSERT:
+            # look again, once.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -180,3 +180,82 @@ def test_the_paper_pages_need_staff(app, client, make_user, open_cycle):
     login(client, "eval@example.org")
     for path in ("/staff/paper/", "/staff/paper/import", "/staff/paper/comptoir/template.csv"):
         assert client.get(path).status_code == 403
+
+
+def test_an_invalid_row_after_many_valid_ones_still_stores_nothing(app, runner, tmp_path, open_cycle, monkeypatch):
+    from survey_app.services import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)  # the valid rows before it span several chunks
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall\n" + "".join(f"{n},4\n" for n in range(1, 8)) + "8,six\n9,3\n", encoding="utf-8")
+    refused = run(runner, path, open_cycle, "--lang", "en")
+    assert refused.exit_code == 1 and "line 9, column overall: must be an integer from 1 to 5" in refused.output
+    assert last_line(refused) == "0 stored, 0 already present, 1 rejected"
+    assert responses(app) == []
+    skipped = run(runner, path, open_cycle, "--lang", "en", "--skip-invalid")
+    assert last_line(skipped) == "8 stored, 0 already present, 1 rejected"
+    assert len(responses(app)) == 8
+
+
+def test_a_sheet_twice_in_one_file_is_stored_once_across_chunks(app, runner, tmp_path, open_cycle, monkeypatch):
+    from survey_app.services import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall\n1,4\n2,5\n3,3\n 1 ,4\n2,1\n", encoding="utf-8")
+    result = run(runner, path, open_cycle, "--lang", "en")
+    assert "line 6, column sheet: this sheet was already stored with different answers" in result.output
+    assert last_line(result) == "3 stored, 1 already present, 1 rejected"
+    with app.app_context():
+        overall = db.session.execute(db.select(Answer.numeric_value).join(Response).where(
+            Answer.question_id == "overall").order_by(Response.id)).scalars().all()
+    assert overall == [4.0, 5.0, 3.0]
+
+
+def test_a_conflict_does_not_undo_an_import_but_an_invalid_row_undoes_it_all(app, runner, tmp_path, open_cycle):
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall\n1,4\n", encoding="utf-8")
+    assert run(runner, path, open_cycle).exit_code == 0
+    path.write_text("sheet,overall\n1,5\n2,4\n3,zero\n", encoding="utf-8")
+    refused = run(runner, path, open_cycle, "--lang", "en")
+    assert "line 4, column overall" in refused.output and "already stored with different answers" not in refused.output
+    assert last_line(refused) == "0 stored, 0 already present, 1 rejected"
+    assert len(responses(app)) == 1
+
+
+def test_sheet_ids_stay_those_of_sheets_stored_before(app):
+    """A sheet keeps the id it was given when first stored (uuid5 of questionnaire, cycle,
+    channel and sheet number), so files imported long ago are still recognised."""
+    import uuid
+
+    from survey_app.services import sheets
+
+    for sheet in ("1", "  12  b ", "Lot 4 / feuille 17", "É-203"):
+        name = "\x1f".join(("comptoir", "2026", "paper", " ".join(sheet.split())))
+        assert sheets.sheet_submission_id("comptoir", "2026", "paper", sheet) == str(uuid.uuid5(sheets.NAMESPACE, name))
+    rows = (("overall", 4.0, None, False), ("met", -0.0, None, False), ("comment", None, "d'accord", False))
+    reprs: dict = {}
+    for answers in (rows[:1], rows, rows[1:], ()):
+        before = sheets.fingerprint("hash", "fr", answers)
+        assert sheets.fingerprint("hash", "fr", answers, reprs) == before == sheets.fingerprint("hash", "fr", answers, reprs)
+    positive_zero = (("met", 0.0, None, False),)
+    assert sheets.fingerprint("hash", "fr", positive_zero, reprs) == sheets.fingerprint("hash", "fr", positive_zero)
+    assert sheets.fingerprint("hash", "fr", positive_zero) != sheets.fingerprint("hash", "fr", rows[1:2])
+
+
+def test_a_large_import_gives_back_the_journal_space_it_took(app, runner, tmp_path, open_cycle, monkeypatch):
+    import os
+
+    from survey_app.database import sqlite_file
+    from survey_app.services import sheets
+
+    with app.app_context():
+        path = sqlite_file(db.engine)
+    if path is None:
+        return  # PostgreSQL keeps its own journal
+    monkeypatch.setattr(sheets, "LARGE_JOURNAL_BYTES", 1)  # what counts as large, for a small file
+    lot = tmp_path / "lot.csv"
+    lot.write_text("sheet,overall\n" + "".join(f"{n},4\n" for n in range(1, 200)), encoding="utf-8")
+    assert run(runner, lot, open_cycle).exit_code == 0
+    assert os.path.getsize(path + "-wal") == 0
+    assert len(responses(app)) == 199
