@@ -132,7 +132,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
     weighting_infos: dict[str, tuple[WeightingInfo, ...]] = {}
     if weighting == "raked":
         figures, changes, weighting_infos, margins = weighted_results(
-            ids, cycle, baseline, filters, per_cycle, min_n, level, freq, warnings)
+            ids, cycle, baseline, filters, per_cycle, min_n, level, warnings)
     else:
         margins = None
         figures, changes = {}, {}
