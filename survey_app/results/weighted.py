@@ -56,6 +56,10 @@ RESPONSE_VARIABLES = ("language",)
 VIEW_DIMENSIONS = ("channel", "site", "language")
 #: The raking category of respondents who did not give every weighting characteristic.
 NOT_GIVEN = "\x00not given"
+#: Raking stops when every margin is met to this relative error (R's rake() default is an
+#: absolute error of 1 person): the published figures then do not depend on when it stopped.
+RAKE_TOLERANCE = 1e-10
+RAKE_MAX_ITER = 1000
 #: Percent satisfied interval: R's ``svyciprop(method="logit")``.
 PROPORTION_METHOD = "logit"
 #: Change of percent satisfied: MOVER of the two cycles' design intervals.
@@ -167,7 +171,7 @@ def _rake(groups: pd.DataFrame, variables: Sequence[str], margins: Mapping,
     frame = pd.DataFrame({v: np.repeat(np.where(known, groups[f"var:{v}"].to_numpy(dtype=object), NOT_GIVEN), counts)
                           for v in variables})
     try:
-        result = analysis.rake(frame, targets, max_iter=200, on_failure="return")
+        result = analysis.rake(frame, targets, max_iter=RAKE_MAX_ITER, tol=RAKE_TOLERANCE, on_failure="return")
     except ValueError as exc:
         return None, WeightingInfo(**base, deff_kish=None, n_effective=None, max_factor=None,
                                    dropped=tuple(dropped), problem=f"failed: {exc}")
@@ -306,6 +310,8 @@ def _figures(est: Estimates, question: qn.Question, n_na: int) -> Figures:
         index=index.mean if index else None, index_ci=est.index_ci,
         pct=100.0 * pct.proportion, pct_ci=(100.0 * low, 100.0 * high), mean=mean,
         quality=_quality(index.mean, index.se) if index else _quality(100.0 * pct.proportion, 100.0 * pct.se),
+        index_se=index.se if index else None, pct_se=100.0 * pct.se,
+        pct_interval=pct.interval_method,
     )
 
 
