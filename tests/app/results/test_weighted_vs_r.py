@@ -11,6 +11,7 @@ epsilon 1e-10; svyciprop's logit estimate is an IRLS fit, exact to about 1e-9).
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import hashlib
 import uuid
@@ -165,3 +166,50 @@ def test_unweighted_views_are_the_views_answers_as_a_sample(client, programme, e
     assert close(q["index_ci"][0], 81.4040819410) and close(q["index_ci"][1], 97.7625847257)
     # Wilson at 12 of 12 (prop.test(12, 12, correct=FALSE)$conf.int)
     assert close(q["pct_satisfied_ci"][0], 75.7505993345) and q["pct_satisfied_ci"][1] == pytest.approx(100.0)
+
+
+NOTES = {
+    ("raked", "fr"): ["linéarisation de Taylor sur les résidus du calage", "Deville et Särndal 1992",
+                      "Lumley 2010, chap. 7", "intervalle logit", "svyciprop", "Clopper-Pearson",
+                      "estimations par domaine de ce même échantillon pondéré", "Satterthwaite",
+                      "MOVER, Zou et Donner 2008"],
+    ("raked", "en"): ["Taylor linearisation with the raking residuals", "Deville and Särndal 1992",
+                      "Lumley 2010, ch. 7", "logit interval", "svyciprop", "Clopper–Pearson",
+                      "domain estimates of that one weighted sample", "Satterthwaite",
+                      "MOVER, Zou and Donner 2008"],
+    ("none", "fr"): ["score de Wilson", "Wilson 1927", "t de Welch", "Newcombe 1998",
+                     "comme un échantillon à part entière"],
+    ("none", "en"): ["Wilson score", "Wilson 1927", "Welch t", "Newcombe 1998", "as a sample of their own"],
+}
+
+
+@pytest.fixture
+def signed_in(app, client):
+    from survey_app.services import users
+
+    with app.app_context():
+        users.create_user("lecteur@example.org", "a long evaluator passphrase", "evaluator")
+    response = client.post("/auth/login", data={"email": "lecteur@example.org",
+                                                "password": "a long evaluator passphrase"})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("weighting, lang", list(NOTES))
+def test_the_methods_note_names_each_estimator_and_its_reference(signed_in, programme, weighting, lang):
+    from openpyxl import load_workbook
+
+    signed_in.get(f"/language/{lang}")
+    html = signed_in.get(f"/results/?cycle=2026&baseline=2025&weighting={weighting}").get_data(as_text=True)
+    note = html[html.index('id="methods"'):]
+    note = note[:note.index("</section>")]
+    report = signed_in.get(f"/results/report?cycle=2026&baseline=2025&weighting={weighting}&format=xlsx&lang={lang}")
+    assert report.status_code == 200
+    sheet = load_workbook(io.BytesIO(report.data)).worksheets[-1]
+    lines = " ".join(str(row[0].value) for row in sheet.iter_rows())
+    for phrase in NOTES[(weighting, lang)]:
+        assert phrase in note, phrase
+        assert phrase in lines, phrase
+    # the other branch's estimators are not claimed
+    other = NOTES[("none" if weighting == "raked" else "raked", lang)]
+    assert not any(phrase in note for phrase in other if phrase not in NOTES[(weighting, lang)])
