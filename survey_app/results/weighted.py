@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import analysis
@@ -153,11 +153,9 @@ def _rake(groups: pd.DataFrame, variables: Sequence[str], margins: Mapping,
     for v in variables:
         known &= groups[f"var:{v}"].isin(list(margins[v])).to_numpy()
     unclassified = int(counts[~known].sum())
-    base = dict(cycle=cycle, variables=tuple(variables), respondents=total, unclassified=unclassified,
-                margins_from=source)
+    base = WeightingInfo(cycle, tuple(variables), total, unclassified, None, None, None, margins_from=source)
     if not known.any():
-        return None, WeightingInfo(**base, deff_kish=None, n_effective=None, max_factor=None,
-                                   problem="no respondent gave the weighting categories")
+        return None, replace(base, problem="no respondent gave the weighting categories")
     targets, dropped = {}, []
     for v in variables:
         present = set(groups.loc[known, f"var:{v}"])
@@ -173,15 +171,13 @@ def _rake(groups: pd.DataFrame, variables: Sequence[str], margins: Mapping,
     try:
         result = analysis.rake(frame, targets, max_iter=RAKE_MAX_ITER, tol=RAKE_TOLERANCE, on_failure="return")
     except ValueError as exc:
-        return None, WeightingInfo(**base, deff_kish=None, n_effective=None, max_factor=None,
-                                   dropped=tuple(dropped), problem=f"failed: {exc}")
+        return None, replace(base, dropped=tuple(dropped), problem=f"failed: {exc}")
     if not result.converged:
         # weights that miss the margins are not published: the figures stay unweighted
-        return None, WeightingInfo(**base, deff_kish=None, n_effective=None, max_factor=None,
-                                   dropped=tuple(dropped),
-                                   problem=f"raking did not converge (largest margin error {result.max_error:.2g})")
-    return result, WeightingInfo(**base, deff_kish=result.deff_kish, n_effective=result.n_effective,
-                                 max_factor=result.factor_range[1], dropped=tuple(dropped))
+        return None, replace(base, dropped=tuple(dropped),
+                             problem=f"raking did not converge (largest margin error {result.max_error:.2g})")
+    return result, replace(base, deff_kish=result.deff_kish, n_effective=result.n_effective,
+                           max_factor=result.factor_range[1], dropped=tuple(dropped))
 
 
 def build_design(questionnaire_id: str, cycle: Cycle, definition: qn.Questionnaire,
