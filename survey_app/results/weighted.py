@@ -162,6 +162,8 @@ def _rake(groups: pd.DataFrame, variables: Sequence[str], margins: Mapping,
         dropped += [(v, c) for c, x in margins[v].items() if c not in present and x > 0]
         # a present category with a zero margin stays out: rake() then refuses it
         kept = {c: float(x) for c, x in margins[v].items() if c in present and x > 0}
+        if not kept:
+            return None, replace(base, problem=f"failed: no respondent in a category of {v!r} with a population")
         scale = (total - unclassified) / sum(kept.values())
         targets[v] = {c: x * scale for c, x in kept.items()}
         if unclassified:
@@ -244,7 +246,7 @@ def answer_rows(design: Design, answers: pd.DataFrame) -> tuple[np.ndarray, np.n
     return values, answered, not_applicable
 
 
-def _zero_variance_index(index: float, n: int, level: float) -> tuple[float, float]:
+def zero_variance_index_ci(index: float, n: int, level: float) -> tuple[float, float]:
     """The index interval when every answer of the view is the same.
 
     The share of the population giving that answer is at least the Clopper-Pearson lower
@@ -277,7 +279,7 @@ def estimate(design: Design, values: np.ndarray, in_view: np.ndarray, question: 
             low, high = index.confidence_interval()
             index_ci = (float(low), float(high))
         else:
-            index_ci = _zero_variance_index(index.mean, index.n, level)
+            index_ci = zero_variance_index_ci(index.mean, index.n, level)
     else:
         index, index_ci = None, None
         threshold = analysis.satisfied_threshold(1, 1)  # "yes", the top box of 0-1

@@ -213,3 +213,19 @@ def test_the_methods_note_names_each_estimator_and_its_reference(signed_in, prog
     # the other branch's estimators are not claimed
     other = NOTES[("none" if weighting == "raked" else "raked", lang)]
     assert not any(phrase in note for phrase in other if phrase not in NOTES[(weighting, lang)])
+
+
+@pytest.mark.parametrize("index, expected", [
+    # 100 * binom.test(12, 12)$conf.int: every answer at the top of the scale
+    (100.0, (73.5351530603, 100.0)),
+    # 100 * binom.test(0, 12)$conf.int: every answer at the bottom
+    (0.0, (0.0, 26.4648469397)),
+    # every answer in the middle: 50 * share .. 50 * share + 100 * (1 - share), share = 0.735351530603
+    (50.0, (36.7675765302, 63.2324234698)),
+])
+def test_an_index_whose_answers_are_all_the_same_keeps_an_interval_inside_0_100(index, expected):
+    from survey_app.results.weighted import zero_variance_index_ci
+
+    low, high = zero_variance_index_ci(index, 12, 0.95)
+    assert close(low, expected[0]) and close(high, expected[1])
+    assert 0.0 <= low < index <= high <= 100.0 or 0.0 <= low <= index < high <= 100.0
