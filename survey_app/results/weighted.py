@@ -263,11 +263,13 @@ class Estimates:
     index: analysis.MeanResult | None
     index_ci: tuple[float, float] | None
     pct: analysis.DesignProportionResult
+    figures: Figures
 
 
 def estimate(design: Design, values: np.ndarray, in_view: np.ndarray, question: qn.Question,
-             level: float) -> Estimates:
-    """The index and percent satisfied over the rows ``in_view`` (answered, in the view)."""
+             level: float, n_na: int) -> Estimates:
+    """The index and percent satisfied over the rows ``in_view`` (answered, in the view);
+    ``n_na`` is the view's "not applicable" answers."""
     calibration = design.calibration
     if question.type == "rating":
         lo, hi = question_scale(question)
@@ -286,7 +288,7 @@ def estimate(design: Design, values: np.ndarray, in_view: np.ndarray, question: 
     satisfied = (values >= threshold).astype(float)
     pct = analysis.design_proportion_ci(satisfied, calibration=calibration, domain=in_view,
                                         method=PROPORTION_METHOD, confidence_level=level)
-    return Estimates(index, index_ci, pct)
+    return Estimates(index, index_ci, pct, _figures(index, index_ci, pct, question, n_na))
 
 
 def _quality(estimate: float, se: float) -> str | None:
@@ -295,17 +297,16 @@ def _quality(estimate: float, se: float) -> str | None:
     return str(analysis.quality_flag(analysis.coefficient_of_variation(estimate, se)))
 
 
-def _figures(est: Estimates, question: qn.Question, n_na: int) -> Figures:
-    pct = est.pct
+def _figures(index: analysis.MeanResult | None, index_ci: tuple[float, float] | None,
+             pct: analysis.DesignProportionResult, question: qn.Question, n_na: int) -> Figures:
     low, high = pct.confidence_interval()
-    index = est.index
     mean = None
     if index is not None:
         lo, hi = question_scale(question)
         mean = lo + index.mean * (hi - lo) / 100.0
     return Figures(
         n=pct.n, n_na=n_na,
-        index=index.mean if index else None, index_ci=est.index_ci,
+        index=index.mean if index else None, index_ci=index_ci,
         pct=100.0 * pct.proportion, pct_ci=(100.0 * low, 100.0 * high), mean=mean,
         quality=_quality(index.mean, index.se) if index else _quality(100.0 * pct.proportion, 100.0 * pct.se),
         index_se=index.se if index else None, pct_se=100.0 * pct.se,
@@ -331,6 +332,28 @@ def _index_change(a: Estimates, b: Estimates, level: float) -> tuple[float, tupl
     return float(diff.estimate), ci, float(diff.pvalue)
 
 
+def cycle_estimates(questionnaire_id: str, cycle: Cycle, definition: qn.Questionnaire, margins: Mapping | None,
+                    source: str, filters: Filters | None, min_n: int, level: float,
+                    ) -> tuple[WeightingInfo, dict[str, Estimates | None]]:
+    """Every rating and yes/no question's estimates in the view ``filters`` of one cycle's
+    design (None: fewer than ``min_n`` answers), and how the cycle was weighted."""
+    design, info = build_design(questionnaire_id, cycle, definition, margins, source)
+    out: dict[str, Estimates | None] = {}
+    measured = [q for q in definition.questions if q.type in ("rating", "yes_no")]
+    if design is None or not measured:
+        return info, out
+    answers = _answer_groups(questionnaire_id, cycle.id, [q.id for q in measured], design.variables)
+    view = view_mask(design, filters)
+    for question in measured:
+        values, answered, not_applicable = answer_rows(design, answers[answers["question"] == question.id])
+        in_view = view & answered
+        if int(in_view.sum()) < max(min_n, 2):
+            out[question.id] = None
+            continue
+        out[question.id] = estimate(design, values, in_view, question, level, int((view & not_applicable).sum()))
+    return info, out
+
+
 def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, filters: Filters | None,
                      per_cycle: Mapping[tuple[str, str], qn.Questionnaire], min_n: int, level: float,
                      warnings: Mapping[tuple[str, str], str] | None = None) -> tuple[dict, dict, dict, dict | None]:
@@ -353,24 +376,14 @@ def weighted_results(ids: Sequence[str], cycle: Cycle, baseline: Cycle | None, f
             margins, source = margins_of(c), c.code
             if margins is None and c is baseline:
                 margins, source = margins_of(cycle), cycle.code
-            design, info = build_design(qid, c, definition, margins, source)
+            info, mine = cycle_estimates(qid, c, definition, margins, source, filters, min_n, level)
             cycle_infos.append(info)
-            if design is None:
-                continue
-            measured = [q for q in definition.questions if q.type in ("rating", "yes_no")]
-            if not measured:
-                continue
-            answers = _answer_groups(qid, c.id, [q.id for q in measured], design.variables)
-            view = view_mask(design, filters)
-            for question in measured:
-                values, answered, not_applicable = answer_rows(design, answers[answers["question"] == question.id])
-                in_view = view & answered
-                if int(in_view.sum()) < max(min_n, 2):
-                    figures[(qid, question.id, c.code)] = suppressed_figures(min_n)
-                    continue
-                est = estimate(design, values, in_view, question, level)
-                stats[(qid, question.id, c.code)] = est
-                figures[(qid, question.id, c.code)] = _figures(est, question, int((view & not_applicable).sum()))
+            for question_id, est in mine.items():
+                if est is None:
+                    figures[(qid, question_id, c.code)] = suppressed_figures(min_n)
+                else:
+                    stats[(qid, question_id, c.code)] = est
+                    figures[(qid, question_id, c.code)] = est.figures
         infos[qid] = tuple(cycle_infos)
     if baseline is None:
         return figures, changes, infos, margins_of(cycle)

@@ -229,3 +229,17 @@ def test_an_index_whose_answers_are_all_the_same_keeps_an_interval_inside_0_100(
     low, high = zero_variance_index_ci(index, 12, 0.95)
     assert close(low, expected[0]) and close(high, expected[1])
     assert 0.0 <= low < index <= high <= 100.0 or 0.0 <= low <= index < high <= 100.0
+
+
+def test_the_weighted_drill_down_trend_shows_the_weighted_figures(app, signed_in, programme):
+    from survey_app import results
+
+    with app.app_context():
+        detail = results.commitment_detail("comptoir", "2026", "2025", filters=results.Filters(channel="kiosk"),
+                                           weighting="raked")
+    points = {p.cycle: p.figures for p in detail.trend["overall"]}
+    overall = detail.result.question("overall")
+    assert points["2026"] == overall.cycle and points["2025"] == overall.baseline
+    assert close(points["2026"].index, 89.746484686861)  # svymean(~index, subset(r26, channel == "kiosk"))
+    page = signed_in.get("/results/comptoir?cycle=2026&baseline=2025&weighting=raked&channel=kiosk")
+    assert page.status_code == 200
