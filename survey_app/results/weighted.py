@@ -99,7 +99,9 @@ def _groups(questionnaire_id: str, cycle_id: int, variables: Sequence[str]) -> p
     for alias, on in joins:
         query = query.outerjoin(alias, on)
     query = query.where(Response.questionnaire_id == questionnaire_id, Response.cycle_id == cycle_id)
-    return pd.DataFrame(db.session.execute(query.group_by(*columns)).all(), columns=names + ["count"])
+    # ordered, so that the design's rows (and the rounding of its sums) are the same every time
+    query = query.group_by(*columns).order_by(*columns)
+    return pd.DataFrame(db.session.execute(query).all(), columns=names + ["count"])
 
 
 def _answer_groups(questionnaire_id: str, cycle_id: int, question_ids: Sequence[str],
@@ -112,7 +114,8 @@ def _answer_groups(questionnaire_id: str, cycle_id: int, question_ids: Sequence[
         query = query.outerjoin(alias, on)
     query = query.where(Answer.questionnaire_id == questionnaire_id, Answer.cycle_id == cycle_id,
                         Answer.question_id.in_(list(question_ids)))
-    query = query.group_by(Answer.question_id, Answer.numeric_value, *columns)
+    query = (query.group_by(Answer.question_id, Answer.numeric_value, *columns)
+             .order_by(Answer.question_id, Answer.numeric_value, *columns))
     return pd.DataFrame(db.session.execute(query).all(), columns=["question", "value"] + names + ["count"])
 
 
