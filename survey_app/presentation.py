@@ -437,6 +437,39 @@ def detail_charts(detail: rs.Detail) -> list[ChartBlock]:
     return blocks
 
 
+def estimator_notes(methods: rs.Methods) -> list[str]:
+    """The methods note's sentences on the estimators behind each figure, with their
+    references: the one home of this text for the pages, the PDF and the XLSX."""
+    level = round(100 * methods.confidence_level)
+    if methods.weighting != "raked":
+        return [
+            _("Unweighted results: every response counts the same. Results for a channel, a site or a "
+              "language describe the answers of that view as a sample of their own."),
+            _("%(level)s%% intervals: Student t for the satisfaction index, Wilson score for percentages "
+              "(Wilson 1927); changes: Welch t for the index (Welch 1947), Newcombe hybrid score for "
+              "percentages (Newcombe 1998).", level=level),
+        ]
+    return [
+        _("Weighted results: in each cycle, the respondents of each commitment form one sample, raked to "
+          "the cycle's population margins (%(variables)s). Respondents who did not give these "
+          "characteristics form a raking group of their own and keep a weight of 1.",
+          variables=", ".join(methods.margins or {})),
+        _("Results for a channel, a site or a language are domain estimates of that one weighted sample, "
+          "not separately weighted subsets (Lumley 2010, ch. 2)."),
+        _("Satisfaction index: weighted mean, with a standard error by Taylor linearisation with the raking "
+          "residuals, which accounts for the raking (Deville and Särndal 1992; Lumley 2010, ch. 7), and a "
+          "%(level)s%% Student t interval with the sample's degrees of freedom. When every answer is the "
+          "same, the interval comes from the Clopper–Pearson bound on the share giving that answer.",
+          level=level),
+        _("Percent satisfied: logit interval of the weighted proportion, as R's svyciprop (Lumley 2010, "
+          "ch. 2). When no answer or every answer counts as satisfied, the estimated variance is zero and "
+          "the interval is Clopper–Pearson at the number of answers (Clopper and Pearson 1934)."),
+        _("Changes: the difference of the two cycles' estimates, each cycle a sample of its own; for the "
+          "index, a t test with Satterthwaite degrees of freedom; for percentages, the same test and an "
+          "interval that combines the two cycles' logit intervals (MOVER, Zou and Donner 2008)."),
+    ]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(num, "num")
     app.add_template_filter(signed, "signed")
@@ -451,4 +484,5 @@ def init_app(app: Flask) -> None:
     def labels():
         return {"VERDICTS": VERDICTS, "TARGET_STATUSES": TARGET_STATUSES, "INDICATORS": INDICATORS,
                 "CHANNEL_LABELS": CHANNELS, "LANGUAGE_LABELS": LANGUAGES, "WEIGHTING_LABELS": WEIGHTINGS,
-                "QUALITY_LABELS": QUALITY, "comparability": comparability, "stuffing_notes": stuffing_notes}
+                "QUALITY_LABELS": QUALITY, "comparability": comparability,
+                "estimator_notes": estimator_notes, "stuffing_notes": stuffing_notes}

@@ -245,15 +245,7 @@ def methods_lines(report: Report) -> list[str]:
     m = report.overview.methods
     lines = [_("The satisfaction index rescales the mean answer to 0–100: (mean − minimum) / (maximum − "
                "minimum) × 100. “Satisfied” means one of the two highest answers of the scale.")]
-    if m.weighting == "raked":
-        lines.append(_("Weighted results: the respondents of each commitment are raked to the cycle's "
-                       "population margins (%(variables)s); intervals are design-based (linearisation) and "
-                       "treat the weights as fixed. Respondents who did not give these characteristics keep "
-                       "a weight of 1.", variables=", ".join(m.margins or {})))
-    else:
-        lines.append(_("Unweighted results: every response counts the same."))
-        lines.append(_("%(level)s%% intervals: Student t for the index, Wilson score for percentages; changes: "
-                       "Welch for the index, Newcombe hybrid score for percentages.", level=95))
+    lines += pr.estimator_notes(m)
     lines.append(_("Significance of changes: p-values adjusted with Holm's method within each commitment; "
                    "the verdict is “improved” or “declined” when the adjusted p-value is below 0.05, "
                    "otherwise “no significant change”."))

@@ -92,10 +92,15 @@ Conventions
   questionnaire (the family is the questionnaire's published rating questions; yes/no
   questions form their own family). The verdict follows the index (Welch) test for rating
   questions and the score test for yes/no questions.
-* Weighted (``weighting="raked"``): respondents are raked to the cycle's population
-  margins (:func:`analysis.rake`); estimates and intervals are design-based
-  (:func:`analysis.mean_ci_from_counts`, linearisation, weights treated as fixed) and
-  changes use :func:`analysis.diff_means_ci_from_results`, judged by the same rule.
+* Weighted (``weighting="raked"``): each questionnaire's respondents in a cycle are one
+  design raked to the cycle's population margins (:func:`analysis.rake`); the index is
+  :func:`analysis.mean_ci` with ``calibration`` (R's ``svymean`` on the ``rake()``d design),
+  % satisfied :func:`analysis.design_proportion_ci` (logit, R's ``svyciprop``;
+  Clopper-Pearson at n where the variance is zero), a filtered view is a ``domain`` of the
+  cycle's design, and changes use :func:`analysis.diff_means_ci_from_results` and
+  :func:`analysis.diff_proportions_ci_from_results` (MOVER interval), judged by the same
+  rule. Unweighted views are the view's answers taken as a sample (conditional on their
+  number), as the t and Wilson intervals assume.
 * A change between two versions of a question is reported from
   :func:`questionnaires.compare_versions` only (the commitment's warnings and each change's
   ``comparable`` / ``warning``).

@@ -134,7 +134,7 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
     weighting_infos: dict[str, tuple[WeightingInfo, ...]] = {}
     if weighting == "raked":
         figures, changes, weighting_infos, margins = weighted_results(
-            ids, cycle, baseline, filters, per_cycle, min_n, level, freq, warnings)
+            ids, cycle, baseline, filters, per_cycle, min_n, level, warnings)
     else:
         margins = None
         figures, changes = {}, {}
@@ -216,10 +216,13 @@ def _compute(questionnaire_ids: Sequence[str] | None, cycle: Cycle, baseline: Cy
         confidence_level=level,
         min_cell_size=min_n,
         weighting=weighting,
-        index_interval="linearisation t interval (weighted)" if weighted else "t interval",
-        pct_interval="linearisation t interval (weighted)" if weighted else "Wilson score interval",
-        index_change="difference of weighted means, Satterthwaite t" if weighted else "Welch t interval and test",
-        pct_change="difference of weighted proportions, Satterthwaite t" if weighted else "Newcombe hybrid score interval",
+        index_interval=("Taylor linearisation with raking residuals, t (Lumley 2010 ch. 7; Deville & Sarndal 1992)"
+                        if weighted else "Student t"),
+        pct_interval=("logit, as R svyciprop; Clopper-Pearson at n when the variance is 0 (Lumley 2010 ch. 2)"
+                      if weighted else "Wilson score (Wilson 1927)"),
+        index_change="difference of design-based means, Satterthwaite t" if weighted else "Welch t (Welch 1947)",
+        pct_change=("difference of design-based proportions, Satterthwaite t; MOVER of the logit intervals "
+                    "(Zou & Donner 2008)" if weighted else "Newcombe hybrid score (Newcombe 1998)"),
         adjustment="Holm, within each questionnaire",
         responses=responses,
         by_channel=by_channel,

@@ -1,6 +1,6 @@
 """The drill-down of one commitment: its results plus each question's answer distribution,
-the trend of every rating question across all cycles, open comments, and the
-importance-performance and driver analyses.
+the trend of every rating question across all cycles (weighted on a weighted page), open
+comments, and the importance-performance and driver analyses.
 
 Distributions and trends come from the same frequency tables as the figures and show only
 what :mod:`.protection` publishes in the view; comments are shown only in the unfiltered
@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import Answer, Response
 from .exclusion import counted
 from ..services.actions import actions_of
+from ..services.margins import margins_of
 from .cache import cached
 from .choices import cycles_with_answers, resolve_cycles
 from .commitments import questionnaire_results
@@ -38,12 +39,15 @@ from .model import (
     Comments,
     Detail,
     Distribution,
+    Figures,
     Filters,
     TrendPoint,
+    suppressed_figures,
 )
 from .protection import Protection, protection
 from .tables import frequency_rows, respondent_ratings, response_counts, text_counts
 from .unweighted import analysis_table, figures_from_summary
+from .weighted import cycle_estimates
 
 
 COMMENT_LIMIT = 200
@@ -122,13 +126,35 @@ def _comments(definition: qn.Questionnaire, questionnaire_id: str, cycle_id: int
     return tuple(out)
 
 
+def _weighted_trend_figures(questionnaire_id: str, definition: qn.Questionnaire, cycles: list,
+                            selected: str, filters: Filters, min_n: int) -> dict[tuple[str, str], Figures]:
+    """Each cycle's weighted figures (its own margins, else the selected cycle's, as the
+    baseline of a comparison): the trend says what the weighted page says."""
+    fallback = next((c for c in cycles if c.code == selected), None)
+    figures: dict[tuple[str, str], Figures] = {}
+    for c in cycles:
+        margins, source = margins_of(c), c.code
+        if margins is None and fallback is not None:
+            margins, source = margins_of(fallback), fallback.code
+        _, estimates = cycle_estimates(questionnaire_id, c, definition, margins, source, filters, min_n,
+                                       CONFIDENCE_LEVEL)
+        for question_id, est in estimates.items():
+            figures[(question_id, c.code)] = est.figures if est is not None else suppressed_figures(min_n)
+    return figures
+
+
 def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters,
-           min_n: int) -> dict[str, tuple[TrendPoint, ...]]:
+           min_n: int, weighting: str = "none", selected: str = "") -> dict[str, tuple[TrendPoint, ...]]:
     cycles = cycles_with_answers()
     if not cycles:
         return {}
     code_of = {c.id: c.code for c in cycles}
     name_of = {c.code: qn.Text(c.name, c.name_en) for c in cycles}
+    if weighting == "raked":
+        guard = {c.code: protection(questionnaire_id, c.id) for c in cycles}
+        weighted = _weighted_trend_figures(questionnaire_id, definition, cycles, selected, filters, min_n)
+        figures = {k: f for k, f in weighted.items() if guard[k[1]].published(filters, k[0])}
+        return _trend_points(definition, cycles, name_of, figures)
     freq = frequency_rows([questionnaire_id], list(code_of), filters)
     freq["cycle"] = freq.pop("cycle_id").map(code_of)
     questions = {(questionnaire_id, q.id): q for q in definition.questions}
@@ -144,6 +170,11 @@ def _trend(questionnaire_id: str, definition: qn.Questionnaire, filters: Filters
     guard = {c.code: protection(questionnaire_id, c.id) for c in cycles}
     figures = {(r["question"], r["cycle"]): figures_from_summary(r, "rating", min_n)
                for r in summary.to_dict("records") if guard[r["cycle"]].published(filters, r["question"])}
+    return _trend_points(definition, cycles, name_of, figures)
+
+
+def _trend_points(definition: qn.Questionnaire, cycles: list, name_of: dict[str, qn.Text],
+                  figures: dict[tuple[str, str], Figures]) -> dict[str, tuple[TrendPoint, ...]]:
     trend = {}
     for question in definition.questions:
         if question.type != "rating" or question.importance_of:
@@ -239,7 +270,7 @@ def commitment_detail(questionnaire_id: str, cycle: str | None, baseline: str | 
         else:
             drivers, note = _drivers(questionnaire_id, result.cycle, definition, filters, min_n, result.responses)
         importance = _importance(result, drivers)
-        trend = _trend(questionnaire_id, definition, filters, min_n)
+        trend = _trend(questionnaire_id, definition, filters, min_n, weighting, result.cycle)
         return Detail(result, distributions, baseline_distributions, trend, comments, importance,
                       drivers, note, tuple(actions_of([result.commitment.code])))
 

@@ -90,6 +90,11 @@ class Figures:
     quality: str | None = None  # Statistics Canada CV letter of the index (pct for yes/no)
     suppressed: bool = False
     reason: str | None = None
+    # design-based standard errors (0-100 scale), given by the weighted figures
+    index_se: float | None = None
+    pct_se: float | None = None
+    # the interval of ``pct`` when not the method's own: "clopper-pearson" at 0 % or 100 %
+    pct_interval: str | None = None
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,19 @@ def commitment_json(result: CommitmentResult) -> dict[str, Any]:
 def _figures_json(figures: Figures) -> dict[str, Any]:
     if figures.suppressed:
         return {"suppressed": True, "reason": figures.reason}
-    return {
+    out: dict[str, Any] = {
         "n": figures.n,
         "index": figures.index,
         "index_ci": list(figures.index_ci) if figures.index_ci else None,
         "pct_satisfied": figures.pct,
         "pct_satisfied_ci": list(figures.pct_ci) if figures.pct_ci else None,
     }
+    if figures.index_se is not None or figures.pct_se is not None:
+        # weighted figures: the design-based (calibrated, domain) standard errors
+        out.update(index_se=figures.index_se, pct_satisfied_se=figures.pct_se)
+    if figures.pct_interval:
+        out["pct_satisfied_ci_method"] = figures.pct_interval
+    return out
 
 
 def api_payload(result: CommitmentResult) -> dict[str, Any]:
@@ -84,7 +90,9 @@ def api_payload(result: CommitmentResult) -> dict[str, Any]:
     figures) and ``change`` (``index_diff``, ``index_diff_ci``, ``pct_diff``,
     ``pct_diff_ci``, ``p_value``, ``p_adjusted``, ``verdict``; null when either cycle is
     suppressed). A suppressed question has ``suppressed: true`` and no figures; a view the
-    protection withholds has ``suppressed: true`` and no ``responses``.
+    protection withholds has ``suppressed: true`` and no ``responses``. Weighted figures also
+    give ``index_se`` and ``pct_satisfied_se`` (design-based, calibrated) and
+    ``pct_satisfied_ci_method`` (``logit``, or ``clopper-pearson`` at 0 % or 100 %).
     """
     questions = []
     for q in result.rating_questions:

@@ -7,6 +7,14 @@ each questionnaire (:func:`analysis.compare_cycles`): rating questions form one 
 questions another; the verdict follows the index test for rating questions and the score test
 for yes/no questions. A question with fewer than the minimum cell size of answers in a cycle is
 suppressed and takes no part in a change or in the family.
+
+A filtered view (a channel, a site, a language) is the view's answers taken as a sample of
+their own, conditional on their number: the classical, exactly unbiased variance of a
+subpopulation mean under simple random sampling (Cochran 1977, s. 2.13), which R gives as
+``t.test(y[view])``. R's domain estimate of one unweighted design,
+``svymean(~y, subset(svydesign(ids=~1, data=d), view))``, treats the view's size as random
+and is smaller by a factor sqrt(n (n_d - 1) / ((n - 1) n_d)); the weighted figures
+(:mod:`.weighted`) are design-based and take that form.
 """
 from __future__ import annotations
 

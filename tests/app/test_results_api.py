@@ -149,8 +149,9 @@ def test_admin_token_and_evaluator_session_work(client, answers, make_user):
 
 def test_weighted_results_match_raking_and_design_based_intervals(app, client, answers, evaluator):
     """Raked to margins on the language of the response and the `contact` choice question,
-    computed independently from the respondents with analysis.rake and analysis.mean_ci."""
-    import numpy as np
+    computed independently from the respondents with analysis.rake, then the calibrated
+    analysis.mean_ci (index) and the logit analysis.design_proportion_ci (% satisfied);
+    tests/app/results/test_weighted_vs_r.py pins the same path against R."""
     import pandas as pd
 
     from survey_app.services import margins as margins_service
@@ -173,17 +174,17 @@ def test_weighted_results_match_raking_and_design_based_intervals(app, client, a
             "contact": people["contact"],
             "overall": people["overall"].astype(float),
         })
-        w = analysis.rake(frame, margins).weights.to_numpy()
-        index = analysis.mean_ci((frame["overall"].to_numpy() - 1) * 25.0, weights=w)
-        pct = analysis.mean_ci(np.where(frame["overall"].to_numpy() >= 4, 100.0, 0.0), weights=w)
+        raked = analysis.rake(frame, margins, tol=1e-10, max_iter=1000)  # as the application
+        index = analysis.mean_ci((frame["overall"].to_numpy() - 1) * 25.0, calibration=raked)
+        pct = analysis.design_proportion_ci(frame["overall"].to_numpy() >= 4, calibration=raked)
         return index, pct
 
     index, pct = weighted(CYCLE)
     assert overall["n"] == index.n
     assert overall["index"] == pytest.approx(index.mean)
     assert overall["index_ci"] == pytest.approx(list(index.confidence_interval()))
-    assert overall["pct_satisfied"] == pytest.approx(pct.mean)
-    assert overall["pct_satisfied_ci"] == pytest.approx(list(pct.confidence_interval()))
+    assert overall["pct_satisfied"] == pytest.approx(100 * pct.proportion)
+    assert overall["pct_satisfied_ci"] == pytest.approx([100 * x for x in pct.confidence_interval()])
     base_index, base_pct = weighted(BASELINE)
     assert overall["baseline"]["index"] == pytest.approx(base_index.mean)
     diff = analysis.diff_means_ci_from_results(index, base_index)
@@ -192,8 +193,8 @@ def test_weighted_results_match_raking_and_design_based_intervals(app, client, a
     assert overall["change"]["p_value"] == pytest.approx(diff.pvalue)
     # the only published rating question forms the family: Holm leaves p unchanged
     assert overall["change"]["p_adjusted"] == pytest.approx(diff.pvalue)
-    pdiff = analysis.diff_means_ci_from_results(pct, base_pct)
-    assert overall["change"]["pct_diff_ci"] == pytest.approx(list(pdiff.confidence_interval()))
+    pdiff = analysis.diff_proportions_ci_from_results(pct, base_pct, method="newcombe")
+    assert overall["change"]["pct_diff_ci"] == pytest.approx([100 * x for x in pdiff.confidence_interval()])
     # weighting moves the estimate away from the unweighted one
     plain = next(q for q in get(client, evaluator, f"?cycle={CYCLE}").get_json()["questions"] if q["id"] == "overall")
     assert plain["index"] != pytest.approx(overall["index"])
