@@ -3,6 +3,8 @@ the next blank sheet opens with the cursor on its number, a sheet entered twice 
 a link to it, and every screen is free of WCAG 2.1 AA violations."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from survey_app.services import sheets
@@ -24,8 +26,10 @@ def sign_in_and_open_batch(page, server, label: str) -> None:
     page.wait_for_selector("form.sheet-form")
 
 
-def focused(page) -> str:
-    return page.evaluate("document.activeElement.id")
+def expect_focus(page, field_id: str) -> None:
+    """Wait until the cursor is in ``field_id`` (the page moves it from its script, maybe
+    after the load event): a condition, not the state of one instant."""
+    expect(page.locator(f"#{field_id}")).to_be_focused()
 
 
 def stored_sheet(server_app, sheet: str) -> dict:
@@ -42,19 +46,19 @@ def stored_sheet(server_app, sheet: str) -> dict:
 def test_a_whole_sheet_is_entered_from_the_keyboard_and_a_duplicate_is_refused(page, server, server_app):
     audit = Audit(page)
     sign_in_and_open_batch(page, server, "Lot clavier")
-    assert focused(page) == "sheet"
+    expect_focus(page, "sheet")
     audit.check("blank sheet")
     keyboard = page.keyboard
     keyboard.type("101")
     keyboard.press("Tab")
     keyboard.type("4")            # a complete rating: the cursor moves on by itself
-    assert focused(page) == "q_met"
+    expect_focus(page, "q_met")
     keyboard.type("o")
-    assert focused(page) == "q_courtesy"
+    expect_focus(page, "q_courtesy")
     keyboard.type("na")           # "don't know", typed explicitly
-    assert focused(page) == "q_contact"
+    expect_focus(page, "q_contact")
     keyboard.type("2")
-    assert focused(page) == "q_topics"
+    expect_focus(page, "q_topics")
     keyboard.type("1 3")
     keyboard.press("Tab")
     keyboard.type("15")
@@ -63,7 +67,7 @@ def test_a_whole_sheet_is_entered_from_the_keyboard_and_a_duplicate_is_refused(p
     keyboard.type("Merci")
     keyboard.press("Enter")
     page.wait_for_selector("text=Feuille 101 enregistrée.")
-    assert focused(page) == "sheet"  # the next blank sheet, ready for its number
+    expect_focus(page, "sheet")  # the next blank sheet, ready for its number
     assert page.input_value("#sheet") == ""
     assert "Feuilles saisies dans ce lot : 1." in page.inner_text("#sheet-count")
     audit.check("next sheet")
