@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import current_language, localized, translate, wtforms_translations
+from .memo import Memo
 
 NA = "na"
 FIELD_PREFIX = "q_"
@@ -394,8 +395,7 @@ def _fmt(number: float) -> str:
 
 # Form classes by (questionnaire, version, language): a class holds only what a definition
 # says (fields, their choices and labels); each request binds its own instance.
-_form_classes: dict[tuple[str, str, str], type[SurveyForm]] = {}
-_MAX_FORM_CLASSES = 256  # drafts previewed in the editor are versions too
+_form_classes: Memo[type[SurveyForm]] = Memo(limit=256)
 
 
 def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
@@ -405,13 +405,8 @@ def build_form(definition: qn.Questionnaire, **kwargs) -> SurveyForm:
 
 def form_class(definition: qn.Questionnaire) -> type[SurveyForm]:
     """The form class of a definition in the current language, built once per process."""
-    key = (definition.id, definition.version, current_language())
-    found = _form_classes.get(key)
-    if found is None:
-        if len(_form_classes) >= _MAX_FORM_CLASSES:
-            _form_classes.clear()
-        found = _form_classes[key] = _new_form_class(definition)
-    return found
+    return _form_classes.get((definition.id, definition.version, current_language()),
+                             lambda: _new_form_class(definition))
 
 
 def _new_form_class(definition: qn.Questionnaire) -> type[SurveyForm]:

@@ -12,12 +12,12 @@ the next page shows it on every server at once: there is nothing to invalidate b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import questionnaires as qn
 from sqlalchemy import bindparam, select
 
 from ..extensions import db
+from ..memo import Memo
 from ..models import Commitment, Cycle, Questionnaire, QuestionnaireVersion
 from . import catalogue
 
@@ -80,8 +80,8 @@ _QUERY = (
 )
 
 # Offers by the row that describes them: the same row gives the same (immutable) offer.
-_offers: dict[tuple[Any, ...], Offer] = {}
-_MAX_OFFERS = 512
+# old rows (earlier versions, cycles) are not asked again: see survey_app/memo.py
+_offers: Memo[Offer] = Memo(limit=512)
 
 
 def current_offer(questionnaire_id: str) -> Offer | None:
@@ -90,12 +90,10 @@ def current_offer(questionnaire_id: str) -> Offer | None:
     if not rows:
         return None
     row = tuple(rows[0]) if len(rows) == 1 else (*tuple(rows[0])[:8], None, None, None, None)
-    offer = _offers.get(row)
-    if offer is None:
+
+    def build() -> Offer:
         version = catalogue.VersionRef(row[1], row[2])
         cycle = OpenCycle(row[8], row[9], row[10], row[11]) if row[8] is not None else None
-        offer = Offer(row[0], version, OfferedCommitment(*row[3:8]), catalogue.definition_of(version), cycle)
-        if len(_offers) >= _MAX_OFFERS:  # old rows (earlier versions, cycles) are not asked again
-            _offers.clear()
-        _offers[row] = offer
-    return offer
+        return Offer(row[0], version, OfferedCommitment(*row[3:8]), catalogue.definition_of(version), cycle)
+
+    return _offers.get(row, build)

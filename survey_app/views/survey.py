@@ -20,6 +20,7 @@ from ..extensions import csrf
 from ..forms import (PROGRESS_AFTER, Step, SurveyForm, answer_rules_json, build_form, first_step, next_step,
                      presented_errors)
 from ..i18n import current_language, supported
+from ..memo import Memo
 from .errors import unavailable_response
 from ..services import catalogue, cycles, invitations, sites
 from ..services.offering import Offer, current_offer
@@ -200,32 +201,19 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
 
 # A fresh first page (a GET: no answer, no error) by (questionnaire, version, language): the
 # same markup for every citizen, so it is rendered once per process.
-_fresh_pages: dict[tuple[str, str, str], Markup] = {}
-_fresh_rules: dict[tuple[str, str], dict] = {}
-_MAX_PAGES = 256
+_fresh_pages: Memo[Markup] = Memo(limit=256)
+_fresh_rules: Memo[dict] = Memo(limit=256)
 
 
 def _fresh_questions(form: SurveyForm, step: Step, progress: bool) -> Markup:
     definition = form.questionnaire
-    key = (definition.id, definition.version, current_language())
-    page = _fresh_pages.get(key)
-    if page is None:
-        if len(_fresh_pages) >= _MAX_PAGES:
-            _fresh_pages.clear()
-        page = _fresh_pages[key] = Markup(render_template(
-            "survey/_questions.html", form=form, definition=definition, step=step, progress=progress))
-    return page
+    return _fresh_pages.get((definition.id, definition.version, current_language()), lambda: Markup(render_template(
+        "survey/_questions.html", form=form, definition=definition, step=step, progress=progress)))
 
 
 def _rules(definition) -> dict:
     """The rules the page's script runs, once per version (they hold no wording)."""
-    key = (definition.id, definition.version)
-    rules = _fresh_rules.get(key)
-    if rules is None:
-        if len(_fresh_rules) >= _MAX_PAGES:
-            _fresh_rules.clear()
-        rules = _fresh_rules[key] = answer_rules_json(definition)
-    return rules
+    return _fresh_rules.get((definition.id, definition.version), lambda: answer_rules_json(definition))
 
 
 @bp.get("/q/<questionnaire_id>/merci")
