@@ -132,6 +132,11 @@ class Sheet(NamedTuple):
     language: str
     answers: tuple[tuple[str, float | None, str | None, bool], ...]  # (question, numeric, text, is_na)
 
+    def __reduce__(self):
+        # Rebuilt in C when unpickled (an import's worker hands over a million sheets):
+        # NamedTuple's own way calls its Python __new__ for each.
+        return tuple.__new__, (Sheet, tuple(self))
+
 
 def prepare(target: Target, answers: dict[str, Any], *, submission_id: str, language: str = "fr") -> Sheet:
     """Validate a sheet's answers with the shared rules; raises :class:`qn.AnswerError`.
@@ -285,23 +290,30 @@ def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
 
 
 BULK_CACHE_KIB = 256 * 1024
+BULK_PRAGMAS = (("cache_size", -BULK_CACHE_KIB),)
 
 
 @contextmanager
 def bulk_writes() -> Iterator[None]:
     """Inside an import's write transaction: on SQLite, a page cache large enough for the
-    response indexes (random ids land anywhere in them), put back to the default afterwards."""
+    response indexes (random ids land anywhere in them), put back afterwards. The transaction
+    is a ``write_transaction(bulk=True)``: with foreign keys enforced every INSERT keeps a
+    statement journal, which once spilled to a temporary file costs a write per page per row
+    (half of an import's time), so temporary files are kept in memory, until this ends."""
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         yield
         return
     driver: Any = connection.connection.driver_connection  # the sqlite3 connection
-    previous = driver.execute("PRAGMA cache_size").fetchone()[0]
-    driver.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    previous = [(name, driver.execute(f"PRAGMA {name}").fetchone()[0]) for name, _value in BULK_PRAGMAS]
+    for name, value in BULK_PRAGMAS:
+        driver.execute(f"PRAGMA {name} = {value}")
     try:
         yield
     finally:
-        driver.execute(f"PRAGMA cache_size = {previous}")
+        for name, value in previous:
+            driver.execute(f"PRAGMA {name} = {value}")
+        driver.execute("PRAGMA temp_store = DEFAULT")  # for the connection's next transactions
 
 
 LARGE_JOURNAL_BYTES = 64 * 1024 * 1024
