@@ -452,10 +452,22 @@ def _work(source: IO[bytes], encoding: str, reader: _Reader, handover) -> None:
         records = csv_records(source, encoding)
         next(records)
         for chunk in _read_chunks(records, reader):
-            handover.put(chunk)
-        handover.put(None)
+            _hand_over(handover, chunk)
+        _hand_over(handover, None)
     except BaseException:  # handed over, to be raised by the importing process
-        handover.put(traceback.format_exc())
+        _hand_over(handover, traceback.format_exc())
+
+
+def _hand_over(handover, item) -> None:
+    """Put, waiting while the queue is full, and end when the importing process is gone."""
+    while True:
+        try:
+            handover.put(item, timeout=1)
+            return
+        except queue.Full:
+            parent = multiprocessing.parent_process()
+            if parent is not None and not parent.is_alive():
+                raise SystemExit(1) from None
 
 
 def _conflict(line: int) -> Problem:
