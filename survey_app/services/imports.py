@@ -417,8 +417,8 @@ def _in_worker(source: IO[bytes]) -> bool:
 
 def _worker_chunks(source: IO[bytes], encoding: str, reader: _Reader):
     """The chunks of :func:`_read_chunks`, read by a forked worker while this process stores
-    the chunks before. Fork, not spawn: the worker inherits the reader and the open file
-    (an uploaded file may be in memory) and starts at once."""
+    those it handed over already. Fork, not spawn: the worker inherits the reader and the open
+    file (an uploaded file may be in memory) and starts at once."""
     context = multiprocessing.get_context("fork")
     handover = context.Queue(maxsize=QUEUED_CHUNKS)
     worker = context.Process(target=_work, args=(source, encoding, reader, handover), daemon=True)
