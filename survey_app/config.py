@@ -136,6 +136,9 @@ DEFAULTS: dict[str, Any] = {
     "HEALTH_WRITE_FAILURE_SECONDS": 15,
     # Strict-Transport-Security max-age on responses served over HTTPS (0: no header).
     "HSTS_SECONDS": 31536000,
+    # A CSV import of at least this many lines reads and checks its rows in a second process
+    # while this one stores them (services/imports.py); smaller files are read in one.
+    "IMPORT_PARALLEL_ROWS": 20000,
     # Rows per page on the audit page.
     "AUDIT_PAGE_SIZE": 50,
     # Largest accepted request body (a kiosk batch of a few hundred responses fits easily).

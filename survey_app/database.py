@@ -29,6 +29,9 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 WRITE = {"servir_write": True}
+# A bulk write (a CSV import) keeps SQLite's temporary files in memory, its statement journals
+# among them; SQLite places a transaction's statement journal when it begins, hence before BEGIN.
+BULK_WRITE = {**WRITE, "servir_bulk": True}
 
 # Below this much free space beside an SQLite file, the health check says a write would fail.
 MIN_FREE_BYTES = 1024 * 1024
@@ -104,7 +107,10 @@ def configure_engine(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get("servir_write"):
+        options = connection.get_execution_options()
+        if options.get("servir_bulk"):
+            connection.exec_driver_sql("PRAGMA temp_store = MEMORY")  # back to DEFAULT: sheets.bulk_writes
+        if options.get("servir_write"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
@@ -166,11 +172,11 @@ def _writer_turn() -> AbstractContextManager[None]:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(bulk: bool = False) -> Iterator[None]:
     """One write transaction on the session: committed on success, rolled back on error.
 
     On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
-    ordinary transaction.
+    ordinary transaction. ``bulk``: SQLite's temporary files in memory (see ``BULK_WRITE``).
     """
     session = db.session()  # the scoped proxy does not forward in_transaction()
     if session.in_transaction():
@@ -179,7 +185,7 @@ def write_transaction() -> Iterator[None]:
         session.commit()
     try:
         with _writer_turn():
-            session.connection(execution_options=WRITE)
+            session.connection(execution_options=BULK_WRITE if bulk else WRITE)
             try:
                 yield
                 session.commit()

@@ -18,21 +18,37 @@ empty cell for no answer). The export's layout is accepted too: one 0/1 column
 stream, in chunks checked and stored inside one write transaction (an invalid row rolls it
 all back), never held whole in memory; what every row shares (the cell readings, the sheet
 ids' common part) is worked out once per file.
+
+A large file goes through a pipeline of two processes: SQLite has one writer, so the rows are
+stored by this process alone, in its one write transaction, and the inserts take most of an
+import's time; reading and checking the rows (parsing, cell readings, sheet ids,
+fingerprints) is pure Python that holds the GIL, so it runs in a forked worker on the
+server's other core, which hands over chunks of ready-to-store sheets through a bounded queue
+(:func:`_worker_chunks`). Both processes run the same :func:`_read_chunks`; what needs the
+database (the header's target, each ``answered_on`` day's cycle, the look-ups and inserts)
+stays here. A file under ``SERVIR_IMPORT_PARALLEL_ROWS`` lines, or a platform without fork,
+is read in this process.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import itertools
 import json
+import multiprocessing
+import queue
+import traceback
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import IO, Any
 from collections.abc import Generator
 
 import questionnaires as qn
+from flask import current_app
 from flask_babel import gettext as _
 from questionnaires.errors import N_
 
@@ -49,6 +65,7 @@ IGNORED_COLUMNS = {"response", "cycle", "channel", "site", "month", "version"}
 SHEET, SUBMISSION_ID, LANGUAGE, ANSWERED_ON = "sheet", "submission_id", "language", "answered_on"
 CHECKED = {"1", "x", "X", "oui", "yes"}
 CHUNK_ROWS = 2000
+QUEUED_CHUNKS = 8  # how far the worker may read ahead of the inserts
 
 
 class ImportProblem(ValueError):
@@ -279,7 +296,7 @@ class _Days(dict):
 class _Reader:
     """Reads the rows of one file into sheets, with what is the same for every row worked out
     once: the layout, the questions' cell readings (:class:`qn.TypedAnswers`), the sheet ids'
-    common part, the answer rows' fingerprints, the ``answered_on`` days."""
+    common part, the answer rows' fingerprints. Needs no database (it runs in the worker)."""
 
     def __init__(self, layout: _Layout, target: sheets.Target, language: str):
         self.layout, self.target, self.language = layout, target, language
@@ -289,7 +306,6 @@ class _Reader:
         self.answers = qn.TypedAnswers(target.definition, columns)
         self.sheet_id = sheets.SheetIds(target.questionnaire_id, target.cycle_code, target.channel)
         self.reprs: dict = {}
-        self.days = _Days(target)
 
     def identity(self, cells: list[str], line: int, problems: list[Problem]) -> str | None:
         layout = self.layout
@@ -311,8 +327,9 @@ class _Reader:
                                 qn.Message(N_("the sheet number is required"))))
         return None
 
-    def row(self, cells: list[str], line: int) -> tuple[sheets.Sheet | None, list[Problem]]:
-        """The row's sheet (None if it has a problem), and its problems."""
+    def row(self, cells: list[str], line: int) -> tuple[sheets.Sheet | None, list[Problem], str]:
+        """The row's sheet (None if it has a problem), its problems, and its ``answered_on``
+        cell (checked by :func:`_dated`, which needs the database)."""
         layout = self.layout
         problems: list[Problem] = []
         if len(cells) < layout.width:
@@ -331,35 +348,126 @@ class _Reader:
         if language not in sheets.LANGUAGES:
             problems.append(Problem(line, LANGUAGE, qn.Message(N_("must be fr or en"))))
         day = cells[layout.answered_on].strip() if layout.answered_on is not None else ""
-        if day and self.days[day] is not None:
-            problems.append(Problem(line, ANSWERED_ON, self.days[day]))
         for question_id, message in errors.items():
             problems.append(Problem(line, None if question_id == "answers" else question_id, message))
         if problems:
-            return None, problems
+            return None, problems, day
         answers = tuple(rows)
         digest = sheets.fingerprint(self.target.version_hash, language, answers, self.reprs)
-        return sheets.Sheet(submission_id or "", digest, language, answers), problems
+        return sheets.Sheet(submission_id or "", digest, language, answers), problems, day
+
+
+def _read_chunks(records, reader: _Reader):
+    """Chunks of the rows after the header, each a list of (line, sheet or None, problems,
+    answered_on cell); blank rows skipped."""
+    chunk = []
+    for line, cells in records:
+        if not "".join(cells).strip():
+            continue
+        chunk.append((line, *reader.row(cells, line)))
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _chunks(source: IO[bytes], encoding: str, target: sheets.Target, language: str):
-    """Chunks of rows, each a list of (line, sheet or None, problems); blank rows skipped."""
+    """Chunks of checked rows, each a list of (line, sheet or None, problems), read here or,
+    for a large file, by a worker (see the module's paragraph)."""
+    in_worker = _in_worker(source)
     records = csv_records(source, encoding)
-    try:
+    with closing(records):
         _line, header = next(records, (1, []))
-        reader = _Reader(_layout(header, target.definition), target, language)
-        chunk = []
-        for line, cells in records:
-            if not "".join(cells).strip():
+        layout = _layout(header, target.definition)
+        reader = _Reader(layout, target, language)
+        chunks = _worker_chunks(source, encoding, reader) if in_worker else _read_chunks(records, reader)
+        if in_worker:
+            records.close()  # the worker reads the file from here on
+        with closing(chunks):
+            if layout.answered_on is None:
+                for chunk in chunks:
+                    yield [entry[:3] for entry in chunk]
+                return
+            days = _Days(target)
+            for chunk in chunks:
+                yield [_dated(entry, days) for entry in chunk]
+
+
+def _dated(entry, days: _Days):
+    """A row whose ``answered_on`` cannot go to the file's cycle becomes invalid."""
+    line, sheet, problems, day = entry
+    if day and days[day] is not None:
+        return line, None, [*problems, Problem(line, ANSWERED_ON, days[day])]
+    return line, sheet, problems
+
+
+def _in_worker(source: IO[bytes]) -> bool:
+    """Whether the file is large enough to be read by a worker, and a worker can be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return False
+    threshold = int(current_app.config["IMPORT_PARALLEL_ROWS"])
+    source.seek(0)
+    lines = 0
+    while lines < threshold and (block := source.read(1 << 20)):
+        lines += block.count(b"\n")
+    source.seek(0)
+    return lines >= threshold
+
+
+def _worker_chunks(source: IO[bytes], encoding: str, reader: _Reader):
+    """The chunks of :func:`_read_chunks`, read by a forked worker while this process stores
+    those it handed over already. Fork, not spawn: the worker inherits the reader and the open
+    file (an uploaded file may be in memory) and starts at once."""
+    context = multiprocessing.get_context("fork")
+    handover = context.Queue(maxsize=QUEUED_CHUNKS)
+    worker = context.Process(target=_work, args=(source, encoding, reader, handover), daemon=True)
+    worker.start()
+    try:
+        while True:
+            try:
+                chunk = handover.get(timeout=1)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise RuntimeError(f"the import's reader stopped (exit code {worker.exitcode})") from None
                 continue
-            chunk.append((line, *reader.row(cells, line)))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
-        if chunk:
+            if chunk is None:
+                return
+            if isinstance(chunk, str):
+                raise RuntimeError(f"the import's reader failed:\n{chunk}")
             yield chunk
     finally:
-        records.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        handover.close()
+
+
+def _work(source: IO[bytes], encoding: str, reader: _Reader, handover) -> None:
+    """The worker: every chunk after the header, then None (or the traceback of a failure)."""
+    # The worker's copy of this process's objects includes the open database connection: no
+    # collection may finalise it (closing it would roll back in the shared WAL index).
+    gc.disable()
+    try:
+        records = csv_records(source, encoding)
+        next(records)
+        for chunk in _read_chunks(records, reader):
+            _hand_over(handover, chunk)
+        _hand_over(handover, None)
+    except BaseException:  # handed over, to be raised by the importing process
+        _hand_over(handover, traceback.format_exc())
+
+
+def _hand_over(handover, item) -> None:
+    """Put, waiting while the queue is full, and end when the importing process is gone."""
+    while True:
+        try:
+            handover.put(item, timeout=1)
+            return
+        except queue.Full:
+            parent = multiprocessing.parent_process()
+            if parent is not None and not parent.is_alive():
+                raise SystemExit(1) from None
 
 
 def _conflict(line: int) -> Problem:
@@ -405,9 +513,10 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
     encoding = detect_encoding(source)
     report = CsvReport(dry_run=dry_run)
     if dry_run:
-        for chunk in _chunks(source, encoding, target, language):
-            _reject(report, chunk)
-            _tally(report, chunk, sheets.classify(target, [s for _l, s, _p in chunk if s is not None]))
+        with closing(_chunks(source, encoding, target, language)) as chunks:
+            for chunk in chunks:
+                _reject(report, chunk)
+                _tally(report, chunk, sheets.classify(target, [s for _l, s, _p in chunk if s is not None]))
         db.session.commit()  # end the reads
         return report
     invalid: list[Problem] = []  # the problems of invalid rows, conflicts apart
@@ -415,8 +524,8 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
     try:
         # The write lock is taken at BEGIN IMMEDIATE, before the first look-up: no other
         # writer can store one of these sheets between its look-up and its INSERT.
-        with write_transaction(), sheets.bulk_writes():
-            for chunk in _chunks(source, encoding, target, language):
+        with write_transaction(bulk=True), sheets.bulk_writes(), closing(_chunks(source, encoding, target, language)) as chunks:
+            for chunk in chunks:
                 problems = _reject(report, chunk)
                 invalid.extend(problems)
                 invalid_rows += sum(1 for _line, sheet, _problems in chunk if sheet is None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from tests.helpers import PASSWORD
@@ -15,6 +17,15 @@ ROWS = [
     "2,2,non,1,phone,other,45,Trop de monde,\n",
     "3,4,,,,,,,\n",
 ]
+
+
+@pytest.fixture(autouse=True, params=["read here", "read by a worker"])
+def reading(request, app):
+    """Every test twice: the file read in the importing process, and by the worker a large
+    file gets (SERVIR_IMPORT_PARALLEL_ROWS lowered to one line)."""
+    if request.param == "read by a worker":
+        app.config["IMPORT_PARALLEL_ROWS"] = 1
+    return request.param
 
 
 def responses(app):
@@ -259,3 +270,25 @@ def test_a_large_import_gives_back_the_journal_space_it_took(app, runner, tmp_pa
     assert run(runner, lot, open_cycle).exit_code == 0
     assert os.path.getsize(path + "-wal") == 0
     assert len(responses(app)) == 199
+
+
+def test_a_worker_that_fails_stores_nothing_and_says_why(app, runner, tmp_path, open_cycle, reading, monkeypatch):
+    from survey_app.services import imports
+
+    if reading != "read by a worker":
+        return  # the failure of a worker, only
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+
+    def broken(self, cells, line):
+        if line == 6:
+            raise OSError("disk unreadable")
+        return original(self, cells, line)
+
+    original = imports._Reader.row
+    monkeypatch.setattr(imports._Reader, "row", broken)
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall\n" + "".join(f"{n},4\n" for n in range(1, 9)), encoding="utf-8")
+    result = run(runner, path, open_cycle)
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)
+    assert "OSError: disk unreadable" in str(result.exception)
+    assert responses(app) == []

@@ -172,7 +172,10 @@ def test_a_late_paper_batch_is_filed_by_its_date_in_the_closed_cycle(app, client
     assert wrong.status_code == 422 and "publiés" in wrong.get_data(as_text=True)
 
 
-def test_a_csv_goes_by_its_batch_date_and_each_row_date_must_fall_in_that_cycle(app, runner, tmp_path, periods):
+@pytest.mark.parametrize("parallel_rows", [20000, 1])  # the file read here, or by a worker
+def test_a_csv_goes_by_its_batch_date_and_each_row_date_must_fall_in_that_cycle(app, runner, tmp_path, periods,
+                                                                                  parallel_rows):
+    app.config["IMPORT_PARALLEL_ROWS"] = parallel_rows
     path = tmp_path / "lot.csv"
     path.write_text("sheet,answered_on,overall,met\n"
                     f"1,{days(-7)},5,oui\n"
