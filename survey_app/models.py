@@ -1,4 +1,10 @@
-"""The data model of design.md: typed Flask-SQLAlchemy 3 models, no request logic."""
+"""The data model of design.md: typed Flask-SQLAlchemy 3 models, no request logic.
+
+One module on purpose, though longer than the others: it holds declarations only (columns,
+constraints, indexes), read as one schema, and the migrations test compares it as a whole
+with what Alembic builds; splitting it by concern would scatter the foreign keys that tie
+the tables together without making any one of them easier to change.
+"""
 from __future__ import annotations
 
 import datetime as dt
