@@ -1,7 +1,7 @@
 """The command line of design.md: ``flask --app survey_app <group> <command>``."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import json
 import sys
@@ -357,10 +357,7 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
                                         skip_invalid=skip_invalid, dry_run=dry_run,
                                         answered_on=answered_on.date() if answered_on else None)
         except imports.ImportProblem as exc:
-            for problem in exc.texts():
-                click.echo(f"{file.name}: {problem}")
-            click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
-            sys.exit(1)
+            exit_refused(file, exc)
         for report_problem in report.problems:
             click.echo(f"{file.name}: {report_problem.text()}")
         if report.refused:
@@ -368,6 +365,14 @@ def responses_import(file: Path, questionnaire, cycle, channel, language, skip_i
         click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def exit_refused(file: Path, exc: imports.ImportProblem) -> NoReturn:
+    """A file refused as a whole (its encoding, header or target): every problem, then exit 1."""
+    for problem in exc.texts():
+        click.echo(f"{file.name}: {problem}")
+    click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
+    sys.exit(1)
 
 
 def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> None:

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask.cli import AppGroup
 
+from .cli import exit_refused
 from .i18n import translate
 from .models import ACTION_STATUSES
 from .services import actions, imports, indicators
@@ -35,10 +36,7 @@ def indicators_import(file: Path, lang: str):
         try:
             report = indicators.import_csv(source, actor="cli")
         except imports.ImportProblem as exc:
-            for problem in exc.texts():
-                click.echo(f"{file.name}: {problem}")
-            click.echo(_("nothing imported (%(count)d problem(s))", count=len(exc.problems)))
-            sys.exit(1)
+            exit_refused(file, exc)
         for report_problem in report.problems:
             click.echo(f"{file.name}: {report_problem.text()}")
         if report.problems:
