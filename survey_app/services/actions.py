@@ -18,16 +18,13 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import ACTION_STATUSES, Commitment, Cycle, ImprovementAction, Unit
 from . import audit
+from .problems import FieldProblems
 
 TITLE_MAX = 300
 
 
-class ActionError(ValueError):
+class ActionError(FieldProblems):
     """Invalid action; ``problems`` maps a field name to its (translatable) message."""
-
-    def __init__(self, problems: dict[str, qn.Message]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -28,18 +28,15 @@ from ..extensions import db
 from ..models import Commitment, Cycle, OperationalIndicator, utcnow
 from . import audit
 from .imports import ImportProblem, Problem, csv_records, detect_encoding
+from .problems import FieldProblems
 
 COLUMNS = ("commitment", "cycle", "met", "total", "source")
 OPTIONAL_COLUMNS = ("period_start", "period_end")
 SOURCE_MAX = 300
 
 
-class IndicatorError(ValueError):
+class IndicatorError(FieldProblems):
     """Invalid indicator; ``problems`` maps a field name to its (translatable) message."""
-
-    def __init__(self, problems: dict[str, qn.Message]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
