@@ -379,16 +379,13 @@ def _import_queue(file: Path, data: bytes, questionnaire, cycle, channel) -> Non
     try:
         report = imports.import_queue(data, questionnaire=questionnaire, cycle=cycle, channel=channel)
     except imports.ImportProblem as exc:
-        for problem in exc.problems:
-            click.echo(f"{file.name}: {problem}", err=True)
-        raise click.ClickException(f"nothing imported ({len(exc.problems)} problem(s))") from exc
+        exit_refused(file, exc)
     for note in report.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"{file.name}: {note}")
     for where, outcome in report.failed:
         detail = "; ".join(f"{k}: {v}" for k, v in outcome.errors.items()) or outcome.error
         click.echo(f"{file.name}: {where}: {outcome.status} {detail}", err=True)
-    skipped = f", {report.skipped} skipped (other questionnaires)" if report.skipped else ""
-    click.echo(f"{report.stored} stored, {report.already} already stored, {len(report.failed)} refused{skipped}")
+    click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
 

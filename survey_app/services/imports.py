@@ -94,6 +94,14 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.failed
 
+    def summary(self) -> str:
+        """The last line of a queue import, in the words of a CSV import's (``CsvReport.summary``)."""
+        line = _("%(stored)d stored, %(already)d already present, %(rejected)d rejected",
+                 stored=self.stored, already=self.already, rejected=len(self.failed))
+        if self.skipped:
+            line += " " + _("(%(skipped)d skipped: other questionnaires)", skipped=self.skipped)
+        return line
+
 
 def is_queue_file(data: bytes) -> bool:
     return data.lstrip()[:1] == b"{"
@@ -116,32 +124,34 @@ def import_queue(data: bytes, *, questionnaire: str | None = None, cycle: str | 
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportProblem([f"not a kiosk queue file: invalid JSON ({exc})"]) from exc
+        raise ImportProblem([_("not a kiosk queue file: invalid JSON (%(error)s)", error=exc)]) from exc
     items = document.get("responses") if isinstance(document, dict) else None
     if not isinstance(items, list):
-        raise ImportProblem(['not a kiosk queue file: no "responses" list'])
+        raise ImportProblem([_("not a kiosk queue file: no “responses” list")])
     if document.get("format") not in (None, QUEUE_FORMAT):
-        raise ImportProblem([f"unknown file format {document.get('format')!r}"])
+        raise ImportProblem([_("unknown file format: %(format)s", format=document.get("format"))])
     named = (document.get("kiosk") or {}).get("id") if isinstance(document.get("kiosk"), dict) else None
     kiosk = db.session.get(Kiosk, kiosk_id or named) if (kiosk_id or named) else None
     if kiosk is None:
-        raise ImportProblem([f"the file's kiosk ({named!r}) is not known here"])
+        raise ImportProblem([_("the file’s kiosk (%(kiosk)s) is not known here", kiosk=named)])
     report = ImportReport("queue")
     if channel not in (None, "kiosk"):
-        report.notes.append(f"--channel {channel} ignored: a kiosk's responses keep the kiosk channel")
+        report.notes.append(_("--channel %(channel)s ignored: a kiosk’s responses keep the kiosk channel",
+                              channel=channel))
     if cycle is not None:
         row = cycles.open_cycle()
         current = row.code if row is not None else None
         if cycle != current:
             raise ImportProblem([
-                f"kiosk responses go to the open cycle ({current or 'none is open'}), not {cycle!r}"
+                _("kiosk responses go to the open cycle (%(open)s), not %(cycle)s", open=current, cycle=cycle)
+                if current else _("kiosk responses go to the open cycle, and none is open")
             ])
     submitter = submitter_for(kiosk)
     for index, item in enumerate(items):
         if questionnaire is not None and isinstance(item, dict) and item.get("questionnaire") != questionnaire:
             report.skipped += 1
             continue
-        _count(report, f"item {index}", record_response(item, submitter))
+        _count(report, _("response %(number)d", number=index + 1), record_response(item, submitter))
     return report
 
 

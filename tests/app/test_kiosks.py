@@ -487,12 +487,12 @@ def test_a_saved_kiosk_queue_imports_once_whatever_the_route(app, client, runner
     with app.app_context():
         kiosks.revoke_kiosk(kiosk_id)  # the broken tablet was revoked: its file still counts
     result = runner.invoke(args=["responses", "import", str(path), "--questionnaire", "comptoir",
-                                 "--cycle", open_cycle, "--channel", "paper"])
+                                 "--cycle", open_cycle, "--channel", "paper", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "3 stored, 1 already stored, 0 refused" in result.output
+    assert result.output.splitlines()[-1] == "3 stored, 1 already present, 0 rejected"
     assert "--channel paper ignored" in result.output
-    again = runner.invoke(args=["responses", "import", str(path)])
-    assert "0 stored, 4 already stored" in again.output
+    again = runner.invoke(args=["responses", "import", str(path)])  # French by default, as a CSV's
+    assert again.output.splitlines()[-1] == "0 enregistrées, 4 déjà présentes, 0 rejetées"
     rows = responses(app)
     assert len(rows) == 4
     assert {r.submission_id for r in rows} == {i["submission_id"] for i in items}
@@ -515,17 +515,22 @@ def test_the_batch_endpoint_accepts_a_saved_queue_file_as_it_is(app, client, tmp
 def test_a_queue_file_is_checked_before_anything_is_stored(app, runner, tmp_path, enrolled, open_cycle):
     kiosk_id, _token = enrolled
     unknown = queue_file(tmp_path, 999, [kiosk_payload()], "unknown.json")
-    result = runner.invoke(args=["responses", "import", str(unknown)])
-    assert result.exit_code != 0 and "not known here" in result.output
+    result = runner.invoke(args=["responses", "import", str(unknown), "--lang", "en"])
+    assert result.exit_code == 1 and "unknown.json: the file’s kiosk (999) is not known here" in result.output
+    assert result.output.splitlines()[-1] == "nothing imported (1 problem(s))"
+    french = runner.invoke(args=["responses", "import", str(unknown)])
+    assert "unknown.json: le kiosque du fichier (999) n’est pas connu ici" in french.output
     wrong_cycle = queue_file(tmp_path, kiosk_id, [kiosk_payload()], "cycle.json")
-    result = runner.invoke(args=["responses", "import", str(wrong_cycle), "--cycle", "1999"])
-    assert result.exit_code != 0 and "open cycle (2026)" in result.output
+    result = runner.invoke(args=["responses", "import", str(wrong_cycle), "--cycle", "1999", "--lang", "en"])
+    assert result.exit_code == 1 and "go to the open cycle (2026), not 1999" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text('{"responses": [')
-    assert runner.invoke(args=["responses", "import", str(broken)]).exit_code != 0
+    result = runner.invoke(args=["responses", "import", str(broken)])
+    assert result.exit_code == 1 and "pas un fichier de file d’attente de kiosque" in result.output
     mixed = queue_file(tmp_path, kiosk_id, [kiosk_payload(), kiosk_payload(answers={"overall": 42})], "mixed.json")
-    result = runner.invoke(args=["responses", "import", str(mixed)])
-    assert result.exit_code == 1 and "item 1: 422" in result.output and "1 stored" in result.output
+    result = runner.invoke(args=["responses", "import", str(mixed), "--lang", "en"])
+    assert result.exit_code == 1 and "response 2: 422" in result.output
+    assert result.output.splitlines()[-1] == "1 stored, 0 already present, 1 rejected"
     assert len(responses(app)) == 1
 
 
