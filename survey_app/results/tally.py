@@ -265,28 +265,44 @@ def _clear_cells(connection, cycle_id: int) -> None:
 
 def cycle_tallies(cycle_ids: Sequence[int]) -> list[Tally]:
     """The cycles' tallies, each read in one snapshot on its own pooled connection, topped up
-    or recounted as needed and stored back (:mod:`.tally`); once per request.
-
-    A recount is the database's work (SQLite and psycopg release the GIL while a statement
-    runs), so two cycles' GROUP BYs take about the time of one on two cores."""
+    or recounted as needed and stored back (:mod:`.tally`); once per request."""
     # on the request itself: an application context (and its g) may outlive several requests
     memo = request.environ.setdefault("servir.results_tallies", {}) if has_request_context() else {}
     missing = [c for c in dict.fromkeys(cycle_ids) if c not in memo]
     if missing:
-        engine = db.engine
-
-        def run(cycle_id):
-            with snapshot_connection(engine) as connection, connection.begin():
-                return read_tally(connection, cycle_id)
-
-        if len(missing) == 1:
-            found = [run(missing[0])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(len(missing), MAX_PARALLEL_QUERIES)) as pool:
-                found = list(pool.map(run, missing))
-        write_tallies([pending for _tally, pending in found if pending is not None])
-        memo.update({tally.cycle_id: tally for tally, _pending in found})
+        memo.update({tally.cycle_id: tally for tally, _pending in _bring_up_to_date(missing)})
     return [memo[c] for c in cycle_ids]
+
+
+def refresh_tallies(cycle_ids: Sequence[int]) -> list[tuple[Tally, str]]:
+    """Bring the cycles' stored tallies up to date now (after a migration or a bulk import, so
+    the first visitor does not wait for a recount); each tally with what it took:
+    ``"current"``, ``"topped up"`` or ``"recounted"``."""
+    done = []
+    for tally, pending in _bring_up_to_date(list(dict.fromkeys(cycle_ids))):
+        how = "current" if pending is None else "recounted" if pending.base is None else "topped up"
+        done.append((tally, how))
+    return done
+
+
+def _bring_up_to_date(cycle_ids: list[int]) -> list[tuple[Tally, Pending | None]]:
+    """Read each cycle's tally (topped up or recounted as needed) and store those that moved.
+
+    A recount is the database's work (SQLite and psycopg release the GIL while a statement
+    runs), so two cycles' GROUP BYs take about the time of one on two cores."""
+    engine = db.engine
+
+    def run(cycle_id):
+        with snapshot_connection(engine) as connection, connection.begin():
+            return read_tally(connection, cycle_id)
+
+    if len(cycle_ids) == 1:
+        found = [run(cycle_ids[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(cycle_ids), MAX_PARALLEL_QUERIES)) as pool:
+            found = list(pool.map(run, cycle_ids))
+    write_tallies([pending for _tally, pending in found if pending is not None])
+    return found
 
 
 def counted_tallies(cycle_ids: Sequence[int]) -> list[Tally]:

@@ -235,3 +235,27 @@ def test_the_overview_of_an_unchanged_database_counts_no_rows(app, evaluator):
     assert statements
     counting = [s for s in statements if re.search(r"count\(", s, re.I)]
     assert counting == [], "\n---\n".join(counting)
+
+
+def test_the_tally_command_counts_every_cycle_once_so_the_first_page_recounts_nothing(app, client, runner, answers):
+    first = runner.invoke(args=["results", "tally", "--lang", "en"])
+    assert first.exit_code == 0, first.output
+    lines = {line.split(":")[0]: line for line in first.output.splitlines()}
+    with app.app_context():
+        for code in (CYCLE, BASELINE):
+            assert "recounted" in lines[f"cycle {code}"]
+            assert stored(code) == recount(code)
+            responses = sum(recount(code)[0].values())
+            assert f"cycle {code}: {responses} responses" in lines[f"cycle {code}"]
+    # a fresh server after the command: the first page reads the stored tables
+    results.clear_cache()
+    with app.app_context():
+        assert not recounted(app, CYCLE) and not recounted(app, BASELINE)
+    submit(client, overall=4)
+    again = runner.invoke(args=["results", "tally", "--cycle", CYCLE])  # French by default
+    assert again.exit_code == 0 and again.output.startswith(f"cycle {CYCLE} :") and "complétée" in again.output
+    assert "déjà à jour" in runner.invoke(args=["results", "tally", "--cycle", CYCLE]).output
+    with app.app_context():
+        check(app, CYCLE)
+    unknown = runner.invoke(args=["results", "tally", "--cycle", "1999", "--lang", "en"])
+    assert unknown.exit_code == 1 and "unknown cycle: 1999" in unknown.output
