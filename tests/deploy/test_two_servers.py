@@ -208,6 +208,7 @@ def deployment(tmp_path_factory, redis_url) -> Iterator[Deployment]:
     flask(environment, "db", "upgrade")
     flask(environment, "questionnaires", "sync")
     flask(environment, "cycles", "create", CYCLE, "--name", "Cycle 2026")
+    flask(environment, "results", "tally")  # as the guide says, before the servers start
     flask(environment, "cycles", "open", CYCLE)
     flask(environment, "users", "create", EVALUATOR, "--role", "evaluator", stdin="un mot de passe assez long\n" * 2)
     token = flask(environment, "users", "token", EVALUATOR).strip().splitlines()[-1]
