@@ -180,8 +180,10 @@ def load_sqlite(path: Path, response_rows, answer_chunks) -> None:
 
 
 def load_postgres(dsn: str, response_rows, answer_chunks) -> None:
-    """COPY (psycopg's ``cursor.copy``) in one transaction; plain indexes dropped and the
-    change triggers disabled during the load, the change count set once after it."""
+    """COPY (psycopg's ``cursor.copy``) in one transaction; plain indexes dropped during the
+    load, and triggers off (``session_replication_role = replica``: the change triggers and the
+    foreign-key checks, which halved the load), the change count set once after it, and every
+    answer's response checked in one join instead."""
     import psycopg
 
     with psycopg.connect(dsn) as con, con.cursor() as cur:
@@ -190,8 +192,8 @@ def load_postgres(dsn: str, response_rows, answer_chunks) -> None:
         indexes = cur.fetchall()
         for _sql, name in indexes:
             cur.execute(f'DROP INDEX "{name}"')
-        for table in ("response", "answer"):
-            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("SET maintenance_work_mem = '512MB'")
         with cur.copy(f"COPY response ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN") as copy:
             for row in response_rows:
                 copy.write_row(row)
@@ -199,8 +201,12 @@ def load_postgres(dsn: str, response_rows, answer_chunks) -> None:
             with cur.copy(f"COPY answer ({', '.join(ANSWER_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        for table in ("response", "answer"):
-            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cur.execute("SET session_replication_role = DEFAULT")
+        cur.execute("SELECT count(*) FROM answer LEFT JOIN response ON response.id = answer.response_id "
+                    "WHERE response.id IS NULL")
+        orphans = cur.fetchone()[0]
+        if orphans:
+            raise RuntimeError(f"{orphans} answers without their response: the fill is wrong")
         cur.execute("INSERT INTO response_changes (id, count) SELECT 1, (SELECT count(*) FROM response) "
                     "+ (SELECT count(*) FROM answer) ON CONFLICT (id) DO UPDATE SET count = EXCLUDED.count")
         for table in ("response", "answer"):
