@@ -149,6 +149,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                     },
                     submitter,
                     invitation=ticket,
+                    offered=offer,
                 )
             except Exception as error:
                 if not is_unavailable(error):
