@@ -221,3 +221,33 @@ def test_the_thank_you_page_says_what_happened_in_the_visitors_language(client, 
     english = client.get(sent.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "Your answers have been recorded" in english and 'lang="en"' in english
     assert "ont été enregistrées" in client.get(sent.headers["Location"] + "?lang=fr").get_data(as_text=True)
+
+
+def test_a_workers_threads_reuse_their_sqlite_connections(database_uri, tmp_path, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask import Config
+
+    from survey_app import config
+
+    monkeypatch.setenv("DATABASE_URL", database_uri)
+    monkeypatch.setenv("SECRET_KEY", "k")
+    loaded = Config(str(tmp_path))
+    config.load(loaded, tmp_path)
+    app = make_app(database_uri, SQLALCHEMY_ENGINE_OPTIONS=loaded["SQLALCHEMY_ENGINE_OPTIONS"])
+    opened: list[object] = []
+    with app.app_context():
+        event.listen(db.engine, "connect", lambda *_args: opened.append(1))
+    together = threading.Barrier(8)  # gunicorn's gthread worker: 8 requests at once
+
+    def request(_n):
+        with app.app_context():
+            db.session.connection()
+            together.wait(timeout=30)
+
+    with ThreadPoolExecutor(8) as threads:
+        list(threads.map(request, range(8)))
+        first = len(opened)
+        list(threads.map(request, range(8)))
+    assert first == 8 and len(opened) == first  # the second round opens none
