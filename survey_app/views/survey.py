@@ -4,6 +4,10 @@ A conditional question (``show_if``) is shown only when its condition holds: liv
 script (static/js/conditions.js), or without one on a short further page once the questions
 it depends on are answered; the answers of earlier pages ride along in hidden fields. The
 language buttons of a form page post the answers typed so far, so switching keeps them.
+An anonymous visitor's fresh form page and thank-you page are the same markup for every
+citizen (but for the form's CSRF token and submission id, put in per request): each is
+rendered once per process by everything it shows, the offer's row among them, so a new
+version, a reworded commitment or a closed cycle shows on the next page.
 """
 from __future__ import annotations
 
