@@ -23,8 +23,8 @@ from markupsafe import Markup
 
 from ..database import is_unavailable
 from ..extensions import csrf
-from ..forms import (PROGRESS_AFTER, Step, SurveyForm, answer_rules_json, build_form, first_step, next_step,
-                     presented_errors)
+from ..forms import (PROGRESS_AFTER, PostedPage, Step, SurveyForm, answer_rules_json, build_form, first_step,
+                     next_step, presented_errors)
 from ..i18n import current_language, supported
 from ..memo import Memo
 from .errors import unavailable_response
@@ -113,11 +113,17 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
         refresh()
     if request.method == "GET" and ticket is None and _same_for_every_citizen():
         return _fresh_page(offer, cycle, action)
-    form = build_form(definition)
+    # A post that is sent on shows no page: its values are read without binding a form,
+    # which is bound only when a page is to be shown (forms.PostedPage).
+    form: SurveyForm | PostedPage = (
+        PostedPage(definition, request.form)
+        if request.method == "POST" and switch not in supported() and request.form and not request.files
+        else build_form(definition))
     notice = None
     status = 200
     step = first_step(definition)
     if request.method == "GET":
+        form = form.bound()
         form.submission_id.data = str(uuid.uuid4())
     elif switch in supported():
         step = form.posted_step(form.shown())
@@ -136,6 +142,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
         if following is not None:
             status = 200
         elif errors:
+            form = form.bound()
             form.attach_errors(errors, answers)
             notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
@@ -146,7 +153,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
             try:
                 outcome = record_response(
                     {
-                        "submission_id": form.submission_id.data,
+                        "submission_id": form.submitted_id(),
                         "questionnaire": offer.id,
                         "version": offer.version.content_hash,
                         "cycle": cycle.code,
@@ -165,6 +172,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 # The citizen's answers come back in the form, with what happened and what to do.
                 notice = _("We could not record your answers just now. Nothing was lost: they are "
                            "kept below. Please send them again in a moment.")
+                form = form.bound()
                 form.set_step(step)
                 page = render_template(
                     "survey/form.html", form=form, questionnaire=offer, definition=definition,
@@ -188,6 +196,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 except invitations.InvitationGone as gone:
                     reason = gone.reason
                 return _invitation_gone(reason)
+            form = form.bound()
             if outcome.status == 400:  # a tampered or missing hidden id: start a fresh one
                 form.submission_id.data = str(uuid.uuid4())
                 notice = _("Something went wrong with this form. Please send your answers again.")
@@ -195,6 +204,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 form.attach_errors(outcome.errors, answers)
                 notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
+    form = form.bound()
     form.set_step(step)
     progress = len(definition.questions) > PROGRESS_AFTER
     return (
