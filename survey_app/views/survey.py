@@ -17,10 +17,10 @@ from itertools import groupby
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..auth import signed_in
 from ..database import is_unavailable
 from ..extensions import csrf
 from ..forms import (PROGRESS_AFTER, PostedPage, Step, SurveyForm, answer_rules_json, build_form, first_step,
@@ -234,7 +234,7 @@ _thanks_pages: Memo[str] = Memo(limit=256)
 def _same_for_every_citizen() -> bool:
     """Whether the page's header and messages are those of any visitor: no one signed in
     (whose header names them) and no flashed message waiting in the session."""
-    return not current_user.is_authenticated and "_flashes" not in session
+    return not signed_in() and "_flashes" not in session
 
 
 def _fresh_page(offer: Offer, cycle, action: str) -> str:

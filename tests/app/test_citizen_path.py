@@ -251,3 +251,12 @@ def test_a_workers_threads_reuse_their_sqlite_connections(database_uri, tmp_path
         first = len(opened)
         list(threads.map(request, range(8)))
     assert first == 8 and len(opened) == first  # the second round opens none
+
+
+def test_a_citizens_post_and_thank_you_page_sign_no_new_session_cookie(database_uri, open_cycle):
+    client = make_app(database_uri, WTF_CSRF_ENABLED=True).test_client()
+    page = client.get("/q/comptoir").get_data(as_text=True)  # starts the session: its CSRF token
+    sent = client.post("/q/comptoir", data={"csrf_token": hidden(page, "csrf_token"),
+                                            "submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+    assert sent.status_code == 302 and "Set-Cookie" not in sent.headers
+    assert "Set-Cookie" not in client.get(sent.headers["Location"]).headers
