@@ -151,6 +151,11 @@ def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | No
     return status, f"the {channel} channel needs a {needed} token"
 
 
+# Built once: a statement keeps its cache key, so each submission skips building and keying it.
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
+_INSERT_ANSWERS = insert(Answer.__table__)
+
+
 class _InvitationSpent(Exception):
     """Raised inside the write transaction to roll it back: the invitation was already used."""
 
@@ -304,14 +309,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             # link wait here, and all but the first find it used, before writing anything.
             if invitation is not None and not invitations.consume(connection, invitation):
                 raise _InvitationSpent
-            response_id = connection.execute(
-                insert(Response.__table__).returning(Response.__table__.c.id), response_row
-            ).scalar_one()
+            response_id = connection.execute(_INSERT_RESPONSE, response_row).scalar_one()
             if answer_rows:
-                connection.execute(
-                    insert(Answer.__table__),
-                    [{**row, "response_id": response_id} for row in answer_rows],
-                )
+                connection.execute(_INSERT_ANSWERS, [{**row, "response_id": response_id} for row in answer_rows])
             if opens_case:  # no contact is kept without a case to use it for
                 assert contact is not None  # opens_case implies a contact
                 followups.open_case(connection, questionnaire_id, cycle.id, contact,
