@@ -20,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -52,6 +53,13 @@ def bearer_token() -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return None
+
+
+def signed_in() -> bool:
+    """Whether a user is signed in on this browser's session. A session that holds no user id
+    is anonymous without asking Flask-Login (whose session protection would mark it "not
+    fresh", a cookie to sign again on each citizen's post); no remember-me cookie is issued."""
+    return "_user_id" in session and current_user.is_authenticated
 
 
 def user_for_token(token: str) -> User | None:
@@ -200,6 +208,6 @@ def init_app(app: Flask) -> None:
     def require_new_password():
         if request.endpoint in OPEN_TO_PASSWORD_CHANGE or request.endpoint is None:
             return None
-        if bearer_token() is None and current_user.is_authenticated and current_user.must_change_password:
+        if bearer_token() is None and signed_in() and current_user.must_change_password:
             return redirect(url_for("auth.password"))
         return None

@@ -65,6 +65,10 @@ def _database_uri(database_url: str) -> str:
     return database_url
 
 
+# Connections an SQLite database keeps open in each worker: more than its threads.
+SQLITE_POOL_SIZE = 16
+
+
 def load(config: Config, instance_path: Path) -> None:
     """Fill ``config`` for a real run (not a test), in the order of the module paragraph."""
     config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'servir.sqlite3'}"
@@ -80,8 +84,11 @@ def load(config: Config, instance_path: Path) -> None:
         config["SECRET_KEY"] = _secret_key(instance_path)
     uri = config["SQLALCHEMY_DATABASE_URI"] = _database_uri(config["SQLALCHEMY_DATABASE_URI"])
     # A server database may drop idle connections: check each one before use. SQLite is a
-    # file, so the check would only cost a query per request.
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if uri.startswith("sqlite") else {"pool_pre_ping": True})
+    # file, so the check would only cost a query per request; its pool keeps a connection for
+    # each of a worker's threads (gunicorn's gthread), or every request past the fifth would
+    # open, set up and close a connection of its own.
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": SQLITE_POOL_SIZE} if uri.startswith("sqlite")
+                      else {"pool_pre_ping": True})
 
 
 DEFAULTS: dict[str, Any] = {

@@ -4,18 +4,24 @@ A field-type registry (in the manner of Indico's survey fields) maps each questi
 WTForms field and to a conversion from the posted strings to an API-style answer. The fields
 carry no validators of their own: the answers go through the same rules as the JSON API
 (:func:`questionnaires.validate_answers`), so the form and the API can never disagree.
+A post that is sent on is read by :class:`PostedPage` without binding the form; both read a
+page's values the one way (:class:`PostedValues`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-from collections.abc import Callable
+from typing import Any, cast
+from collections.abc import Callable, Hashable
 
 import questionnaires as qn
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -242,7 +248,81 @@ def answer_rules_json(definition: qn.Questionnaire) -> dict[str, Any]:
     return {"questions": [{"id": q.id, **qn.answer_rules(q)} for q in definition.questions]}
 
 
-class SurveyForm(FlaskForm):
+class PostedValues:
+    """What a posted form page says (answers, pages seen, contact), from each field's value
+    (:meth:`value`): one reading for the bound form and for :class:`PostedPage`."""
+
+    questionnaire: qn.Questionnaire
+
+    def value(self, name: str) -> Any:
+        raise NotImplementedError
+
+    def _ids(self, name: str) -> set[str]:
+        known = {q.id for q in self.questionnaire.questions}
+        return {part for part in (self.value(name) or "").split() if part in known}
+
+    def presented(self) -> set[str]:
+        """The questions the citizen has seen: all of them when the script showed them live."""
+        if self.value("live") == "1":
+            return {q.id for q in self.questionnaire.questions}
+        # A post without the page's fields (a page cached from before): its first page.
+        return self._ids("seen") | self._ids("asked") or set(first_step(self.questionnaire).asked)
+
+    def shown(self) -> tuple[str, ...]:
+        """The questions the posted answers show, by the shared rules."""
+        return qn.check_answers(self.questionnaire, self.answers()).shown
+
+    def step_number(self) -> int:
+        step = self.value("step")
+        return int(step) if (step or "").isdigit() else 1
+
+    def posted_step(self, shown: tuple[str, ...]) -> Step:
+        """The page as it was posted, to show again (with errors, or in the other language);
+        ``shown`` the questions the answers show. Live, every shown question is on it."""
+        order = [q.id for q in self.questionnaire.questions]
+        kept, asked = self._ids("seen"), self._ids("asked")
+        if self.value("live") == "1" or not asked:
+            asked = set(shown) - kept
+        return Step(tuple(q for q in order if q in kept), tuple(q for q in order if q in asked), shown,
+                    self.step_number())
+
+    def submitted_id(self) -> Any:
+        """The form's hidden submission id, as posted."""
+        return self.value("submission_id")
+
+    def answers(self) -> dict[str, Any]:
+        """The posted values as API answers; unanswered questions are left out."""
+        answers: dict[str, Any] = {}
+        for question in self.questionnaire.questions:
+            raw = self.value(FIELD_PREFIX + question.id)
+            if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
+                continue
+            answers[question.id] = REGISTRY[question.type].to_answer(question, raw)
+        return answers
+
+    @property
+    def offers_follow_up(self) -> bool:
+        # The form class has the contact fields exactly then (_new_form_class).
+        return self.questionnaire.offers_follow_up
+
+    def contact(self) -> dict[str, Any] | None:
+        """The follow-up offer as the API's ``contact``; None when the citizen left it empty."""
+        if not self.offers_follow_up:
+            return None
+        email = (self.value("contact_email") or "").strip()
+        phone = (self.value("contact_phone") or "").strip()
+        consent = self.value("contact_consent")
+        if not (email or phone or consent):
+            return None
+        contact: dict[str, Any] = {"consent": bool(consent)}
+        if email:
+            contact["email"] = email
+        if phone:
+            contact["phone"] = phone
+        return contact
+
+
+class SurveyForm(PostedValues, FlaskForm):
     class Meta:
         def get_translations(self, form):
             return wtforms_translations()
@@ -257,33 +337,11 @@ class SurveyForm(FlaskForm):
 
     questionnaire: qn.Questionnaire
 
-    def _ids(self, field: HiddenField) -> set[str]:
-        known = {q.id for q in self.questionnaire.questions}
-        return {part for part in (field.data or "").split() if part in known}
+    def value(self, name: str) -> Any:
+        return self[name].data
 
-    def presented(self) -> set[str]:
-        """The questions the citizen has seen: all of them when the script showed them live."""
-        if self.live.data == "1":
-            return {q.id for q in self.questionnaire.questions}
-        # A post without the page's fields (a page cached from before): its first page.
-        return self._ids(self.seen) | self._ids(self.asked) or set(first_step(self.questionnaire).asked)
-
-    def shown(self) -> tuple[str, ...]:
-        """The questions the posted answers show, by the shared rules."""
-        return qn.check_answers(self.questionnaire, self.answers()).shown
-
-    def step_number(self) -> int:
-        return int(self.step.data) if (self.step.data or "").isdigit() else 1
-
-    def posted_step(self, shown: tuple[str, ...]) -> Step:
-        """The page as it was posted, to show again (with errors, or in the other language);
-        ``shown`` the questions the answers show. Live, every shown question is on it."""
-        order = [q.id for q in self.questionnaire.questions]
-        kept, asked = self._ids(self.seen), self._ids(self.asked)
-        if self.live.data == "1" or not asked:
-            asked = set(shown) - kept
-        return Step(tuple(q for q in order if q in kept), tuple(q for q in order if q in asked), shown,
-                    self.step_number())
+    def bound(self) -> SurveyForm:
+        return self
 
     def set_step(self, step: Step) -> None:
         self.seen.data = " ".join(step.kept)
@@ -308,35 +366,6 @@ class SurveyForm(FlaskForm):
         """(question, bound field, registry entry) in the definition's order."""
         for question in self.questionnaire.questions:
             yield question, self[FIELD_PREFIX + question.id], REGISTRY[question.type]
-
-    def answers(self) -> dict[str, Any]:
-        """The posted values as API answers; unanswered questions are left out."""
-        answers: dict[str, Any] = {}
-        for question, field, kind in self.question_fields():
-            raw = field.data
-            if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
-                continue
-            answers[question.id] = kind.to_answer(question, raw)
-        return answers
-
-    @property
-    def offers_follow_up(self) -> bool:
-        return "contact_consent" in self._fields
-
-    def contact(self) -> dict[str, Any] | None:
-        """The follow-up offer as the API's ``contact``; None when the citizen left it empty."""
-        if not self.offers_follow_up:
-            return None
-        email = (self.contact_email.data or "").strip()
-        phone = (self.contact_phone.data or "").strip()
-        if not (email or phone or self.contact_consent.data):
-            return None
-        contact: dict[str, Any] = {"consent": bool(self.contact_consent.data)}
-        if email:
-            contact["email"] = email
-        if phone:
-            contact["phone"] = phone
-        return contact
 
     def attach_errors(self, errors: dict[str, str], answers: dict[str, Any]) -> None:
         """Show the shared rules' errors beside their fields, in the visitor's language."""
@@ -424,6 +453,56 @@ def _new_form_class(definition: qn.Questionnaire) -> type[SurveyForm]:
 
 
 SUBMIT_LABEL = _l("Send my answers")
+
+
+class PostedPage(PostedValues):
+    """A posted form page read without binding a form, for a post that is sent on and shows no
+    page (binding a WTForms form builds every field: the costliest step of a submission).
+
+    Each value is what the form's field holds once it processed the post: the field's own
+    class reads it (``process_data`` of its default, then ``process_formdata``, as WTForms'
+    ``Field.process`` does for a field without filters), on an instance that skips building
+    the field. :meth:`bound` gives the form itself when a page is to be shown.
+    """
+
+    def __init__(self, definition: qn.Questionnaire, formdata: Any):
+        self.questionnaire = definition
+        self._formdata = formdata
+        self._fields = _unbound_fields(form_class(definition))
+
+    def value(self, name: str) -> Any:
+        unbound = self._fields[name]
+        field = object.__new__(unbound.field_class)  # Field.__new__ would give an UnboundField
+        field.coerce = unbound.kwargs.get("coerce", str)  # SelectField's reading of a value
+        if "false_values" in unbound.kwargs:  # BooleanField's
+            field.false_values = unbound.kwargs["false_values"]
+        field.process_data(unbound.kwargs.get("default"))
+        field.process_formdata(self._formdata.getlist(name))
+        return field.data
+
+    def validate(self) -> bool:
+        """What the bound form's ``validate()`` says: only the CSRF token can fail (no field
+        has a validator), checked by Flask-WTF with the same settings."""
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return True
+        try:
+            validate_csrf(self._formdata.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
+        except ValidationError:
+            return False
+        return True
+
+    def bound(self) -> SurveyForm:
+        return build_form(self.questionnaire)
+
+
+# The unbound fields of a form class by name, as WTForms' FormMeta collects them.
+_unbound_by_class: Memo[dict[str, UnboundField]] = Memo(limit=256)
+
+
+def _unbound_fields(cls: type[SurveyForm]) -> dict[str, UnboundField]:
+    return _unbound_by_class.get(cast(Hashable, cls), lambda: {
+        name: getattr(cls, name) for name in dir(cls)
+        if not name.startswith("_") and isinstance(getattr(cls, name), UnboundField)})
 
 
 class SheetForm(FlaskForm):

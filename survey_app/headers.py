@@ -10,9 +10,7 @@ cache); HTTPS responses carry HSTS (``request.is_secure`` sees through ``TRUSTED
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask_login import current_user
-
-from .auth import bearer_token
+from .auth import bearer_token, signed_in
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -36,7 +34,7 @@ def _private() -> bool:
     if request.path.startswith(PRIVATE_PREFIXES) or bearer_token() is not None:
         return True
     try:
-        return current_user.is_authenticated
+        return signed_in()
     except Exception:  # the database is down: whoever it is, keep the page out of caches
         return True
 

@@ -7,7 +7,9 @@ a different payload is a conflict and the first response is kept. A response tha
 invitation consumes it in the same transaction, and keeps nothing of it. Every payload is
 checked against the contract's ``Response`` schema first (:mod:`survey_app.contract`). In a
 batch, an item the database cannot take now (a fault) answers 503 on its own: the items
-before it keep their answers, the ones after it are still tried.
+before it keep their answers, the ones after it are still tried. The online form passes the
+:class:`~survey_app.services.offering.Offer` its request already read (the current version and
+the open cycle, in one query), so a submission does not ask the database for them again.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ..database import is_unavailable, write_transaction
 from ..extensions import db
 from ..models import CHANNELS, Answer, Response
 from . import catalogue, cycles, followups, invitations
+from .offering import Offer
 
 LANGUAGES = ("fr", "en")
 # "user": authenticated, but with no right to enter responses (an evaluator).
@@ -148,6 +151,11 @@ def _may_use_channel(submitter: Submitter, channel: str) -> tuple[int, str] | No
     return status, f"the {channel} channel needs a {needed} token"
 
 
+# Built once: a statement keeps its cache key, so each submission skips building and keying it.
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
+_INSERT_ANSWERS = insert(Answer.__table__)
+
+
 class _InvitationSpent(Exception):
     """Raised inside the write transaction to roll it back: the invitation was already used."""
 
@@ -164,13 +172,14 @@ def _invitation_errors(ticket: invitations.Ticket, payload: dict[str, Any], chan
 
 
 def record_response(payload: Any, submitter: Submitter = Submitter(),
-                    invitation: invitations.Ticket | None = None) -> Outcome:
+                    invitation: invitations.Ticket | None = None, offered: Offer | None = None) -> Outcome:
     """Validate and store one response; never raises for bad input.
 
     Returns an :class:`Outcome` whose status follows design.md's HTTP table: 201 stored,
     200 identical replay, 409 conflicting replay, 422 invalid answers, 400 bad envelope,
     404 unknown questionnaire, 401/403 for a channel the submitter may not use; and 410 when
     ``invitation`` is given and was already used or has expired (nothing is then stored).
+    ``offered``: the questionnaire as this request already read it (:func:`current_offer`).
     """
     if not isinstance(payload, dict):
         return Outcome(400, error="The body must be a JSON object.", errors={"": "must be an object"})
@@ -189,7 +198,8 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         return Outcome(422, submission_id, error="Invalid response.",
                        errors={"questionnaire": schema_errors["questionnaire"]})
     questionnaire_id = payload["questionnaire"]
-    current = catalogue.current_version_ref(questionnaire_id)
+    offered = offered if offered is not None and offered.id == questionnaire_id else None
+    current = offered.version if offered is not None else catalogue.current_version_ref(questionnaire_id)
     if current is None:
         return Outcome(404, submission_id, error=f"Unknown questionnaire {questionnaire_id!r}.",
                        errors={"questionnaire": "unknown questionnaire"})
@@ -233,7 +243,11 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             errors["version"] = f"unknown version {version_hash!r} of this questionnaire"
     # Filed by the day it was answered when the client says (a kiosk syncing late), else the
     # open cycle: services/cycles.py holds the rule for every channel.
-    cycle, cycle_refusal = cycles.cycle_for_answer(payload.get("answered_on"), payload.get("cycle"))
+    if (offered is not None and offered.cycle is not None and payload.get("answered_on") is None
+            and payload.get("cycle") in (None, offered.cycle.code)):
+        cycle, cycle_refusal = offered.cycle, None  # the open cycle, read by this request
+    else:
+        cycle, cycle_refusal = cycles.cycle_for_answer(payload.get("answered_on"), payload.get("cycle"))
     if cycle_refusal is not None:
         errors[cycle_refusal.field] = str(cycle_refusal.message)
     answers = payload.get("answers")
@@ -295,14 +309,9 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
             # link wait here, and all but the first find it used, before writing anything.
             if invitation is not None and not invitations.consume(connection, invitation):
                 raise _InvitationSpent
-            response_id = connection.execute(
-                insert(Response.__table__).returning(Response.__table__.c.id), response_row
-            ).scalar_one()
+            response_id = connection.execute(_INSERT_RESPONSE, response_row).scalar_one()
             if answer_rows:
-                connection.execute(
-                    insert(Answer.__table__),
-                    [{**row, "response_id": response_id} for row in answer_rows],
-                )
+                connection.execute(_INSERT_ANSWERS, [{**row, "response_id": response_id} for row in answer_rows])
             if opens_case:  # no contact is kept without a case to use it for
                 assert contact is not None  # opens_case implies a contact
                 followups.open_case(connection, questionnaire_id, cycle.id, contact,

@@ -4,6 +4,10 @@ A conditional question (``show_if``) is shown only when its condition holds: liv
 script (static/js/conditions.js), or without one on a short further page once the questions
 it depends on are answered; the answers of earlier pages ride along in hidden fields. The
 language buttons of a form page post the answers typed so far, so switching keeps them.
+An anonymous visitor's fresh form page and thank-you page are the same markup for every
+citizen (but for the form's CSRF token and submission id, put in per request): each is
+rendered once per process by everything it shows, the offer's row among them, so a new
+version, a reworded commitment or a closed cycle shows on the next page.
 """
 from __future__ import annotations
 
@@ -13,12 +17,14 @@ from itertools import groupby
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..auth import signed_in
 from ..database import is_unavailable
 from ..extensions import csrf
-from ..forms import (PROGRESS_AFTER, Step, SurveyForm, answer_rules_json, build_form, first_step, next_step,
-                     presented_errors)
+from ..forms import (PROGRESS_AFTER, PostedPage, Step, SurveyForm, answer_rules_json, build_form, first_step,
+                     next_step, presented_errors)
 from ..i18n import current_language, supported
 from ..memo import Memo
 from .errors import unavailable_response
@@ -105,11 +111,19 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
         # language, nothing checked or stored.
         session["lang"] = switch
         refresh()
-    form = build_form(definition)
+    if request.method == "GET" and ticket is None and _same_for_every_citizen():
+        return _fresh_page(offer, cycle, action)
+    # A post that is sent on shows no page: its values are read without binding a form,
+    # which is bound only when a page is to be shown (forms.PostedPage).
+    form: SurveyForm | PostedPage = (
+        PostedPage(definition, request.form)
+        if request.method == "POST" and switch not in supported() and request.form and not request.files
+        else build_form(definition))
     notice = None
     status = 200
     step = first_step(definition)
     if request.method == "GET":
+        form = form.bound()
         form.submission_id.data = str(uuid.uuid4())
     elif switch in supported():
         step = form.posted_step(form.shown())
@@ -128,6 +142,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
         if following is not None:
             status = 200
         elif errors:
+            form = form.bound()
             form.attach_errors(errors, answers)
             notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
@@ -138,7 +153,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
             try:
                 outcome = record_response(
                     {
-                        "submission_id": form.submission_id.data,
+                        "submission_id": form.submitted_id(),
                         "questionnaire": offer.id,
                         "version": offer.version.content_hash,
                         "cycle": cycle.code,
@@ -149,6 +164,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                     },
                     submitter,
                     invitation=ticket,
+                    offered=offer,
                 )
             except Exception as error:
                 if not is_unavailable(error):
@@ -156,6 +172,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 # The citizen's answers come back in the form, with what happened and what to do.
                 notice = _("We could not record your answers just now. Nothing was lost: they are "
                            "kept below. Please send them again in a moment.")
+                form = form.bound()
                 form.set_step(step)
                 page = render_template(
                     "survey/form.html", form=form, questionnaire=offer, definition=definition,
@@ -179,6 +196,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 except invitations.InvitationGone as gone:
                     reason = gone.reason
                 return _invitation_gone(reason)
+            form = form.bound()
             if outcome.status == 400:  # a tampered or missing hidden id: start a fresh one
                 form.submission_id.data = str(uuid.uuid4())
                 notice = _("Something went wrong with this form. Please send your answers again.")
@@ -186,6 +204,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                 form.attach_errors(outcome.errors, answers)
                 notice = _("Some answers need your attention. Nothing was recorded yet.")
             status = 422
+    form = form.bound()
     form.set_step(step)
     progress = len(definition.questions) > PROGRESS_AFTER
     return (
@@ -203,6 +222,52 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
 # same markup for every citizen, so it is rendered once per process.
 _fresh_pages: Memo[Markup] = Memo(limit=256)
 _fresh_rules: Memo[dict] = Memo(limit=256)
+# The whole fresh form page of an anonymous visitor, by what it shows (the offer, the language,
+# the form's address): the same for every citizen but for two values, the CSRF token and the
+# submission id, which each request puts in place of these stand-ins (NUL: never in a page).
+_fresh_forms: Memo[str] = Memo(limit=256)
+_TOKEN, _SUBMISSION = "\x00csrf\x00", "\x00submission\x00"
+# The thank-you page of an anonymous visitor, by all it shows: the same for every citizen.
+_thanks_pages: Memo[str] = Memo(limit=256)
+
+
+def _same_for_every_citizen() -> bool:
+    """Whether the page's header and messages are those of any visitor: no one signed in
+    (whose header names them) and no flashed message waiting in the session."""
+    return not signed_in() and "_flashes" not in session
+
+
+def _fresh_page(offer: Offer, cycle, action: str) -> str:
+    config = current_app.config
+    key = (offer.id, offer.version, offer.commitment, cycle, current_language(), action, request.script_root,
+           config["FOLLOWUP_RETENTION_DAYS"], config.get("WTF_CSRF_ENABLED", True))
+    page = _fresh_forms.get(key, lambda: _fresh_page_markup(offer, cycle, action))
+    if _TOKEN in page:
+        page = page.replace(_TOKEN, generate_csrf())
+    return page.replace(_SUBMISSION, str(uuid.uuid4()))
+
+
+def _fresh_page_markup(offer: Offer, cycle, action: str) -> str:
+    """The fresh form page as the view renders it, its token and id replaced by stand-ins."""
+    definition = offer.definition
+    form = build_form(definition)
+    form.submission_id.data = str(uuid.uuid4())
+    step = first_step(definition)
+    form.set_step(step)
+    progress = len(definition.questions) > PROGRESS_AFTER
+    page = render_template(
+        "survey/form.html", form=form, questionnaire=offer, definition=definition,
+        cycle=cycle, notice=None, action=action, step=step, rules=_rules(definition),
+        progress=progress, questions_html=_fresh_questions(form, step, progress),
+        retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
+    )
+    assert page.count(form.submission_id.data) == 1, "a stand-in must stand for one value"
+    page = page.replace(form.submission_id.data, _SUBMISSION)
+    if form.meta.csrf:  # tests may switch CSRF off: then the page holds no token
+        token = form.csrf_token.current_token
+        assert page.count(token) == 1, "a stand-in must stand for one value"
+        page = page.replace(token, _TOKEN)
+    return page
 
 
 def _fresh_questions(form: SurveyForm, step: Step, progress: bool) -> Markup:
@@ -219,8 +284,15 @@ def _rules(definition) -> dict:
 @bp.get("/q/<questionnaire_id>/merci")
 def thanks(questionnaire_id: str):
     offer = _offer_or_404(questionnaire_id)
-    return render_template(
-        "survey/thanks.html", questionnaire=offer, definition=offer.definition,
-        again=request.args.get("again") == "1", follow_up=session.pop("follow_up", None),
-        due_days=current_app.config["FOLLOWUP_DUE_WORKING_DAYS"],
-    )
+    again, follow_up = request.args.get("again") == "1", session.pop("follow_up", None)
+    due_days = current_app.config["FOLLOWUP_DUE_WORKING_DAYS"]
+
+    def render() -> str:
+        return render_template("survey/thanks.html", questionnaire=offer, definition=offer.definition,
+                               again=again, follow_up=follow_up, due_days=due_days)
+
+    if not _same_for_every_citizen():
+        return render()
+    # The language link of the header goes back to this address: it is part of the page.
+    key = (offer.commitment, current_language(), again, follow_up, due_days, request.full_path, request.script_root)
+    return _thanks_pages.get(key, render)

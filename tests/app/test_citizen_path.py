@@ -16,6 +16,7 @@ from survey_app.forms import form_class
 from survey_app.models import Commitment, Response
 from survey_app.services import catalogue, cycles
 from survey_app.services.offering import current_offer
+from tests.helpers import make_app
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 NEW_QUESTION = """
@@ -168,3 +169,94 @@ def test_a_fresh_form_is_the_same_page_in_each_language_and_differs_between_them
     assert label("Very satisfied") in english and label("Très satisfait") not in english
     again = client.get("/q/comptoir?lang=fr").get_data(as_text=True)
     assert again.replace(hidden(again, "submission_id"), "") == french.replace(hidden(french, "submission_id"), "")
+
+
+def test_each_citizen_gets_a_token_and_a_submission_id_of_their_own(database_uri, open_cycle):
+    strict = make_app(database_uri, WTF_CSRF_ENABLED=True)
+    first, second = strict.test_client(), strict.test_client()
+    pages = [client.get("/q/comptoir").get_data(as_text=True) for client in (first, second)]
+    tokens = [hidden(page, "csrf_token") for page in pages]
+    ids = [hidden(page, "submission_id") for page in pages]
+    assert tokens[0] != tokens[1] and ids[0] != ids[1]
+    # The rest of the page is the same markup for every citizen.
+    assert pages[0].replace(tokens[0], "").replace(ids[0], "") == pages[1].replace(tokens[1], "").replace(ids[1], "")
+    # A token belongs to the session it was made for.
+    other = first.post("/q/comptoir", data={"csrf_token": tokens[1], "submission_id": ids[0], "q_overall": "5"})
+    assert other.status_code == 400
+    own = first.post("/q/comptoir", data={"csrf_token": tokens[0], "submission_id": ids[0], "q_overall": "5"})
+    assert own.status_code == 302
+    assert stored(strict) == 1
+
+
+def test_a_signed_in_visitor_sees_their_own_header_on_the_citizens_pages(app, client, open_cycle, signed_in):
+    anonymous = client.get("/q/comptoir").get_data(as_text=True)
+    assert 'id="signed-in"' not in anonymous
+    staff = signed_in("staff")
+    page = staff.get("/q/comptoir").get_data(as_text=True)
+    assert 'id="signed-in"' in page and "staff1@example.org" in page
+    sent = staff.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+    thanks = staff.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "staff1@example.org" in thanks
+    assert 'id="signed-in"' not in client.get("/q/comptoir").get_data(as_text=True)
+    assert 'id="signed-in"' not in client.get(sent.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_message_waiting_in_the_session_shows_on_the_form_page(client, open_cycle):
+    client.get("/q/comptoir")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Un message pour vous")]
+    assert "Un message pour vous" in client.get("/q/comptoir").get_data(as_text=True)
+    assert "Un message pour vous" not in client.get("/q/comptoir").get_data(as_text=True)
+
+
+def test_the_thank_you_page_says_what_happened_in_the_visitors_language(client, open_cycle):
+    page = client.get("/q/comptoir").get_data(as_text=True)
+    sent = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+    first = client.get(sent.headers["Location"]).get_data(as_text=True)
+    # The same form sent again with another answer: the first one is kept.
+    again = client.post("/q/comptoir", data={"submission_id": hidden(page, "submission_id"), "q_overall": "2"})
+    replayed = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "ont été enregistrées" in first and "avaient déjà été enregistrées" not in first
+    assert "avaient déjà été enregistrées" in replayed
+    english = client.get(sent.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Your answers have been recorded" in english and 'lang="en"' in english
+    assert "ont été enregistrées" in client.get(sent.headers["Location"] + "?lang=fr").get_data(as_text=True)
+
+
+def test_a_workers_threads_reuse_their_sqlite_connections(database_uri, tmp_path, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask import Config
+
+    from survey_app import config
+
+    monkeypatch.setenv("DATABASE_URL", database_uri)
+    monkeypatch.setenv("SECRET_KEY", "k")
+    loaded = Config(str(tmp_path))
+    config.load(loaded, tmp_path)
+    app = make_app(database_uri, SQLALCHEMY_ENGINE_OPTIONS=loaded["SQLALCHEMY_ENGINE_OPTIONS"])
+    opened: list[object] = []
+    with app.app_context():
+        event.listen(db.engine, "connect", lambda *_args: opened.append(1))
+    together = threading.Barrier(8)  # gunicorn's gthread worker: 8 requests at once
+
+    def request(_n):
+        with app.app_context():
+            db.session.connection()
+            together.wait(timeout=30)
+
+    with ThreadPoolExecutor(8) as threads:
+        list(threads.map(request, range(8)))
+        first = len(opened)
+        list(threads.map(request, range(8)))
+    assert first == 8 and len(opened) == first  # the second round opens none
+
+
+def test_a_citizens_post_and_thank_you_page_sign_no_new_session_cookie(database_uri, open_cycle):
+    client = make_app(database_uri, WTF_CSRF_ENABLED=True).test_client()
+    page = client.get("/q/comptoir").get_data(as_text=True)  # starts the session: its CSRF token
+    sent = client.post("/q/comptoir", data={"csrf_token": hidden(page, "csrf_token"),
+                                            "submission_id": hidden(page, "submission_id"), "q_overall": "5"})
+    assert sent.status_code == 302 and "Set-Cookie" not in sent.headers
+    assert "Set-Cookie" not in client.get(sent.headers["Location"]).headers
