@@ -128,7 +128,7 @@ def run_baseline(db_path: Path, rows: int, chunk: int) -> tuple[float, float]:
     """The same rows with nothing but sqlite3, as the import stores them: one transaction,
     two executemany per chunk, random receipts and submission ids. Only the executemany and
     the commit are timed."""
-    from survey_app.services.sheets import BULK_PRAGMAS
+    from survey_app.services.bulk import BULK_PRAGMAS
 
     connection = sqlite3.connect(db_path, isolation_level=None)
     for name, value in BULK_PRAGMAS:  # as the import does

@@ -20,10 +20,9 @@ import operator
 import os
 import secrets
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import questionnaires as qn
 from questionnaires.errors import N_
@@ -34,6 +33,7 @@ from ..database import sqlite_file
 from ..extensions import db
 from ..models import Answer, Response
 from . import catalogue, cycles
+from .bulk import BulkWrites
 
 NAMESPACE = uuid.UUID("5b0d7f4e-1c0a-4e55-9a51-6a1f2b7c3d90")
 SHEET_CHANNELS = ("paper", "phone")
@@ -315,33 +315,6 @@ def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
     return ids
 
 
-BULK_CACHE_KIB = 256 * 1024
-BULK_PRAGMAS = (("cache_size", -BULK_CACHE_KIB),)
-
-
-@contextmanager
-def bulk_writes() -> Iterator[None]:
-    """Inside an import's write transaction: on SQLite, a page cache large enough for the
-    response indexes (random ids land anywhere in them), put back afterwards. The transaction
-    is a ``write_transaction(bulk=True)``: with foreign keys enforced every INSERT keeps a
-    statement journal, which once spilled to a temporary file costs a write per page per row
-    (half of an import's time), so temporary files are kept in memory, until this ends."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    driver: Any = connection.connection.driver_connection  # the sqlite3 connection
-    previous = [(name, driver.execute(f"PRAGMA {name}").fetchone()[0]) for name, _value in BULK_PRAGMAS]
-    for name, value in BULK_PRAGMAS:
-        driver.execute(f"PRAGMA {name} = {value}")
-    try:
-        yield
-    finally:
-        for name, value in previous:
-            driver.execute(f"PRAGMA {name} = {value}")
-        driver.execute("PRAGMA temp_store = DEFAULT")  # for the connection's next transactions
-
-
 LARGE_JOURNAL_BYTES = 64 * 1024 * 1024
 
 
@@ -361,11 +334,14 @@ def shrink_journal() -> None:
         raw.close()
 
 
-def store_chunk(target: Target, sheets: list[Sheet]) -> list[str]:
-    """Store sheets inside an import's write transaction; each sheet's outcome, in order."""
+def store_chunk(target: Target, sheets: list[Sheet], bulk: BulkWrites) -> list[str]:
+    """Store sheets inside an import's write transaction (in ``bulk``, which counts the rows
+    added); each sheet's outcome, in order."""
     if db.session.connection().dialect.name == "sqlite":
         # SQLite's write lock, held since BEGIN IMMEDIATE, keeps every other writer out.
-        return store_in_transaction(target, sheets)[0]
+        outcomes = store_in_transaction(target, sheets)[0]
+        bulk.stored(sum(1 + len(sheet.answers) for sheet, outcome in zip(sheets, outcomes) if outcome == STORED))
+        return outcomes
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():

@@ -1,0 +1,109 @@
+"""A CSV import's bulk transaction on SQLite (survey_app/services/bulk.py): the change count the
+stored tallies rely on ends where the row triggers would have left it, the schema ends as it
+began (an import that fails included), and every connection setting the import changed is put
+back before the connection returns to the pool."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func
+
+from survey_app.extensions import db
+from survey_app.models import Answer, Response, ResponseChanges
+from survey_app.services import bulk
+
+SHEETS = "sheet,overall,met,courtesy\n1,5,oui,na\n2,2,non,1\n3,4,,\n"
+
+
+@pytest.fixture(autouse=True)
+def sqlite_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's change triggers run once per statement: nothing is suspended")
+
+
+def run(runner, path, cycle, *extra):
+    return runner.invoke(args=["responses", "import", str(path), "--questionnaire", "comptoir",
+                               "--cycle", cycle, "--channel", "paper", "--lang", "en", *extra])
+
+
+def state(app) -> tuple[int, int, int]:
+    """(change count, responses, answers)."""
+    with app.app_context():
+        count = db.session.execute(db.select(ResponseChanges.count).where(ResponseChanges.id == 1)).scalar() or 0
+        responses = db.session.execute(db.select(func.count()).select_from(Response)).scalar()
+        answers = db.session.execute(db.select(func.count()).select_from(Answer)).scalar()
+        db.session.commit()
+        return count, responses, answers
+
+
+def schema(app) -> list[tuple]:
+    with app.app_context(), db.engine.connect() as connection:
+        return sorted(connection.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall())
+
+
+def test_an_import_raises_the_change_count_by_every_row_it_stored_as_the_triggers_would(app, runner, tmp_path,
+                                                                                        open_cycle):
+    before_schema = schema(app)
+    path = tmp_path / "lot.csv"
+    path.write_text(SHEETS, encoding="utf-8")
+    before = state(app)
+    assert run(runner, path, open_cycle).exit_code == 0
+    count, responses, answers = state(app)
+    assert responses == before[1] + 3 and answers > before[2]
+    assert count - before[0] == (responses - before[1]) + (answers - before[2])
+    assert schema(app) == before_schema  # the triggers are back, word for word
+    # They fire again for the next writes: a grown file stores one sheet, counted by them.
+    path.write_text(SHEETS + "4,3,oui,2\n", encoding="utf-8")
+    assert run(runner, path, open_cycle).output.strip().endswith("1 stored, 3 already present, 0 rejected")
+    again = state(app)
+    assert again[0] - count == (again[1] - responses) + (again[2] - answers) == 1 + 3
+
+
+def test_a_refused_import_leaves_the_count_and_the_schema_as_they_were(app, runner, tmp_path, open_cycle):
+    before_schema, before = schema(app), state(app)
+    path = tmp_path / "lot.csv"
+    path.write_text(SHEETS + "4,six,oui,2\n", encoding="utf-8")
+    assert run(runner, path, open_cycle).exit_code == 1
+    assert state(app) == before
+    assert schema(app) == before_schema
+
+
+def test_triggers_with_another_body_keep_counting_row_by_row(app, runner, tmp_path, open_cycle, monkeypatch):
+    """A later migration that changed what the triggers do must not lose its effect."""
+    monkeypatch.setattr(bulk, "CHANGE_TRIGGER_BODY", "BEGIN SELECT 1; END")
+    path = tmp_path / "lot.csv"
+    path.write_text(SHEETS, encoding="utf-8")
+    before = state(app)
+    assert run(runner, path, open_cycle).exit_code == 0
+    count, responses, answers = state(app)
+    assert count - before[0] == (responses - before[1]) + (answers - before[2]) > 0
+
+
+def test_the_connection_goes_back_to_the_pool_with_its_own_settings(app, runner, tmp_path, open_cycle):
+    settings = ("cache_size", "temp_store", "foreign_keys", "synchronous", "journal_mode")
+
+    def read(dbapi_connection) -> dict:
+        return {name: dbapi_connection.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+
+    with app.app_context():
+        fresh = db.engine.raw_connection()
+        try:
+            expected = read(fresh.driver_connection)
+        finally:
+            fresh.close()
+        engine = db.engine
+    returned: list[dict] = []
+
+    def listener(dbapi_connection, _record) -> None:
+        returned.append(read(dbapi_connection))
+
+    event.listen(engine, "checkin", listener)
+    try:
+        path = tmp_path / "lot.csv"
+        path.write_text(SHEETS, encoding="utf-8")
+        assert run(runner, path, open_cycle).exit_code == 0
+    finally:
+        event.remove(engine, "checkin", listener)
+    assert returned and all(settings == expected for settings in returned)
+    assert expected["synchronous"] == 2 and expected["foreign_keys"] == 1  # FULL, enforced
