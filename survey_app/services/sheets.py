@@ -289,12 +289,25 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     tails = itertools.chain.from_iterable(
         itertools.repeat((response_id, target.questionnaire_id, target.cycle_id), len(sheet.answers))
         for response_id, sheet in new)
-    cursor.executemany(_insert_sql("answer", ANSWER_COLUMNS), map(operator.add, answers, tails))
+    _insert_rows(cursor, "answer", ANSWER_COLUMNS, list(map(operator.add, answers, tails)))
     return {sheet.submission_id: response_id for response_id, sheet in new}
 
 
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+ROWS_PER_INSERT = 256
+
+
+def _insert_rows(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """One INSERT per :data:`ROWS_PER_INSERT` rows (a statement run per row costs SQLite a
+    tenth of an import's time), the remainder row by row; the cells are regrouped in C."""
+    full = len(rows) - len(rows) % ROWS_PER_INSERT
+    cells = iter(itertools.chain.from_iterable(rows[:full]))
+    cursor.executemany(_insert_sql(table, columns, ROWS_PER_INSERT), zip(*[cells] * (len(columns) * ROWS_PER_INSERT)))
+    cursor.executemany(_insert_sql(table, columns), rows[full:])
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+    values = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([values] * rows)}"
 
 
 def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:

@@ -107,3 +107,23 @@ def test_the_connection_goes_back_to_the_pool_with_its_own_settings(app, runner,
         event.remove(engine, "checkin", listener)
     assert returned and all(settings == expected for settings in returned)
     assert expected["synchronous"] == 2 and expected["foreign_keys"] == 1  # FULL, enforced
+
+
+def test_every_sheet_of_a_long_file_keeps_its_own_answers(app, runner, tmp_path, open_cycle):
+    """Hundreds of answers go in one INSERT: each still lands on its own sheet and question."""
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall,met,courtesy\n" + "".join(
+        f"{n},{1 + n % 5},{'oui' if n % 2 else 'non'},{'na' if n % 7 == 0 else 1 + n % 3}\n" for n in range(1, 301)),
+        encoding="utf-8")
+    assert run(runner, path, open_cycle).output.strip().endswith("300 stored, 0 already present, 0 rejected")
+    with app.app_context():
+        sheet_of = {r.id: n for n, r in enumerate(db.session.execute(
+            db.select(Response).order_by(Response.id)).scalars(), start=1)}
+        stored = {(sheet_of[a.response_id], a.question_id): (a.numeric_value, a.is_na)
+                  for a in db.session.execute(db.select(Answer)).scalars()}
+    expected = {}
+    for n in range(1, 301):
+        expected[n, "overall"] = (1.0 + n % 5, False)
+        expected[n, "met"] = (1.0 if n % 2 else 0.0, False)
+        expected[n, "courtesy"] = (None, True) if n % 7 == 0 else (1.0 + n % 3, False)
+    assert stored == expected
