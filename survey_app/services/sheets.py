@@ -275,12 +275,12 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     ids = range(last + 1, last + 1 + len(tried))
     today = dt.date.today().isoformat()  # SQLAlchemy's Date is ISO text on SQLite
     common = (target.questionnaire_id, target.version_id, target.cycle_id, target.channel)
-    cursor.executemany(_insert_sql("response", RESPONSE_COLUMNS) + " ON CONFLICT (questionnaire_id, submission_id)"
-                       " DO NOTHING", (
+    inserted = _insert_rows(cursor, "response", RESPONSE_COLUMNS, [
         (response_id, receipt, sheet.submission_id, *common, sheet.language, None, today, False, sheet.digest)
-        for response_id, receipt, sheet in zip(ids, receipts(len(tried)), tried)))
+        for response_id, receipt, sheet in zip(ids, receipts(len(tried)), tried)],
+        " ON CONFLICT (questionnaire_id, submission_id) DO NOTHING")
     new = list(zip(ids, tried))
-    if cursor.rowcount < len(tried):
+    if inserted < len(tried):
         stored = {row[0] for row in cursor.execute("SELECT id FROM response WHERE id > ?", (last,))}
         new = [(response_id, sheet) for response_id, sheet in new if response_id in stored]
     # Each answer row is the sheet's row plus its response's three cells, joined by map in C:
@@ -296,13 +296,17 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
 ROWS_PER_INSERT = 256
 
 
-def _insert_rows(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert_rows(cursor, table: str, columns: tuple[str, ...], rows: list[tuple], suffix: str = "") -> int:
     """One INSERT per :data:`ROWS_PER_INSERT` rows (a statement run per row costs SQLite a
-    tenth of an import's time), the remainder row by row; the cells are regrouped in C."""
+    tenth of an import's time), the remainder row by row; the cells are regrouped in C.
+    ``suffix`` ends each statement (an ON CONFLICT clause). The number of rows inserted."""
     full = len(rows) - len(rows) % ROWS_PER_INSERT
     cells = iter(itertools.chain.from_iterable(rows[:full]))
-    cursor.executemany(_insert_sql(table, columns, ROWS_PER_INSERT), zip(*[cells] * (len(columns) * ROWS_PER_INSERT)))
-    cursor.executemany(_insert_sql(table, columns), rows[full:])
+    cursor.executemany(_insert_sql(table, columns, ROWS_PER_INSERT) + suffix,
+                       zip(*[cells] * (len(columns) * ROWS_PER_INSERT)))
+    inserted = max(cursor.rowcount, 0)
+    cursor.executemany(_insert_sql(table, columns) + suffix, rows[full:])
+    return inserted + max(cursor.rowcount, 0)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:

@@ -112,10 +112,14 @@ def test_the_connection_goes_back_to_the_pool_with_its_own_settings(app, runner,
 def test_every_sheet_of_a_long_file_keeps_its_own_answers(app, runner, tmp_path, open_cycle):
     """Hundreds of answers go in one INSERT: each still lands on its own sheet and question."""
     path = tmp_path / "lot.csv"
-    path.write_text("sheet,overall,met,courtesy\n" + "".join(
-        f"{n},{1 + n % 5},{'oui' if n % 2 else 'non'},{'na' if n % 7 == 0 else 1 + n % 3}\n" for n in range(1, 301)),
-        encoding="utf-8")
-    assert run(runner, path, open_cycle).output.strip().endswith("300 stored, 0 already present, 0 rejected")
+    lines = [f"{n},{1 + n % 5},{'oui' if n % 2 else 'non'},{'na' if n % 7 == 0 else 1 + n % 3}\n" for n in range(1, 301)]
+    path.write_text("sheet,overall,met,courtesy\n" + "".join(lines[:290]), encoding="utf-8")
+    assert run(runner, path, open_cycle).output.strip().endswith("290 stored, 0 already present, 0 rejected")
+    # Grown, with one sheet typed again differently: new sheets among known ones, in one INSERT.
+    path.write_text("sheet,overall,met,courtesy\n" + "".join(lines) + "7,1,oui,1\n", encoding="utf-8")
+    grown = run(runner, path, open_cycle).output.strip()
+    assert "line 302, column sheet: this sheet was already stored with different answers" in grown
+    assert grown.endswith("10 stored, 290 already present, 1 rejected")
     with app.app_context():
         sheet_of = {r.id: n for n, r in enumerate(db.session.execute(
             db.select(Response).order_by(Response.id)).scalars(), start=1)}
