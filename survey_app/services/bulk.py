@@ -1,12 +1,16 @@
 """SQLite bulk writes: what an import's one write transaction changes to store a million sheets
 in a minute, and puts back before the connection returns to the pool.
 
-Three things make a large import cheaper than "insert every row through everything":
+Four things make a large import cheaper than "insert every row through everything":
 
 - a page cache large enough for the response indexes (random submission ids and receipts
-  land anywhere in them), and temporary files in memory (``write_transaction(bulk=True)``):
-  with foreign keys enforced every INSERT keeps a statement journal, which once spilled to a
-  temporary file costs a write per page per row;
+  land anywhere in them), set here;
+- from ``write_transaction(bulk=True)`` (survey_app/database.py ``BULK_SETTINGS``, set before
+  BEGIN and put back at check-in): temporary files in memory (every INSERT keeps a statement
+  journal, which once spilled to a temporary file costs a write per page per row), and no
+  foreign key checked row by row, a search of the response table per answer: the import
+  checks once, in its transaction, the questionnaire, version and cycle every response names
+  (:func:`.sheets.check_references`), and each answer names a response it has just stored;
 - the change count of migration 0014 (``response_changes``, which the stored tallies of
   :mod:`survey_app.results.tally` compare with the rows they counted) raised once for all the
   rows stored, instead of by two trigger statements per row, a third of an import's time: the
@@ -91,4 +95,3 @@ def bulk_writes() -> Iterator[BulkWrites]:
         finally:
             for name, value in previous:
                 driver.execute(f"PRAGMA {name} = {value}")
-            driver.execute("PRAGMA temp_store = DEFAULT")  # for the connection's next transactions

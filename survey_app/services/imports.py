@@ -527,6 +527,10 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
         # writer can store one of these sheets between its look-up and its INSERT.
         with write_transaction(bulk=True), bulk_writes() as bulk, \
                 closing(_chunks(source, encoding, target, language)) as chunks:
+            try:
+                sheets.check_references(target)
+            except sheets.SheetError as exc:
+                raise ImportProblem([exc.message]) from exc
             for chunk in chunks:
                 problems = _reject(report, chunk)
                 invalid.extend(problems)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import sqlite_file
 from ..extensions import db
-from ..models import Answer, Response
+from ..models import Answer, Cycle, Questionnaire, QuestionnaireVersion, Response
 from . import catalogue, cycles
 from .bulk import BulkWrites
 
@@ -125,6 +125,23 @@ def target_for(questionnaire_id: str, cycle_code: str | None, channel: str,
     if refusal is not None:
         raise SheetError(refusal.message, refusal.field)
     return Target(questionnaire_id, current.id, current.content_hash, definition, cycle.id, cycle.code, channel)
+
+
+def check_references(target: Target) -> None:
+    """Inside an import's write transaction, whose bulk mode checks no foreign key row by row
+    (survey_app/database.py ``BULK_WRITE``): the questionnaire, version and cycle that every
+    response stored will name exist, and none can go before the transaction ends (it holds
+    the write lock); each answer names a response stored just before it. Raises
+    :class:`SheetError` for a questionnaire or cycle removed since :func:`target_for`."""
+    found = db.session.connection().execute(db.select(
+        db.select(Questionnaire.id).where(Questionnaire.id == target.questionnaire_id).exists(),
+        db.select(QuestionnaireVersion.id).where(QuestionnaireVersion.id == target.version_id).exists(),
+        db.select(Cycle.id).where(Cycle.id == target.cycle_id).exists())).one()
+    if not (found[0] and found[1]):
+        raise SheetError(qn.Message(N_("unknown or unpublished questionnaire %(questionnaire)s"),
+                                    questionnaire=repr(target.questionnaire_id)))
+    if not found[2]:
+        raise SheetError(qn.Message(N_("unknown cycle %(cycle)s"), cycle=repr(target.cycle_code)), "cycle")
 
 
 class Sheet(NamedTuple):

@@ -131,3 +131,20 @@ def test_every_sheet_of_a_long_file_keeps_its_own_answers(app, runner, tmp_path,
         expected[n, "met"] = (1.0 if n % 2 else 0.0, False)
         expected[n, "courtesy"] = (None, True) if n % 7 == 0 else (1.0 + n % 3, False)
     assert stored == expected
+
+
+def test_sheets_for_a_cycle_gone_since_the_file_was_checked_are_refused_not_stored(app, runner, tmp_path, open_cycle,
+                                                                                   monkeypatch):
+    """The bulk transaction checks no foreign key row by row: it checks the cycle and the
+    questionnaire once, inside the transaction."""
+    import dataclasses
+
+    from survey_app.services import sheets
+
+    original = sheets.target_for
+    monkeypatch.setattr(sheets, "target_for", lambda *args: dataclasses.replace(original(*args), cycle_id=9999))
+    path = tmp_path / "lot.csv"
+    path.write_text(SHEETS, encoding="utf-8")
+    result = run(runner, path, open_cycle)
+    assert result.exit_code != 0 and "unknown cycle '2026'" in result.output
+    assert state(app)[1:] == (0, 0)
