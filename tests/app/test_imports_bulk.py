@@ -1,8 +1,10 @@
 """A CSV import's bulk transaction on SQLite (survey_app/services/bulk.py): the change count the
 stored tallies rely on ends where the row triggers would have left it, the schema ends as it
 began (an import that fails included), and every connection setting the import changed is put
-back before the connection returns to the pool."""
+back before the connection returns to the pool (and the heap to the garbage collector)."""
 from __future__ import annotations
+
+import gc
 
 import pytest
 from sqlalchemy import event, func
@@ -106,6 +108,7 @@ def test_the_connection_goes_back_to_the_pool_with_its_own_settings(app, runner,
     finally:
         event.remove(engine, "checkin", listener)
     assert returned and all(settings == expected for settings in returned)
+    assert gc.get_freeze_count() == 0  # the heap set aside during the import is collected again
     assert expected["synchronous"] == 2 and expected["foreign_keys"] == 1  # FULL, enforced
 
 
