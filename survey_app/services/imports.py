@@ -27,7 +27,8 @@ server's other core, which hands over chunks of ready-to-store sheets through a 
 (:func:`_worker_chunks`). Both processes run the same :func:`_read_chunks`; what needs the
 database (the header's target, each ``answered_on`` day's cycle, the look-ups and inserts)
 stays here. A file under ``SERVIR_IMPORT_PARALLEL_ROWS`` lines, or a platform without fork,
-is read in this process.
+is read in this process. The write transaction is a bulk one (:mod:`.bulk`: on SQLite, no row
+trigger or foreign key checked per row, all put back before it ends).
 """
 from __future__ import annotations
 
