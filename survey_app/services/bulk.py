@@ -32,6 +32,7 @@ time. Nothing is lost: they are handed back (``gc.unfreeze``) and collected as b
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,8 +52,10 @@ CHANGE_TRIGGER_BODY = ("BEGIN INSERT OR IGNORE INTO response_changes (id, count)
 class BulkWrites:
     """What one bulk transaction stored while the change triggers were suspended."""
 
-    def __init__(self, suspended: bool):
+    def __init__(self, suspended: bool, untriggered: bool = False):
         self.suspended = suspended
+        # No trigger at all left on response and answer: statements may take an OR clause.
+        self.untriggered = untriggered
         self.rows = 0
 
     def stored(self, rows: int) -> None:
@@ -68,6 +71,12 @@ def _change_triggers(driver: Any) -> list[tuple[str, str]]:
         f" ({', '.join('?' * len(CHANGE_TRIGGERS))})", CHANGE_TRIGGERS).fetchall()
     known = [(name, sql) for name, sql in found if " ".join(sql.split()).endswith(" " + CHANGE_TRIGGER_BODY)]
     return known if len(known) == len(CHANGE_TRIGGERS) else []
+
+
+def _on_insert(trigger_sql: str) -> bool:
+    """Whether a trigger fires on INSERT (``… [BEFORE|AFTER|INSTEAD OF] INSERT ON table …``)."""
+    header = re.split(r"\bBEGIN\b", trigger_sql, maxsplit=1, flags=re.IGNORECASE)[0]
+    return re.search(r"\bINSERT\s+ON\b", header, flags=re.IGNORECASE) is not None
 
 
 @contextmanager
@@ -100,7 +109,9 @@ def _sqlite_bulk_writes() -> Iterator[BulkWrites]:
         for name, sql in triggers:
             driver.execute(f'DROP TRIGGER "{name}"')
             dropped.append(sql)
-        bulk = BulkWrites(suspended=bool(triggers))
+        left = driver.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                              " AND tbl_name IN ('response', 'answer')").fetchall()
+        bulk = BulkWrites(suspended=bool(triggers), untriggered=not any(_on_insert(sql) for sql, in left))
         yield bulk
         if bulk.rows and triggers:
             # What the triggers would have done, row after row.

@@ -238,7 +238,8 @@ def receipts(count: int) -> list[str]:
     return [text[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
-def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str], dict[str, int]]:
+def store_in_transaction(target: Target, sheets: list[Sheet],
+                         bulk: BulkWrites | None = None) -> tuple[list[str], dict[str, int]]:
     """Store the new sheets inside the caller's write transaction.
 
     Returns each sheet's outcome (see :func:`classify`) and the new responses' ids by
@@ -246,7 +247,7 @@ def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str]
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
-        return _store_sqlite(connection, target, sheets)
+        return _store_sqlite(connection, target, sheets, bulk)
     outcomes = classify(target, sheets)
     new = [sheet for sheet, outcome in zip(sheets, outcomes) if outcome == STORED]
     if not new:
@@ -262,7 +263,8 @@ ANSWER_COLUMNS = ("question_id", "numeric_value", "text_value", "is_na", "respon
                   "cycle_id")
 
 
-def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list[str], dict[str, int]]:
+def _store_sqlite(connection, target: Target, sheets: list[Sheet],
+                  bulk: BulkWrites | None) -> tuple[list[str], dict[str, int]]:
     """:func:`store_in_transaction` inserting first: the first sheet of each submission id goes
     to an INSERT that skips the ids already stored, and only those skipped are looked up, so
     that new sheets (nearly all of an import) cost one search of the unique index, not two.
@@ -270,7 +272,7 @@ def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list
     first: dict[str, int] = {}
     for index, sheet in enumerate(sheets):
         first.setdefault(sheet.submission_id, index)
-    new_ids = _insert_sqlite(connection, target, [sheets[index] for index in first.values()])
+    new_ids = _insert_sqlite(connection, target, [sheets[index] for index in first.values()], bulk)
     skipped = [sid for sid in first if sid not in new_ids]
     seen = {sid: digest for sid, (digest, _receipt) in known(target, skipped).items()}
     seen.update((sid, sheets[first[sid]].digest) for sid in new_ids)
@@ -280,7 +282,7 @@ def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list
     return outcomes, new_ids
 
 
-def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, int]:
+def _insert_sqlite(connection, target: Target, tried: list[Sheet], bulk: BulkWrites | None) -> dict[str, int]:
     """Plain tuples to the driver's executemany (SQLAlchemy's per-row parameter processing
     would double an import's time); a sheet whose submission id is stored already is skipped.
     The write transaction holds SQLite's only write lock, so the ids after the largest are
@@ -292,7 +294,8 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     ids = range(last + 1, last + 1 + len(tried))
     today = dt.date.today().isoformat()  # SQLAlchemy's Date is ISO text on SQLite
     common = (target.questionnaire_id, target.version_id, target.cycle_id, target.channel)
-    inserted = _insert_rows(cursor, "response", RESPONSE_COLUMNS, [
+    fail = bulk is not None and bulk.untriggered
+    inserted = _insert_rows(cursor, "response", RESPONSE_COLUMNS, fail, [
         (response_id, receipt, sheet.submission_id, *common, sheet.language, None, today, False, sheet.digest)
         for response_id, receipt, sheet in zip(ids, receipts(len(tried)), tried)],
         " ON CONFLICT (questionnaire_id, submission_id) DO NOTHING")
@@ -306,29 +309,36 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     tails = itertools.chain.from_iterable(
         itertools.repeat((response_id, target.questionnaire_id, target.cycle_id), len(sheet.answers))
         for response_id, sheet in new)
-    _insert_rows(cursor, "answer", ANSWER_COLUMNS, list(map(operator.add, answers, tails)))
+    _insert_rows(cursor, "answer", ANSWER_COLUMNS, fail, list(map(operator.add, answers, tails)))
     return {sheet.submission_id: response_id for response_id, sheet in new}
 
 
 ROWS_PER_INSERT = 256
 
 
-def _insert_rows(cursor, table: str, columns: tuple[str, ...], rows: list[tuple], suffix: str = "") -> int:
+def _insert_rows(cursor, table: str, columns: tuple[str, ...], fail: bool, rows: list[tuple], suffix: str = "") -> int:
     """One INSERT per :data:`ROWS_PER_INSERT` rows (a statement run per row costs SQLite a
     tenth of an import's time), the remainder row by row; the cells are regrouped in C.
-    ``suffix`` ends each statement (an ON CONFLICT clause). The number of rows inserted."""
+    ``suffix`` ends each statement (an ON CONFLICT clause). The number of rows inserted.
+
+    ``fail``, in a bulk transaction where no trigger is left on these tables (an OR clause
+    would override the conflict clauses of the statements a trigger runs): ``OR FAIL``, a
+    broken constraint stops a statement without undoing the rows it inserted before, so
+    SQLite keeps no statement journal (a copy of every page a statement of many rows changes,
+    a tenth of an import's time again); the error rolls back the whole import anyway."""
     full = len(rows) - len(rows) % ROWS_PER_INSERT
     cells = iter(itertools.chain.from_iterable(rows[:full]))
-    cursor.executemany(_insert_sql(table, columns, ROWS_PER_INSERT) + suffix,
+    cursor.executemany(_insert_sql(table, columns, fail, ROWS_PER_INSERT) + suffix,
                        zip(*[cells] * (len(columns) * ROWS_PER_INSERT)))
     inserted = max(cursor.rowcount, 0)
-    cursor.executemany(_insert_sql(table, columns) + suffix, rows[full:])
+    cursor.executemany(_insert_sql(table, columns, fail) + suffix, rows[full:])
     return inserted + max(cursor.rowcount, 0)
 
 
-def _insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+def _insert_sql(table: str, columns: tuple[str, ...], fail: bool = False, rows: int = 1) -> str:
     values = f"({', '.join('?' * len(columns))})"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([values] * rows)}"
+    return (f"INSERT {'OR FAIL ' if fail else ''}INTO {table} ({', '.join(columns)})"
+            f" VALUES {', '.join([values] * rows)}")
 
 
 def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
@@ -373,7 +383,7 @@ def store_chunk(target: Target, sheets: list[Sheet], bulk: BulkWrites) -> list[s
     added); each sheet's outcome, in order."""
     if db.session.connection().dialect.name == "sqlite":
         # SQLite's write lock, held since BEGIN IMMEDIATE, keeps every other writer out.
-        outcomes = store_in_transaction(target, sheets)[0]
+        outcomes = store_in_transaction(target, sheets, bulk)[0]
         bulk.stored(sum(1 + len(sheet.answers) for sheet, outcome in zip(sheets, outcomes) if outcome == STORED))
         return outcomes
     for attempt in (1, 2):

@@ -151,3 +151,35 @@ def test_sheets_for_a_cycle_gone_since_the_file_was_checked_are_refused_not_stor
     result = run(runner, path, open_cycle)
     assert result.exit_code != 0 and "unknown cycle '2026'" in result.output
     assert state(app)[1:] == (0, 0)
+
+
+def test_a_row_the_database_refuses_midway_undoes_the_whole_import(app, runner, tmp_path, open_cycle, monkeypatch):
+    """The rows of one INSERT before a broken constraint are not kept (statements stop, the
+    transaction rolls back), nor the triggers' suspension."""
+    from survey_app.services import imports
+
+    original = imports._Reader.row
+
+    def doubled(self, cells, line):
+        sheet, problems, day = original(self, cells, line)
+        if line == 250 and sheet is not None:  # the same question twice: UNIQUE(response_id, question_id)
+            sheet = sheet._replace(answers=sheet.answers + sheet.answers[:1])
+        return sheet, problems, day
+
+    monkeypatch.setattr(imports._Reader, "row", doubled)
+    before_schema, before = schema(app), state(app)
+    path = tmp_path / "lot.csv"
+    path.write_text("sheet,overall\n" + "".join(f"{n},4\n" for n in range(1, 400)), encoding="utf-8")
+    result = run(runner, path, open_cycle)
+    assert result.exit_code != 0 and "UNIQUE constraint failed" in str(result.exception)
+    assert state(app) == before
+    assert schema(app) == before_schema
+
+
+def test_the_migrated_schema_leaves_no_row_trigger_in_an_import(app):
+    """If a migration changes the change triggers or adds one on INSERT, this says the import
+    went back to row-by-row triggers (slower, still right): look at services/bulk.py."""
+    from survey_app.database import write_transaction
+
+    with app.app_context(), write_transaction(bulk=True), bulk.bulk_writes() as writes:
+        assert writes.suspended and writes.untriggered
