@@ -1,7 +1,7 @@
 """Bulk writes: what an import's one write transaction changes to store a million sheets in a
 minute on SQLite, and puts back before the connection returns to the pool.
 
-Four things make a large import cheaper than "insert every row through everything":
+What makes a large import cheaper than "insert every row through everything":
 
 - a page cache large enough for the response indexes (random submission ids and receipts
   land anywhere in them), set here;
@@ -17,7 +17,11 @@ Four things make a large import cheaper than "insert every row through everythin
   row-insert triggers are dropped inside the transaction and created again, from their own
   SQL, before it commits; a rollback (an invalid row, a crash) restores them with everything
   else, and other connections never see the schema without them (SQLite's write lock and
-  snapshots). The count ends where the triggers would have left it.
+  snapshots). The count ends where the triggers would have left it;
+- with no INSERT trigger left on response and answer (:attr:`BulkWrites.untriggered`), the
+  import's statements of 256 rows are ``INSERT OR FAIL`` (:func:`.sheets._insert_rows`), which
+  SQLite runs without a statement journal; an OR clause would otherwise override the conflict
+  clauses of the statements a trigger runs.
 
 Only triggers whose body is exactly the known one are suspended: a trigger changed by a later
 migration keeps firing row by row. PostgreSQL needs none of this (its triggers run once per
@@ -54,7 +58,7 @@ class BulkWrites:
 
     def __init__(self, suspended: bool, untriggered: bool = False):
         self.suspended = suspended
-        # No trigger at all left on response and answer: statements may take an OR clause.
+        # No INSERT trigger left on response and answer: statements may take an OR clause.
         self.untriggered = untriggered
         self.rows = 0
 
