@@ -8,8 +8,17 @@ each on a fresh SQLite database migrated the same way, with the app's settings (
 - the import: ``imports.import_csv`` as the command runs it (encoding and separator detected,
   every row checked by the shared rules and stored in chunks, all in one transaction);
 - the baseline: the same response and answer rows, built in Python beforehand (not timed),
-  inserted with a bare ``sqlite3`` ``executemany`` into the same tables, chunks of the same
-  size in one transaction, as the import stores them.
+  inserted with a bare ``sqlite3`` ``executemany`` (one statement run per row) into the same
+  tables, chunks of the same size in one transaction, with the connection settings the import
+  uses (its page cache, temporary files in memory), into the schema as migrated and with
+  foreign keys checked, as any ordinary write: every row also fires the change-count trigger
+  of its table (migration 0014);
+- the same baseline in the import's bulk transaction (:mod:`survey_app.services.bulk`): the
+  triggers suspended (dropped inside the transaction, the count raised once, created again
+  before the commit) and foreign keys not checked row by row, the like-for-like figure for
+  the inserts themselves. What the import does beyond that is its own code's: 256 rows per
+  INSERT statement (:func:`survey_app.services.sheets._insert_rows`), the look-ups of the
+  sheets already stored.
 
 It prints both times (wall clock, and the CPU time, steadier on a loaded machine: the
 import's counts its worker's, which reads and checks the rows on the other core while the
@@ -124,22 +133,34 @@ def baseline_chunks(connection, rows: int, chunk: int):
         yield responses, answers
 
 
-def run_baseline(db_path: Path, rows: int, chunk: int) -> tuple[float, float]:
+def run_baseline(db_path: Path, rows: int, chunk: int, suspended: bool) -> tuple[float, float]:
     """The same rows with nothing but sqlite3, as the import stores them: one transaction,
-    two executemany per chunk, random receipts and submission ids. Only the executemany and
-    the commit are timed."""
-    from survey_app.services.sheets import BULK_PRAGMAS
+    two executemany per chunk, random receipts and submission ids; ``suspended``: the change
+    triggers suspended as by the import. Only the inserts, the triggers' suspension and the
+    commit are timed."""
+    from survey_app.services.bulk import BULK_PRAGMAS, CHANGE_TRIGGERS
 
     connection = sqlite3.connect(db_path, isolation_level=None)
     for name, value in BULK_PRAGMAS:  # as the import does
         connection.execute(f"PRAGMA {name} = {value}")
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("PRAGMA foreign_keys = ON")  # as every connection of the app
+    # As every ordinary write of the app, or as the import's bulk transaction (database.py).
+    connection.execute(f"PRAGMA foreign_keys = {'OFF' if suspended else 'ON'}")
     elapsed = cpu = 0.0
     connection.execute("PRAGMA temp_store = MEMORY")  # as write_transaction(bulk=True)
     connection.execute("BEGIN IMMEDIATE")
+    start, cpu_start = time.perf_counter(), time.process_time()
+    triggers = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN"
+        f" ({', '.join('?' * len(CHANGE_TRIGGERS))})", CHANGE_TRIGGERS).fetchall() if suspended else []
+    for name, _sql in triggers:
+        connection.execute(f'DROP TRIGGER "{name}"')
+    elapsed += time.perf_counter() - start
+    cpu += time.process_time() - cpu_start
+    stored = 0
     for responses, answers in baseline_chunks(connection, rows, chunk):
+        stored += len(responses) + len(answers)
         start, cpu_start = time.perf_counter(), time.process_time()
         connection.executemany(
             "INSERT INTO response (id, public_id, submission_id, questionnaire_id, version_id, cycle_id,"
@@ -150,6 +171,11 @@ def run_baseline(db_path: Path, rows: int, chunk: int) -> tuple[float, float]:
         elapsed += time.perf_counter() - start
         cpu += time.process_time() - cpu_start
     start, cpu_start = time.perf_counter(), time.process_time()
+    if triggers:
+        connection.execute("INSERT OR IGNORE INTO response_changes (id, count) VALUES (1, 0)")
+        connection.execute("UPDATE response_changes SET count = count + ? WHERE id = 1", (stored,))
+        for _name, sql in triggers:
+            connection.execute(sql)
     connection.execute("COMMIT")
     elapsed += time.perf_counter() - start
     cpu += time.process_time() - cpu_start
@@ -171,18 +197,23 @@ def main() -> int:
         app, db_path = make_database(folder / "import")
         baseline_folder = folder / "baseline"
         baseline_folder.mkdir()
-        baseline_db = baseline_folder / "bench.sqlite3"
-        shutil.copy(db_path, baseline_db)
+        baseline_db, pristine = baseline_folder / "bench.sqlite3", baseline_folder / "pristine.sqlite3"
+        shutil.copy(db_path, pristine)
 
         elapsed, own_cpu, worker, report = run_import(app, csv_path)
         cpu = own_cpu + worker
         assert report.ok and report.stored == args.rows, (report.summary(), report.problems[:5])
         print(f"import:   {elapsed:6.1f} s (cpu {cpu:6.1f} s)  {args.rows / elapsed:10,.0f} rows/s  ({report.stored:,} stored;"
               f" cpu {own_cpu:.1f} s storing, {worker:.1f} s in the worker reading)")
-        baseline, baseline_cpu = run_baseline(baseline_db, args.rows, imports.CHUNK_ROWS)
-        print(f"baseline: {baseline:6.1f} s (cpu {baseline_cpu:6.1f} s)  {args.rows / baseline:10,.0f} rows/s"
-              "  (bare executemany)")
-        print(f"ratio import / baseline: {elapsed / baseline:.2f} (cpu {cpu / baseline_cpu:.2f})")
+        for suspended, name in ((False, "bare executemany, row triggers firing"),
+                                (True, "bare executemany, in a bulk transaction as the import's")):
+            shutil.copy(pristine, baseline_db)
+            baseline, baseline_cpu = run_baseline(baseline_db, args.rows, imports.CHUNK_ROWS, suspended)
+            print(f"baseline: {baseline:6.1f} s (cpu {baseline_cpu:6.1f} s)  {args.rows / baseline:10,.0f} rows/s"
+                  f"  ({name})")
+            print(f"  ratio import / baseline: {elapsed / baseline:.2f} (cpu {cpu / baseline_cpu:.2f})")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{baseline_db}{suffix}").unlink(missing_ok=True)
         again, again_cpu, _worker, report = run_import(app, csv_path)
         assert report.already == args.rows, report.summary()
         print(f"same file again: {again:6.1f} s (cpu {again_cpu:6.1f} s)  ({report.already:,} already present,"

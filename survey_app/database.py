@@ -31,8 +31,12 @@ from .extensions import db
 
 WRITE = {"servir_write": True}
 # A bulk write (a CSV import) keeps SQLite's temporary files in memory, its statement journals
-# among them; SQLite places a transaction's statement journal when it begins, hence before BEGIN.
+# among them, and checks no foreign key row by row (the import stores only references it
+# checked in its transaction: services/bulk.py). SQLite places a transaction's statement
+# journal when it begins and ignores foreign_keys inside a transaction, hence before BEGIN;
+# both are put back when the connection returns to the pool: (setting, bulk, ordinary).
 BULK_WRITE = {**WRITE, "servir_bulk": True}
+BULK_SETTINGS = (("temp_store", "MEMORY", "DEFAULT"), ("foreign_keys", "OFF", "ON"))
 
 # Below this much free space beside an SQLite file, the health check says a write would fail.
 MIN_FREE_BYTES = 1024 * 1024
@@ -110,7 +114,9 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     def _on_begin(connection):
         options = connection.get_execution_options()
         if options.get("servir_bulk"):
-            connection.exec_driver_sql("PRAGMA temp_store = MEMORY")  # back to DEFAULT: sheets.bulk_writes
+            connection.info["servir_bulk"] = True  # put back at check-in
+            for name, value, _ordinary in BULK_SETTINGS:
+                connection.exec_driver_sql(f"PRAGMA {name} = {value}")
         if options.get("servir_write"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
@@ -126,6 +132,13 @@ def configure_engine(app: Flask, engine: Engine) -> None:
         except DatabaseUnavailable:
             connection.exec_driver_sql("ROLLBACK")  # release the lock at once
             raise
+
+    @event.listens_for(engine, "checkin")
+    def _after_bulk(dbapi_connection, record):
+        # The transaction has ended (committed, or rolled back by the pool's reset).
+        if record is not None and record.info.pop("servir_bulk", False) and dbapi_connection is not None:
+            for name, _value, ordinary in BULK_SETTINGS:
+                dbapi_connection.execute(f"PRAGMA {name} = {ordinary}")
 
     @event.listens_for(engine, "commit")
     def _before_commit(connection):
@@ -183,7 +196,8 @@ def write_transaction(bulk: bool = False) -> Iterator[None]:
     """One write transaction on the session: committed on success, rolled back on error.
 
     On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
-    ordinary transaction. ``bulk``: SQLite's temporary files in memory (see ``BULK_WRITE``).
+    ordinary transaction. ``bulk``: SQLite's temporary files in memory and no foreign key
+    checked row by row (see ``BULK_WRITE``).
     """
     session = db.session()  # the scoped proxy does not forward in_transaction()
     if session.in_transaction():

@@ -27,7 +27,8 @@ server's other core, which hands over chunks of ready-to-store sheets through a 
 (:func:`_worker_chunks`). Both processes run the same :func:`_read_chunks`; what needs the
 database (the header's target, each ``answered_on`` day's cycle, the look-ups and inserts)
 stays here. A file under ``SERVIR_IMPORT_PARALLEL_ROWS`` lines, or a platform without fork,
-is read in this process.
+is read in this process. The write transaction is a bulk one (:mod:`.bulk`: on SQLite, no row
+trigger or foreign key checked per row, all put back before it ends).
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..models import Kiosk
 from . import cycles, sheets
+from .bulk import bulk_writes
 from .kiosks import submitter_for
 from .submissions import Outcome, record_response
 
@@ -534,13 +536,19 @@ def import_csv(source: IO[bytes], *, questionnaire: str, cycle: str | None, chan
     try:
         # The write lock is taken at BEGIN IMMEDIATE, before the first look-up: no other
         # writer can store one of these sheets between its look-up and its INSERT.
-        with write_transaction(bulk=True), sheets.bulk_writes(), closing(_chunks(source, encoding, target, language)) as chunks:
+        with write_transaction(bulk=True), bulk_writes() as bulk, \
+                closing(_chunks(source, encoding, target, language)) as chunks:
+            try:
+                sheets.check_references(target)
+            except sheets.SheetError as exc:
+                raise ImportProblem([exc.message]) from exc
             for chunk in chunks:
                 problems = _reject(report, chunk)
                 invalid.extend(problems)
                 invalid_rows += sum(1 for _line, sheet, _problems in chunk if sheet is None)
                 if skip_invalid or not invalid:
-                    _tally(report, chunk, sheets.store_chunk(target, [s for _l, s, _p in chunk if s is not None]))
+                    stored = [s for _l, s, _p in chunk if s is not None]
+                    _tally(report, chunk, sheets.store_chunk(target, stored, bulk))
             if invalid and not skip_invalid:
                 raise _Refused
     except _Refused:

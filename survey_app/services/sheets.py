@@ -20,10 +20,9 @@ import operator
 import os
 import secrets
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import questionnaires as qn
 from questionnaires.errors import N_
@@ -32,8 +31,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import sqlite_file
 from ..extensions import db
-from ..models import Answer, Response
+from ..models import Answer, Cycle, Questionnaire, QuestionnaireVersion, Response
 from . import catalogue, cycles
+from .bulk import BulkWrites
 
 NAMESPACE = uuid.UUID("5b0d7f4e-1c0a-4e55-9a51-6a1f2b7c3d90")
 SHEET_CHANNELS = ("paper", "phone")
@@ -125,6 +125,23 @@ def target_for(questionnaire_id: str, cycle_code: str | None, channel: str,
     if refusal is not None:
         raise SheetError(refusal.message, refusal.field)
     return Target(questionnaire_id, current.id, current.content_hash, definition, cycle.id, cycle.code, channel)
+
+
+def check_references(target: Target) -> None:
+    """Inside an import's write transaction, whose bulk mode checks no foreign key row by row
+    (survey_app/database.py ``BULK_WRITE``): the questionnaire, version and cycle that every
+    response stored will name exist, and none can go before the transaction ends (it holds
+    the write lock); each answer names a response stored just before it. Raises
+    :class:`SheetError` for a questionnaire or cycle removed since :func:`target_for`."""
+    found = db.session.connection().execute(db.select(
+        db.select(Questionnaire.id).where(Questionnaire.id == target.questionnaire_id).exists(),
+        db.select(QuestionnaireVersion.id).where(QuestionnaireVersion.id == target.version_id).exists(),
+        db.select(Cycle.id).where(Cycle.id == target.cycle_id).exists())).one()
+    if not (found[0] and found[1]):
+        raise SheetError(qn.Message(N_("unknown or unpublished questionnaire %(questionnaire)s"),
+                                    questionnaire=repr(target.questionnaire_id)))
+    if not found[2]:
+        raise SheetError(qn.Message(N_("unknown cycle %(cycle)s"), cycle=repr(target.cycle_code)), "cycle")
 
 
 class Sheet(NamedTuple):
@@ -221,7 +238,8 @@ def receipts(count: int) -> list[str]:
     return [text[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
-def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str], dict[str, int]]:
+def store_in_transaction(target: Target, sheets: list[Sheet],
+                         bulk: BulkWrites | None = None) -> tuple[list[str], dict[str, int]]:
     """Store the new sheets inside the caller's write transaction.
 
     Returns each sheet's outcome (see :func:`classify`) and the new responses' ids by
@@ -229,7 +247,7 @@ def store_in_transaction(target: Target, sheets: list[Sheet]) -> tuple[list[str]
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
-        return _store_sqlite(connection, target, sheets)
+        return _store_sqlite(connection, target, sheets, bulk)
     outcomes = classify(target, sheets)
     new = [sheet for sheet, outcome in zip(sheets, outcomes) if outcome == STORED]
     if not new:
@@ -245,7 +263,8 @@ ANSWER_COLUMNS = ("question_id", "numeric_value", "text_value", "is_na", "respon
                   "cycle_id")
 
 
-def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list[str], dict[str, int]]:
+def _store_sqlite(connection, target: Target, sheets: list[Sheet],
+                  bulk: BulkWrites | None) -> tuple[list[str], dict[str, int]]:
     """:func:`store_in_transaction` inserting first: the first sheet of each submission id goes
     to an INSERT that skips the ids already stored, and only those skipped are looked up, so
     that new sheets (nearly all of an import) cost one search of the unique index, not two.
@@ -253,7 +272,7 @@ def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list
     first: dict[str, int] = {}
     for index, sheet in enumerate(sheets):
         first.setdefault(sheet.submission_id, index)
-    new_ids = _insert_sqlite(connection, target, [sheets[index] for index in first.values()])
+    new_ids = _insert_sqlite(connection, target, [sheets[index] for index in first.values()], bulk)
     skipped = [sid for sid in first if sid not in new_ids]
     seen = {sid: digest for sid, (digest, _receipt) in known(target, skipped).items()}
     seen.update((sid, sheets[first[sid]].digest) for sid in new_ids)
@@ -263,7 +282,7 @@ def _store_sqlite(connection, target: Target, sheets: list[Sheet]) -> tuple[list
     return outcomes, new_ids
 
 
-def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, int]:
+def _insert_sqlite(connection, target: Target, tried: list[Sheet], bulk: BulkWrites | None) -> dict[str, int]:
     """Plain tuples to the driver's executemany (SQLAlchemy's per-row parameter processing
     would double an import's time); a sheet whose submission id is stored already is skipped.
     The write transaction holds SQLite's only write lock, so the ids after the largest are
@@ -275,12 +294,13 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     ids = range(last + 1, last + 1 + len(tried))
     today = dt.date.today().isoformat()  # SQLAlchemy's Date is ISO text on SQLite
     common = (target.questionnaire_id, target.version_id, target.cycle_id, target.channel)
-    cursor.executemany(_insert_sql("response", RESPONSE_COLUMNS) + " ON CONFLICT (questionnaire_id, submission_id)"
-                       " DO NOTHING", (
+    fail = bulk is not None and bulk.untriggered
+    inserted = _insert_rows(cursor, "response", RESPONSE_COLUMNS, fail, [
         (response_id, receipt, sheet.submission_id, *common, sheet.language, None, today, False, sheet.digest)
-        for response_id, receipt, sheet in zip(ids, receipts(len(tried)), tried)))
+        for response_id, receipt, sheet in zip(ids, receipts(len(tried)), tried)],
+        " ON CONFLICT (questionnaire_id, submission_id) DO NOTHING")
     new = list(zip(ids, tried))
-    if cursor.rowcount < len(tried):
+    if inserted < len(tried):
         stored = {row[0] for row in cursor.execute("SELECT id FROM response WHERE id > ?", (last,))}
         new = [(response_id, sheet) for response_id, sheet in new if response_id in stored]
     # Each answer row is the sheet's row plus its response's three cells, joined by map in C:
@@ -289,12 +309,36 @@ def _insert_sqlite(connection, target: Target, tried: list[Sheet]) -> dict[str, 
     tails = itertools.chain.from_iterable(
         itertools.repeat((response_id, target.questionnaire_id, target.cycle_id), len(sheet.answers))
         for response_id, sheet in new)
-    cursor.executemany(_insert_sql("answer", ANSWER_COLUMNS), map(operator.add, answers, tails))
+    _insert_rows(cursor, "answer", ANSWER_COLUMNS, fail, list(map(operator.add, answers, tails)))
     return {sheet.submission_id: response_id for response_id, sheet in new}
 
 
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+ROWS_PER_INSERT = 256
+
+
+def _insert_rows(cursor, table: str, columns: tuple[str, ...], fail: bool, rows: list[tuple], suffix: str = "") -> int:
+    """One INSERT per :data:`ROWS_PER_INSERT` rows (a statement run per row costs SQLite a
+    tenth of an import's time), the remainder row by row; the cells are regrouped in C.
+    ``suffix`` ends each statement (an ON CONFLICT clause). The number of rows inserted.
+
+    ``fail``, in a bulk transaction where no trigger is left on these tables (an OR clause
+    would override the conflict clauses of the statements a trigger runs): ``OR FAIL``, a
+    broken constraint stops a statement without undoing the rows it inserted before, so
+    SQLite keeps no statement journal (a copy of every page a statement of many rows changes,
+    a tenth of an import's time again); the error rolls back the whole import anyway."""
+    full = len(rows) - len(rows) % ROWS_PER_INSERT
+    cells = iter(itertools.chain.from_iterable(rows[:full]))
+    cursor.executemany(_insert_sql(table, columns, fail, ROWS_PER_INSERT) + suffix,
+                       zip(*[cells] * (len(columns) * ROWS_PER_INSERT)))
+    inserted = max(cursor.rowcount, 0)
+    cursor.executemany(_insert_sql(table, columns, fail) + suffix, rows[full:])
+    return inserted + max(cursor.rowcount, 0)
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], fail: bool = False, rows: int = 1) -> str:
+    values = f"({', '.join('?' * len(columns))})"
+    return (f"INSERT {'OR FAIL ' if fail else ''}INTO {table} ({', '.join(columns)})"
+            f" VALUES {', '.join([values] * rows)}")
 
 
 def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
@@ -313,33 +357,6 @@ def _insert_core(connection, target: Target, new: list[Sheet]) -> list[int]:
         for sheet, response_id in zip(new, ids) for answer in sheet.answers
     ])
     return ids
-
-
-BULK_CACHE_KIB = 256 * 1024
-BULK_PRAGMAS = (("cache_size", -BULK_CACHE_KIB),)
-
-
-@contextmanager
-def bulk_writes() -> Iterator[None]:
-    """Inside an import's write transaction: on SQLite, a page cache large enough for the
-    response indexes (random ids land anywhere in them), put back afterwards. The transaction
-    is a ``write_transaction(bulk=True)``: with foreign keys enforced every INSERT keeps a
-    statement journal, which once spilled to a temporary file costs a write per page per row
-    (half of an import's time), so temporary files are kept in memory, until this ends."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    driver: Any = connection.connection.driver_connection  # the sqlite3 connection
-    previous = [(name, driver.execute(f"PRAGMA {name}").fetchone()[0]) for name, _value in BULK_PRAGMAS]
-    for name, value in BULK_PRAGMAS:
-        driver.execute(f"PRAGMA {name} = {value}")
-    try:
-        yield
-    finally:
-        for name, value in previous:
-            driver.execute(f"PRAGMA {name} = {value}")
-        driver.execute("PRAGMA temp_store = DEFAULT")  # for the connection's next transactions
 
 
 LARGE_JOURNAL_BYTES = 64 * 1024 * 1024
@@ -361,11 +378,14 @@ def shrink_journal() -> None:
         raw.close()
 
 
-def store_chunk(target: Target, sheets: list[Sheet]) -> list[str]:
-    """Store sheets inside an import's write transaction; each sheet's outcome, in order."""
+def store_chunk(target: Target, sheets: list[Sheet], bulk: BulkWrites) -> list[str]:
+    """Store sheets inside an import's write transaction (in ``bulk``, which counts the rows
+    added); each sheet's outcome, in order."""
     if db.session.connection().dialect.name == "sqlite":
         # SQLite's write lock, held since BEGIN IMMEDIATE, keeps every other writer out.
-        return store_in_transaction(target, sheets)[0]
+        outcomes = store_in_transaction(target, sheets, bulk)[0]
+        bulk.stored(sum(1 + len(sheet.answers) for sheet, outcome in zip(sheets, outcomes) if outcome == STORED))
+        return outcomes
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
