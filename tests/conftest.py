@@ -30,11 +30,11 @@ from sqlalchemy import make_url
 from survey_app import charts, results
 from survey_app.extensions import db
 from survey_app.services import cycles, users
-from tests import tallies, url_builders
+from tests import compiled, tallies
 from tests.helpers import PASSWORD, make_app
 from tests.templates import SQLiteTemplates, state_for
 
-url_builders.install()  # every test creates an application: its routes compiled once (see there)
+compiled.install()  # every test creates an application: its routes compiled once (see there)
 
 
 def pytest_configure(config):
