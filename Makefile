@@ -26,8 +26,14 @@ run: install
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# In TEST_WORKERS processes (pytest-xdist; tests/conftest.py keeps their databases and ports
+# apart), each test file in one of them, so that a file's costly module fixture (the deployment,
+# the wheel) is built once; the files in the order tests/conftest.py gives (the longest first).
+# `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Ruff and mypy, configured in pyproject.toml; CI runs this before the tests.
 lint: install

@@ -12,18 +12,71 @@ each step ran in it. On SQLite the copy is a file in the test's tmp_path;
 tests/postgres/conftest.py swaps ``database_templates`` for PostgreSQL ones copied with
 ``CREATE DATABASE … TEMPLATE``. Tests that run migrations themselves (test_migrations.py,
 test_kiosk_migration.py) make their own empty databases. Helpers live in tests/helpers.py.
+
+``make test`` runs the suite in two pytest-xdist worker processes. What the workers must not
+share is made per worker here: each gets PostgreSQL databases of its own (TEST_DATABASE_URL is
+renamed ``<name>_<worker>`` before any suite reads it, and every database a suite makes is named
+after it), its own temporary folders (pytest-xdist's) and free ports (each server picks one);
+what the suites counted is added up over the workers and printed once (tests/tallies.py).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from survey_app import charts, results
 from survey_app.extensions import db
 from survey_app.services import cycles, users
+from tests import compiled, tallies
 from tests.helpers import PASSWORD, make_app
 from tests.templates import SQLiteTemplates, state_for
+
+compiled.install()  # every test creates an application: its routes compiled once (see there)
+
+
+def pytest_configure(config):
+    """A pytest-xdist worker (PYTEST_XDIST_WORKER: gw0, gw1, ...) tests on PostgreSQL databases
+    of its own: ``<name>_<worker>`` beside TEST_DATABASE_URL's (tests/postgres/conftest.py
+    creates it), and the templates, copies and deployment database named after that."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if worker and url.startswith("postgresql"):
+        parsed = make_url(url)
+        os.environ["TEST_DATABASE_URL"] = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+            hide_password=False)
+
+
+#: The suites whose files take longest (servers started and killed, a browser, 10,000 fuzzed
+#: bodies, a wheel built), run first: under pytest-xdist each worker takes the next file when it
+#: is free, so the short files, coming last, even out the end instead of one long file keeping
+#: a worker busy while the other waits (``make test`` keeps this order: --no-loadscope-reorder).
+LONG_FIRST = ("tests/robustness/", "tests/deploy/", "tests/browser/", "tests/test_packaging.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: next(
+        (rank for rank, start in enumerate(LONG_FIRST) if item.nodeid.startswith(start)), len(LONG_FIRST)))
+
+
+def pytest_sessionfinish(session):
+    """A worker sends what its suites counted to the controller (pytest-xdist's workeroutput)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["tallies"] = tallies.counts()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller adds up each worker's counts as the worker finishes."""
+    tallies.add(getattr(node, "workeroutput", {}).get("tallies", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if not hasattr(config, "workeroutput"):  # a worker's terminal is not shown
+        tallies.report(terminalreporter)
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,16 @@ and ``seeded`` (the two cycles of responses of tests/app/results_data.py, as ``a
 them, through ``seeded_answers``). :class:`SQLiteTemplates` keeps each state in a file and copies it into the test's
 tmp_path; :class:`PostgresTemplates` keeps each in a database and copies it with
 ``CREATE DATABASE … TEMPLATE`` (faster than emptying the tables and syncing again, ~0.1 s
-against ~0.5 s here, and nothing of a test can reach the next one).
+against ~0.5 s here, and nothing of a test can reach the next one). The server makes those
+copies, and drops them, while tests run: a thread of :class:`PostgresTemplates` keeps one copy of
+each state ready for the next test that asks for it, and drops a test's copy after it.
 """
 from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +91,11 @@ class SQLiteTemplates:
 
 class PostgresTemplates:
     """The states as databases named after the one of ``url`` (``<name>_tmpl_<state>``), and
-    the tests' copies (``<name>_t<n>``), dropped after each test."""
+    the tests' copies (``<name>_t<n>``), dropped after each test.
+
+    Copies and drops run in one background thread, in order: :meth:`copy` hands out the copy
+    made while the test before ran and orders the next. A template is only built with nothing
+    in progress (PostgreSQL copies no database that another session is using)."""
 
     def __init__(self, url: str):
         self.url = make_url(url)
@@ -96,6 +104,9 @@ class PostgresTemplates:
         self.built: set[str] = set()
         self.answers: pd.DataFrame | None = None
         self.numbers = itertools.count(1)
+        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="templates")
+        self.pending: list[Future] = []
+        self.ready: dict[str, Future[str]] = {}  # a copy of each state, for the next test
 
     def _uri(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -109,9 +120,29 @@ class PostgresTemplates:
         with self.server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    def _new_copy(self, template: str) -> str:
+        name = f"{self.base}_t{next(self.numbers)}"
+        self._create(name, template)
+        return name
+
+    def _later(self, work: Callable[..., Any], *args: Any) -> Future:
+        """``work`` in the background thread; a failure of earlier work is raised here."""
+        for done in [future for future in self.pending if future.done()]:
+            self.pending.remove(done)
+            done.result()
+        future = self.background.submit(work, *args)
+        self.pending.append(future)
+        return future
+
+    def _settle(self) -> None:
+        """Wait until the background thread has done everything ordered."""
+        while self.pending:
+            self.pending.pop(0).result()
+
     def build(self, state: str) -> str:
         name = f"{self.base}_tmpl_{state}"
         if state not in self.built:
+            self._settle()
             before = STATES.index(state) - 1
             self._create(name, self.build(STATES[before]) if before >= 0 else None)
             rows = _step(self._uri(name), state)
@@ -123,14 +154,18 @@ class PostgresTemplates:
     def copy(self, state: str, folder: Path | None = None) -> str:
         """A new database in ``state``; its URI."""
         template = self.build(state)
-        name = f"{self.base}_t{next(self.numbers)}"
-        self._create(name, template)
-        return self._uri(name)
+        ready = self.ready.pop(state, None) or self._later(self._new_copy, template)
+        self.ready[state] = self._later(self._new_copy, template)
+        return self._uri(ready.result())
 
     def discard(self, database_uri: str) -> None:
-        self._drop(make_url(database_uri).database)
+        self._later(self._drop, make_url(database_uri).database)
 
     def close(self) -> None:
+        self._settle()
+        for ready in self.ready.values():
+            self._drop(ready.result())
+        self.background.shutdown()
         for state in reversed(STATES):
             if state in self.built:
                 self._drop(f"{self.base}_tmpl_{state}")

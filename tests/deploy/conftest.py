@@ -7,14 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.deploy.helpers import TALLY, free_port, port_open, tool, wait_until
-
-
-def pytest_terminal_summary(terminalreporter):
-    if TALLY:
-        terminalreporter.section("deployment")
-        for name, count in sorted(TALLY.items()):
-            terminalreporter.write_line(f"{name}: {count}")
+from tests.deploy.helpers import free_port, port_open, tool, wait_until
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,15 @@ import shutil
 import socket
 import subprocess
 import time
-from collections import Counter
 from collections.abc import Callable
 
 import pytest
 
-#: What the two-server test counted, printed in pytest's summary under "deployment".
-TALLY: Counter = Counter()
+from tests.tallies import tally
+
+#: What the two-server test counted, printed in pytest's summary under "deployment"
+#: (tests/tallies.py).
+TALLY = tally("deployment")
 
 
 def required() -> bool:

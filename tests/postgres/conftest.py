@@ -11,15 +11,12 @@ import os
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from survey_app.extensions import db
 from tests.app.conftest import answers, seeded_answers  # noqa: F401  (fixtures, reused)
 from tests.helpers import make_app, require
 from tests.templates import PostgresTemplates
-
-URL = os.environ.get("TEST_DATABASE_URL", "")
-
 
 def pytest_collection_modifyitems(config, items):
     here = os.path.dirname(__file__)
@@ -29,17 +26,30 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _server_url() -> str:
-    if not URL:
+    # Read when used: under pytest-xdist, tests/conftest.py has renamed it for this worker.
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
         if require("SERVIR_REQUIRE_POSTGRES"):
             pytest.fail("SERVIR_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
         pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL server to test against")
-    return URL
+    return url
+
+
+def _create_if_missing(url: str) -> None:
+    name = make_url(url).database
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
 def migrated_postgres() -> str:
-    """TEST_DATABASE_URL's database, emptied and upgraded from nothing to the latest revision."""
+    """TEST_DATABASE_URL's database (created if missing: a pytest-xdist worker's, see
+    tests/conftest.py), emptied and upgraded from nothing to the latest revision."""
     url = _server_url()
+    _create_if_missing(url)
     app = make_app(url)
     with app.app_context():
         with db.engine.begin() as connection:

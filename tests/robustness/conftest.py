@@ -1,6 +1,6 @@
 """Fixtures for the robustness suites: each runs on SQLite and, with TEST_DATABASE_URL, on
 PostgreSQL; what the suites counted (bodies fuzzed, kills, faults) is printed at the end of
-the run, in pytest's summary.
+the run, in pytest's summary (tests/tallies.py).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from survey_app.extensions import db
 from survey_app.services import catalogue, cycles, kiosks
 from tests.helpers import DEFINITIONS, make_app
 from tests.postgres.conftest import migrated_postgres  # noqa: F401  (a fixture, reused)
-from tests.robustness.helpers import TALLY
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_uri(request, migrated_sqlite, tmp_path):
@@ -52,10 +52,3 @@ def ready_app(database_uri):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-def pytest_terminal_summary(terminalreporter):
-    if TALLY:
-        terminalreporter.section("robustness")
-        for name, count in sorted(TALLY.items()):
-            terminalreporter.write_line(f"{name}: {count}")

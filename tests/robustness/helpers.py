@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 
 import pytest
 
 from tests.helpers import require
+from tests.tallies import tally
 
-TALLY: Counter = Counter()
+#: Printed in pytest's summary under "robustness" (tests/tallies.py).
+TALLY = tally("robustness")
 
 
 def postgres_binaries() -> str | None:
