@@ -223,8 +223,9 @@ def test_inactivity_resets_and_the_minimum_interval_behave_as_configured(page, c
     page.locator("#next-button").tap()
     started = time.monotonic()
     dialog = page.locator("#idle-dialog")
-    expect(dialog).to_be_visible(timeout=8000)
-    assert 4.5 <= time.monotonic() - started <= 8
+    # not before the configured 5 s; how late after it depends on the machine's load, not on the kiosk
+    expect(dialog).to_be_visible(timeout=30000)
+    assert time.monotonic() - started >= 4.5
     expect(dialog).to_contain_text("Êtes-vous toujours là?")
     page.locator("#idle-continue").tap()  # one touch keeps the answers
     expect(dialog).to_have_count(0)
