@@ -13,8 +13,10 @@ each, their ratio, the server CPU time per cycle (``/proc/<pid>/stat`` of the ma
 workers) and the workers' resident memory.
 
 Target (issue 16): ratio >= 0.55, zero errors, every cycle stored, a worker under 120 MB.
+Servir's rate limiter is off by default (every client is 127.0.0.1); ``--rate-limits`` runs it
+as production does, every request counted, the per-client limit raised out of reach.
 
-    .venv/bin/python bench/citizen.py [--duration 10] [--clients 8] [--questionnaire permis-simple]
+    .venv/bin/python bench/citizen.py [--duration 10] [--clients 8] [--questionnaire permis-simple] [--rate-limits]
 
 Not a test: it never runs under pytest. Timings on a loaded machine are rough; the ratio,
 measured in the same run, is what counts.
@@ -279,10 +281,15 @@ def gunicorn(args, port: int, target: str) -> list[str]:
             "-b", f"127.0.0.1:{port}", "--log-level", "warning", target]
 
 
-def prepare_servir(workdir: Path) -> dict:
-    # Every citizen comes from 127.0.0.1: the per-client limit would answer 429.
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'servir.sqlite3'}",
-           "SECRET_KEY": "bench", "SERVIR_RATELIMIT_ENABLED": "false"}
+def prepare_servir(workdir: Path, rate_limits: bool = False) -> dict:
+    # Every citizen comes from 127.0.0.1: the per-client limit would answer 429. By default the
+    # limiter is off; with --rate-limits it runs as in production (every request counted in its
+    # storage) with the per-client submission limit raised out of reach.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'servir.sqlite3'}", "SECRET_KEY": "bench"}
+    if rate_limits:
+        env["SERVIR_SUBMISSION_LIMIT_PER_CLIENT"] = "100000000 per hour"
+    else:
+        env["SERVIR_RATELIMIT_ENABLED"] = "false"
     for command in (["db", "upgrade"], ["questionnaires", "sync"],
                     ["cycles", "create", "BENCH", "--name", "Benchmark"], ["cycles", "open", "BENCH"]):
         subprocess.run([str(BIN / "flask"), "--app", "survey_app", *command], cwd=ROOT, env=env, check=True,
@@ -313,11 +320,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--questionnaire", default="permis-simple", help="a demo questionnaire offered online")
     parser.add_argument("--port", type=int, default=5081)
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="run Servir with its rate limiter on, as in production (limits raised out of reach)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="servir-citizen-") as tmp:
         workdir = Path(tmp)
-        servir_env, lean_env = prepare_servir(workdir), prepare_lean(workdir)
+        servir_env, lean_env = prepare_servir(workdir, args.rate_limits), prepare_lean(workdir)
         answers = citizen_answers(args.questionnaire)
         lean = measure("lean Flask + SQLite", gunicorn(args, args.port + 1, "lean_app:app"), lean_env,
                        args.port + 1, "/q", [("q_overall", "5")], args)
@@ -327,7 +336,8 @@ def main() -> int:
         servir["stored"] = count(workdir / "servir.sqlite3", "SELECT count(*) FROM response")
 
     print(f"SQLite WAL, synchronous=FULL on both (set on each connection); gunicorn gthread, {args.workers} worker(s) x "
-          f"{args.threads} threads; {args.clients} clients, {args.duration:g} s each (loaded machine: rough)")
+          f"{args.threads} threads; {args.clients} clients, {args.duration:g} s each (loaded machine: rough); "
+          f"Servir's rate limiter {'on' if args.rate_limits else 'off'}")
     for result in (lean, servir):
         print(f"{result['name']:<22} {result['rate']:8.1f} cycles/s  server CPU {result['cpu_ms']:6.2f} ms/cycle  "
               f"worker RSS {result['rss_mb']:6.1f} MB  errors {result['errors']}  "
