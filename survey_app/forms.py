@@ -211,10 +211,17 @@ class Step:
         return "asked" if question_id in self.asked else "kept" if question_id in self.kept else "later"
 
 
+# The first page of each version: the same for every citizen (a Step is immutable).
+_first_steps: Memo[Step] = Memo(limit=256)
+
+
 def first_step(definition: qn.Questionnaire) -> Step:
     """The first page: the questions shown before any answer (those without a condition)."""
-    shown = qn.check_answers(definition, {}).shown
-    return Step((), shown, shown)
+    def build() -> Step:
+        shown = qn.check_answers(definition, {}).shown
+        return Step((), shown, shown)
+
+    return _first_steps.get((definition.id, definition.version), build)
 
 
 def next_step(definition: qn.Questionnaire, answers: dict[str, Any], presented: set[str],

@@ -39,13 +39,24 @@ def _private() -> bool:
         return True
 
 
+# Every response's headers, unless its view set its own (an invitation's Referrer-Policy).
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),  # for browsers without frame-ancestors
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_DEFAULTS_BY_KEY = tuple((name.lower(), name, value) for name, value in DEFAULT_HEADERS)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # One pass over the headers already set, not one per default (Headers.setdefault scans).
+    present = {name.lower() for name, _value in headers}
+    for key, name, value in _DEFAULTS_BY_KEY:
+        if key not in present:
+            headers.add(name, value)
     if request.is_secure and current_app.config["HSTS_SECONDS"]:
         headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
     if _private():

@@ -13,6 +13,7 @@ import time
 
 from flask import Flask, current_app, flash, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,8 +35,23 @@ def now() -> float:
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once per set of keys: Flask builds one per request, twice
+        (to open the cookie, then to sign it), and building costs more than checking a cookie."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._serializers.get(keys)
+        if found is None:
+            built = super().get_signing_serializer(app)
+            if built is None:
+                return None
+            found = self._serializers[keys] = built
+        return found
 
 
 def _clear_keeping_language() -> None:

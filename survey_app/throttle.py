@@ -61,6 +61,11 @@ def init_app(app: Flask) -> Limiter:
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter = Limiter(key_func=client_key, app=app)
+    app.extensions["servir_limiter"] = limiter
+    if not limiter.enabled:
+        # Switched off: no view wrapped, since a wrapped view still walks Flask-Limiter's
+        # (empty) limits on every request.
+        return limiter
     # Flask-Limiter checks a decorated limit when the wrapped view is called: wrap the view
     # registered by the auth blueprint (each application has its own limiter).
     # Any view: Flask-Limiter's decorator is typed for async views too, Flask's mapping for sync ones.
@@ -81,5 +86,4 @@ def init_app(app: Flask) -> Limiter:
         if endpoint != "static":
             per_token_view: Callable[..., Any] = per_token(view)
             app.view_functions[endpoint] = per_token_view
-    app.extensions["servir_limiter"] = limiter
     return limiter

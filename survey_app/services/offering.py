@@ -2,7 +2,8 @@
 
 The citizen's pages (the form, its post, the thank-you page) are the busiest of the platform.
 Each asks the database one small question of plain columns: the questionnaire's current
-version, its commitment's wording and the open cycle, in one query and no ORM object. What
+version, its commitment's wording and the open cycle, in one query run by the driver, outside
+the session (:func:`survey_app.database.read_rows`), and no ORM object. What
 that row points to is held per process, read-only: the parsed definition per stored version
 (:func:`catalogue.definition_of`), the form classes per version and language
 (:func:`survey_app.forms.form_class`) and the :class:`Offer` itself per row. A new version
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import questionnaires as qn
 from sqlalchemy import bindparam, select
 
-from ..extensions import db
+from ..database import read_rows
 from ..memo import Memo
 from ..models import Commitment, Cycle, Questionnaire, QuestionnaireVersion
 from . import catalogue
@@ -86,7 +87,7 @@ _offers: Memo[Offer] = Memo(limit=512)
 
 def current_offer(questionnaire_id: str) -> Offer | None:
     """The questionnaire as offered now, or None when it is unknown, unpublished or retired."""
-    rows = db.session.connection().execute(_QUERY, {"questionnaire_id": questionnaire_id}).all()
+    rows = read_rows(_QUERY, {"questionnaire_id": questionnaire_id})
     if not rows:
         return None
     row = tuple(rows[0]) if len(rows) == 1 else (*tuple(rows[0])[:8], None, None, None, None)

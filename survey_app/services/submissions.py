@@ -172,14 +172,18 @@ def _invitation_errors(ticket: invitations.Ticket, payload: dict[str, Any], chan
 
 
 def record_response(payload: Any, submitter: Submitter = Submitter(),
-                    invitation: invitations.Ticket | None = None, offered: Offer | None = None) -> Outcome:
+                    invitation: invitations.Ticket | None = None, offered: Offer | None = None,
+                    checked: qn.AnswerCheck | None = None) -> Outcome:
     """Validate and store one response; never raises for bad input.
 
     Returns an :class:`Outcome` whose status follows design.md's HTTP table: 201 stored,
     200 identical replay, 409 conflicting replay, 422 invalid answers, 400 bad envelope,
     404 unknown questionnaire, 401/403 for a channel the submitter may not use; and 410 when
     ``invitation`` is given and was already used or has expired (nothing is then stored).
-    ``offered``: the questionnaire as this request already read it (:func:`current_offer`).
+    ``offered``: the questionnaire as this request already read it (:func:`current_offer`);
+    ``checked``: the verdict of :func:`questionnaires.check_answers` on the payload's very
+    answers against ``offered``'s definition, when the caller already has it (the online form
+    checks them to choose its next page), so that they are not checked twice.
     """
     if not isinstance(payload, dict):
         return Outcome(400, error="The body must be a JSON object.", errors={"": "must be an object"})
@@ -259,8 +263,11 @@ def record_response(payload: Any, submitter: Submitter = Submitter(),
         if channel not in definition.channels:
             errors["channel"] = f"this questionnaire is not offered on the {channel} channel"
         try:
-            validated = qn.validate_answers(
-                _partial_rules(definition) if partial else definition, answers
+            validated = (
+                checked.answers
+                if checked is not None and checked.valid and not partial and offered is not None
+                and definition is offered.definition
+                else qn.validate_answers(_partial_rules(definition) if partial else definition, answers)
             )
         except qn.AnswerError as exc:
             for path, message in exc.errors.items():

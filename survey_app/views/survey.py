@@ -165,6 +165,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                     submitter,
                     invitation=ticket,
                     offered=offer,
+                    checked=check,
                 )
             except Exception as error:
                 if not is_unavailable(error):

@@ -105,6 +105,8 @@ def test_a_database_file_deleted_or_replaced_under_the_server_is_never_written(a
     for _ in range(3):
         assert_unavailable(client.post("/api/v1/responses", json=body()))
     assert_unavailable(client.get("/healthz"))
+    # The citizen's page reads outside any transaction (database.read_rows): refused as well.
+    assert_unavailable(client.get("/q/comptoir"))
     assert os.path.exists(path) == (change == "replaced")  # SQLite did not create an empty one
     if change == "replaced":
         fresh = make_app(f"sqlite:///{path}")  # a restarted server reads the restored file
