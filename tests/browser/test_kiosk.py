@@ -300,7 +300,7 @@ def test_staff_save_the_queue_to_a_file_that_the_import_command_accepts(page, co
 
     result = server_app.test_cli_runner().invoke(args=["responses", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "2 stored, 0 already stored" in result.output
+    assert result.output.splitlines()[-1] == "2 enregistrées, 0 déjà présentes, 0 rejetées"
     assert queue_size(page) == 2  # a file is a copy: the queue empties only on the server's word
 
     page.locator("#resume-kiosk").tap()
