@@ -21,6 +21,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -76,8 +77,9 @@ def sqlite_file(engine: Engine) -> str | None:
     return database
 
 
-# Each SQLite engine's check that its file is still the one it opened (configure_engine).
-_file_checks: dict[Engine, Callable[[], None]] = {}
+# Each SQLite engine's check that its file is still the one it opened (configure_engine);
+# weak, so that an application's engine, once dropped, is not kept alive here.
+_file_checks: weakref.WeakKeyDictionary[Engine, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def configure_engine(app: Flask, engine: Engine) -> None:
