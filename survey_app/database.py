@@ -11,8 +11,8 @@ unreachable, locked past its timeout, read-only or full (answered 503 with ``Ret
 never 500); an SQLite file deleted or replaced under a running server (its inode changed) is
 refused with :class:`DatabaseUnavailable` before any transaction, and again before each commit,
 so that nothing is acknowledged into a deleted file. :func:`write_probe` is the health check's
-cheap answer to "would a write succeed now?". :func:`read_rows` runs the citizen's one small
-query on a pooled connection's driver, outside the session and its transaction.
+cheap answer to "would a write succeed now?". The citizen's reads and the submission's write
+run on the driver (:mod:`survey_app.driver`) with the same checks.
 """
 from __future__ import annotations
 
@@ -24,12 +24,10 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql import Select
 
 from .extensions import db
 
@@ -191,7 +189,8 @@ _queues: dict[str, _WriterQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def _writer_turn() -> AbstractContextManager[None]:
+def writer_turn() -> AbstractContextManager[None]:
+    """This database's turn among its writers (SQLite; nothing to wait for elsewhere)."""
     database = sqlite_file(db.engine)
     if database is None:
         return nullcontext()
@@ -202,28 +201,17 @@ def _writer_turn() -> AbstractContextManager[None]:
     return queue.turn()
 
 
-@contextmanager
-def write_transaction(bulk: bool = False) -> Iterator[None]:
-    """One write transaction on the session: committed on success, rolled back on error.
+def file_check(engine: Engine) -> Callable[[], None] | None:
+    """The check that an SQLite engine's file is still the one it opened (raises
+    :class:`DatabaseUnavailable`), or None for other databases."""
+    return _file_checks.get(engine)
 
-    On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
-    ordinary transaction. ``bulk``: SQLite's temporary files in memory and no foreign key
-    checked row by row (see ``BULK_WRITE``).
-    """
-    session = db.session()  # the scoped proxy does not forward in_transaction()
-    if session.in_transaction():
-        # A read already began the transaction (e.g. a lookup in the same request): end it so
-        # the write transaction starts with the write lock.
-        session.commit()
+
+@contextmanager
+def recording_write_failures() -> Iterator[None]:
+    """Around a write: a fault is remembered for the health check (``write_probe``)."""
     try:
-        with _writer_turn():
-            session.connection(execution_options=BULK_WRITE if bulk else WRITE)
-            try:
-                yield
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        yield
     except Exception as error:
         if is_unavailable(error):
             _last_write(current_app)["failed_at"] = time.monotonic()
@@ -231,49 +219,32 @@ def write_transaction(bulk: bool = False) -> Iterator[None]:
     _last_write(current_app)["failed_at"] = None
 
 
+@contextmanager
+def write_transaction(bulk: bool = False) -> Iterator[None]:
+    """One write transaction on the session: committed on success, rolled back on error.
+
+    On SQLite it begins IMMEDIATE (takes the write lock up front); elsewhere it is an
+    ordinary transaction. ``bulk``: SQLite's temporary files in memory and no foreign key
+    checked row by row (see ``BULK_WRITE``). The submission's own write runs on the driver
+    (:func:`survey_app.driver.driver_write`), with the same queue and bookkeeping.
+    """
+    session = db.session()  # the scoped proxy does not forward in_transaction()
+    if session.in_transaction():
+        # A read already began the transaction (e.g. a lookup in the same request): end it so
+        # the write transaction starts with the write lock.
+        session.commit()
+    with recording_write_failures(), writer_turn():
+        session.connection(execution_options=BULK_WRITE if bulk else WRITE)
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
 def _last_write(app: Flask) -> dict:
     return app.extensions.setdefault("servir_last_write", {"failed_at": None})
-
-
-# A statement's SQL for a dialect and its parameters in the driver's order, compiled once.
-_compiled: dict[tuple[Select, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
-
-
-def read_rows(statement: Select, params: dict[str, Any]) -> list[tuple]:
-    """The rows of one small read-only query, run by the driver of a pooled connection.
-
-    Outside the session: no transaction is begun, so a write that follows in the request
-    (``write_transaction``) has none to commit first, and none of the session's or the
-    statement's machinery runs (it costs ~8 times the query on the citizen's pages). SQLite
-    reads in autocommit (the statement is its own snapshot); on PostgreSQL the pool rolls
-    back the driver's implicit transaction when the connection returns. A driver error runs
-    the query again through SQLAlchemy, so that it raises its own error (``is_unavailable``).
-    """
-    engine = db.engine
-    key = (statement, engine.dialect.name)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        done = statement.compile(dialect=engine.dialect)
-        compiled = _compiled[key] = (str(done), tuple(done.positiontup) if done.positiontup else None,
-                                     dict(done.params))
-    sql, order, defaults = compiled
-    values = {**defaults, **params}
-    check = _file_checks.get(engine)
-    if check is not None:
-        check()  # a file replaced under the server is unavailable, as for a transaction
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute(sql, tuple(values[name] for name in order) if order is not None else values)
-            return [tuple(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-    except engine.dialect.loaded_dbapi.Error:
-        pass
-    finally:
-        raw.close()
-    return [tuple(row) for row in db.session.connection().execute(statement, params).all()]
 
 
 def write_probe() -> str | None:

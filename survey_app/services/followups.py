@@ -19,9 +19,10 @@ from collections.abc import Iterable
 
 import questionnaires as qn
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, select
 
 from ..database import write_transaction
+from ..driver import DriverWrite
 from ..extensions import db
 from ..models import Commitment, Cycle, FollowupCase, FollowupContact, Questionnaire, Unit, User
 from . import audit
@@ -116,24 +117,28 @@ def shared_comment(definition: qn.Questionnaire, answers: Iterable[qn.Answer]) -
     return "\n\n".join(texts) or None
 
 
-def open_case(connection, questionnaire_id: str, cycle_id: int, contact: Contact,
+# The commitment and unit a questionnaire's case goes to; run on the submission's driver.
+_CASE_OWNER = (
+    select(Commitment.id, Commitment.unit_id)
+    .join(Questionnaire, Questionnaire.commitment_id == Commitment.id)
+    .where(Questionnaire.id == bindparam("questionnaire_id"))
+)
+
+
+def open_case(write: DriverWrite, questionnaire_id: str, cycle_id: int, contact: Contact,
               comment: str | None) -> str:
-    """Insert a case and its contact on the submission's connection (same transaction)."""
-    commitment_id, unit_id = connection.execute(
-        select(Commitment.id, Commitment.unit_id)
-        .join(Questionnaire, Questionnaire.commitment_id == Commitment.id)
-        .where(Questionnaire.id == questionnaire_id)
-    ).one()
+    """Insert a case and its contact in the submission's write transaction."""
+    commitment_id, unit_id = write.execute(_CASE_OWNER, {"questionnaire_id": questionnaire_id}).fetchone()
     ref = secrets.token_urlsafe(16)
     opened = today()
-    connection.execute(insert(FollowupCase.__table__), {
+    write.insert_rows(FollowupCase.__table__, [{
         "ref": ref, "commitment_id": commitment_id, "unit_id": unit_id, "cycle_id": cycle_id,
         "opened_on": opened, "state": "open", "comment": comment,
         "due_on": add_working_days(opened, int(current_app.config["FOLLOWUP_DUE_WORKING_DAYS"])),
-    })
-    connection.execute(insert(FollowupContact.__table__), {
+    }])
+    write.insert_rows(FollowupContact.__table__, [{
         "case_ref": ref, "email": contact.email, "phone": contact.phone, "consented_on": opened,
-    })
+    }])
     return ref
 
 

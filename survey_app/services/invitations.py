@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, update
+from sqlalchemy import Date, bindparam, case, func, insert, select, update
 
 from ..auth import hash_token
 from ..database import write_transaction
+from ..driver import DriverWrite
 from ..extensions import db
 from ..models import AuditEvent, Cycle, Invitation, InvitationBatch
 from . import catalogue
@@ -164,19 +165,22 @@ def ticket_for(code: str, today: dt.date | None = None) -> Ticket:
     return Ticket(row.token_hash, row.questionnaire_id, row.cycle_code)
 
 
-def consume(connection: Connection, ticket: Ticket, today: dt.date | None = None) -> bool:
-    """Mark the invitation used, inside the caller's write transaction; False when it was
+# Built once: the submission runs it on the driver (survey_app/driver.py).
+_CONSUME = (
+    update(Invitation.__table__)
+    .where(Invitation.token_hash == bindparam("token_hash"), Invitation.used_on.is_(None),
+           Invitation.batch_id.in_(
+               select(InvitationBatch.id).where(InvitationBatch.expires_on.is_(None)
+                                                | (InvitationBatch.expires_on >= bindparam("today", type_=Date)))))
+    .values(used_on=bindparam("today", type_=Date))
+)
+
+
+def consume(write: DriverWrite, ticket: Ticket, today: dt.date | None = None) -> bool:
+    """Mark the invitation used, inside the submission's write transaction; False when it was
     already used or has expired meanwhile (the caller then rolls back)."""
-    today = _today(today)
-    live_batches = db.select(InvitationBatch.id).where(
-        (InvitationBatch.expires_on.is_(None)) | (InvitationBatch.expires_on >= today))
-    result = connection.execute(
-        update(Invitation.__table__)
-        .where(Invitation.token_hash == ticket.token_hash, Invitation.used_on.is_(None),
-               Invitation.batch_id.in_(live_batches))
-        .values(used_on=today)
-    )
-    return result.rowcount == 1
+    cursor = write.execute(_CONSUME, {"token_hash": ticket.token_hash, "today": _today(today)})
+    return cursor.rowcount == 1
 
 
 def batch_summaries(today: dt.date | None = None) -> list[BatchSummary]:

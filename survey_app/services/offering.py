@@ -3,7 +3,7 @@
 The citizen's pages (the form, its post, the thank-you page) are the busiest of the platform.
 Each asks the database one small question of plain columns: the questionnaire's current
 version, its commitment's wording and the open cycle, in one query run by the driver, outside
-the session (:func:`survey_app.database.read_rows`), and no ORM object. What
+the session (:func:`survey_app.driver.read_rows`), and no ORM object. What
 that row points to is held per process, read-only: the parsed definition per stored version
 (:func:`catalogue.definition_of`), the form classes per version and language
 (:func:`survey_app.forms.form_class`) and the :class:`Offer` itself per row. A new version
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import questionnaires as qn
 from sqlalchemy import bindparam, select
 
-from ..database import read_rows
+from ..driver import read_rows
 from ..memo import Memo
 from ..models import Commitment, Cycle, Questionnaire, QuestionnaireVersion
 from . import catalogue

@@ -9,10 +9,10 @@ import re
 import shutil
 import sqlite3
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
@@ -105,7 +105,7 @@ def test_a_database_file_deleted_or_replaced_under_the_server_is_never_written(a
     for _ in range(3):
         assert_unavailable(client.post("/api/v1/responses", json=body()))
     assert_unavailable(client.get("/healthz"))
-    # The citizen's page reads outside any transaction (database.read_rows): refused as well.
+    # The citizen's page reads outside any transaction (driver.read_rows): refused as well.
     assert_unavailable(client.get("/q/comptoir"))
     assert os.path.exists(path) == (change == "replaced")  # SQLite did not create an empty one
     if change == "replaced":
@@ -131,27 +131,63 @@ def test_healthz_stays_503_for_a_while_after_a_write_failed_for_a_fault(app, cli
     assert client.get("/healthz").status_code == 200
 
 
-def test_a_batch_answers_one_result_per_item_when_one_item_meets_a_fault(app, client, open_cycle, staff_token):
-    inserts = {"count": 0}
-
-    def fail_the_second_response(_conn, _cursor, statement, _params, _context, _many):
-        if statement.startswith("INSERT INTO response "):
-            inserts["count"] += 1
-            if inserts["count"] == 2:
-                raise OperationalError(statement, {}, sqlite3.OperationalError("disk I/O error"))
-
+@contextmanager
+def second_response_fails(app):
+    """The database itself fails the second response's INSERT (whatever sends it): SQLite
+    interrupts it, PostgreSQL answers "disk full" (a sequence counts, rolled back or not)."""
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", fail_the_second_response)
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE SEQUENCE test_fault_count")
+            connection.exec_driver_sql(
+                "CREATE FUNCTION test_fault() RETURNS trigger AS $$ BEGIN "
+                "IF nextval('test_fault_count') = 2 THEN "
+                "RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql")
+            connection.exec_driver_sql("CREATE TRIGGER test_fault BEFORE INSERT ON response "
+                                       "FOR EACH ROW EXECUTE FUNCTION test_fault()")
+        try:
+            yield
+        finally:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("DROP TRIGGER test_fault ON response")
+                connection.exec_driver_sql("DROP FUNCTION test_fault()")
+                connection.exec_driver_sql("DROP SEQUENCE test_fault_count")
+        return
+    inserts = {"count": 0, "failing": False, "seen": False}
+
+    def watch(statement):  # each statement as it starts, a trigger's again
+        if statement.startswith(("BEGIN", "ROLLBACK")):
+            inserts["seen"] = inserts["failing"] = False
+        elif statement.startswith("INSERT INTO response ") and not inserts["seen"]:
+            inserts["seen"] = True
+            inserts["count"] += 1
+            inserts["failing"] = inserts["count"] == 2
+
+    def listener(connection, _record):
+        connection.set_trace_callback(watch)
+        connection.set_progress_handler(lambda: 1 if inserts["failing"] else 0, 1)
+
+    event.listen(engine, "connect", listener)
+    engine.dispose()
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", listener)
+        engine.dispose()
+
+
+def test_a_batch_answers_one_result_per_item_when_one_item_meets_a_fault(app, client, open_cycle, staff_token):
     items = [body(channel="paper") for _ in range(3)]
-    response = client.post("/api/v1/responses/batch", json={"responses": items},
-                           headers={"Authorization": f"Bearer {staff_token}"})
+    with second_response_fails(app):
+        response = client.post("/api/v1/responses/batch", json={"responses": items},
+                               headers={"Authorization": f"Bearer {staff_token}"})
     assert response.status_code == 200
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == [201, 503, 201]
     assert [r["submission_id"] for r in results] == [i["submission_id"] for i in items]
     assert response.get_json()["stored"] == 2 and counts(app) == (2, 6)
-    with app.app_context():
-        event.remove(db.engine, "before_cursor_execute", fail_the_second_response)
     replay = client.post("/api/v1/responses/batch", json={"responses": items},
                          headers={"Authorization": f"Bearer {staff_token}"}).get_json()["results"]
     assert [r["status"] for r in replay] == [200, 201, 200]

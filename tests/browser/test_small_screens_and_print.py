@@ -59,6 +59,7 @@ def test_no_page_scrolls_sideways_at_360_px(admin_page, server):
     page.goto(server.url + "/q/comptoir?lang=fr")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     if overflow(page) > 0:
         wide["/q/comptoir with errors"] = overflow(page)
     assert not wide, f"pages wider than 360 px (by px): {wide}"
@@ -69,6 +70,7 @@ def test_ratings_stay_on_one_row_in_the_error_state(page, server):
     page.goto(server.url + "/q/comptoir")
     page.locator("form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheet applied: a loaded machine may measure before
     tops = page.evaluate("""() => [...document.querySelectorAll('.has-error .scale .option:not(.option-na)')]
         .map((n) => Math.round(n.getBoundingClientRect().top))""")
     assert len(tops) >= 5 and len(set(tops[:5])) == 1, tops
