@@ -4,8 +4,12 @@ hand-written Flask + SQLite endpoint, in the same run, with the server's CPU and
 Both servers run the same way: ``gunicorn -k gthread`` (1 worker, 8 threads by default) on a
 fresh SQLite database in WAL mode with ``synchronous=FULL``. Servir serves the demo declaration
 (``questionnaires sync``, one open cycle); the lean endpoint is written below: GET a static
-form, POST inserts one row in an immediate transaction, redirect, thank-you page. Client
-processes (8 by default) each play citizens for ``--duration`` seconds: a fresh cookie jar per
+form, POST inserts one row in an immediate transaction, redirect, thank-you page. Both servers
+run for the whole bench and are loaded in turn: ``--rounds`` rounds each (6 by default),
+alternating lean, Servir, Servir, lean, …, which share ``--duration`` seconds per server, so
+that the machine's drift during the run weighs on both alike (one long run of each after the
+other could differ by a fifth on this shared machine for that alone). In a round, client
+processes (8 by default) each play citizens: a fresh cookie jar per
 cycle, the CSRF token and hidden fields read from the page as a browser does (with its script:
 ``live=1``), every shown question answered. Then it counts the rows each database holds
 against the cycles completed (every completed cycle must be stored), and prints cycles/s of
@@ -16,7 +20,7 @@ Target (issue 16): ratio >= 0.55, zero errors, every cycle stored, a worker unde
 Servir's rate limiter is off by default (every client is 127.0.0.1); ``--rate-limits`` runs it
 as production does, every request counted, the per-client limit raised out of reach.
 
-    .venv/bin/python bench/citizen.py [--duration 10] [--clients 8] [--questionnaire permis-simple] [--rate-limits]
+    .venv/bin/python bench/citizen.py [--duration 10] [--rounds 6] [--clients 8] [--questionnaire permis-simple] [--rate-limits]
 
 Not a test: it never runs under pytest. Timings on a loaded machine are rough; the ratio,
 measured in the same run, is what counts.
@@ -242,38 +246,66 @@ def wait_ready(port: int, path: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"server did not answer {path} on port {port} within {timeout:.0f} s")
 
 
-def measure(name: str, command: list[str], env: dict, port: int, form_path: str, answers, args) -> dict:
-    server = subprocess.Popen(command, cwd=env.get("BENCH_CWD", ROOT), env=env, start_new_session=True)
-    try:
-        wait_ready(port, form_path)
-        workers = children(server.pid)
-        pids = [server.pid, *workers]
+class Server:
+    """One of the two servers: started once, measured in rounds that alternate with the other's."""
+
+    def __init__(self, name: str, command: list[str], env: dict, port: int, form_path: str, answers):
+        self.name, self.port, self.form_path, self.answers = name, port, form_path, answers
+        self.process = subprocess.Popen(command, cwd=env.get("BENCH_CWD", ROOT), env=env, start_new_session=True)
+        self.cycles = self.errors = self.completed = 0
+        self.seconds = self.cpu = self.rss = 0.0
+        self.rates: list[float] = []
+
+    def ready(self) -> None:
+        wait_ready(self.port, self.form_path)
+        self.workers = children(self.process.pid)
+        self.pids = [self.process.pid, *self.workers]
+
+    def run(self, seconds: float, clients: int, counted: bool) -> None:
         results: multiprocessing.Queue = multiprocessing.Queue()
+        start = time.time() + 0.5
+        processes = [multiprocessing.Process(target=client, args=(self.port, self.form_path, self.answers, start,
+                                                                  start + seconds, results))
+                     for _ in range(clients)]
+        for process in processes:
+            process.start()
+        while time.time() < start:
+            time.sleep(0.01)
+        before, began = cpu_seconds(self.pids), time.monotonic()
+        totals = [results.get() for _ in processes]
+        elapsed, cpu = time.monotonic() - began, cpu_seconds(self.pids) - before
+        for process in processes:
+            process.join()
+        done, errors = sum(t[0] for t in totals), sum(t[1] for t in totals)
+        self.completed += done
+        self.errors += errors
+        if counted:
+            self.cycles += done
+            self.seconds += elapsed
+            self.cpu += cpu
+            self.rates.append(done / elapsed)
+        self.rss = max(self.rss, *(rss_mb(pid) for pid in self.workers or [self.process.pid]))
 
-        def run(seconds: float) -> tuple[int, int]:
-            start = time.time() + 0.5
-            processes = [multiprocessing.Process(target=client, args=(port, form_path, answers, start,
-                                                                      start + seconds, results))
-                         for _ in range(args.clients)]
-            for process in processes:
-                process.start()
-            totals = [results.get() for _ in processes]
-            for process in processes:
-                process.join()
-            return sum(t[0] for t in totals), sum(t[1] for t in totals)
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
 
-        warm_done, warm_errors = run(args.warmup)
-        before = cpu_seconds(pids)
-        began = time.monotonic()
-        done, errors = run(args.duration)
-        elapsed = time.monotonic() - began - 0.5
-        cpu = cpu_seconds(pids) - before
-        rss = max(rss_mb(pid) for pid in workers or [server.pid])
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    return {"name": name, "cycles": done, "errors": errors + warm_errors, "completed": done + warm_done,
-            "rate": done / elapsed, "cpu_ms": 1000 * cpu / max(done, 1), "rss_mb": rss}
+    def result(self) -> dict:
+        return {"name": self.name, "cycles": self.cycles, "errors": self.errors, "completed": self.completed,
+                "rate": self.cycles / self.seconds, "cpu_ms": 1000 * self.cpu / max(self.cycles, 1),
+                "rss_mb": self.rss, "rates": self.rates}
+
+
+def measure(lean: Server, servir: Server, args) -> None:
+    """Warm both up, then ``--rounds`` rounds each, alternating (lean, Servir, Servir, lean, …):
+    the machine's own drift over the run weighs on both alike."""
+    for server in (lean, servir):
+        server.ready()
+    for server in (lean, servir):
+        server.run(args.warmup, args.clients, counted=False)
+    for round_ in range(args.rounds):
+        for server in ((lean, servir) if round_ % 2 == 0 else (servir, lean)):
+            server.run(args.duration / args.rounds, args.clients, counted=True)
 
 
 def gunicorn(args, port: int, target: str) -> list[str]:
@@ -315,6 +347,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds of measured cycles per server")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of cycles before measuring")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="measured rounds per server, alternating with the other's (--duration in all)")
     parser.add_argument("--clients", type=int, default=8, help="client processes, each one citizen at a time")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers of each server")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
@@ -328,22 +362,30 @@ def main() -> int:
         workdir = Path(tmp)
         servir_env, lean_env = prepare_servir(workdir, args.rate_limits), prepare_lean(workdir)
         answers = citizen_answers(args.questionnaire)
-        lean = measure("lean Flask + SQLite", gunicorn(args, args.port + 1, "lean_app:app"), lean_env,
-                       args.port + 1, "/q", [("q_overall", "5")], args)
-        servir = measure("Servir", gunicorn(args, args.port, "survey_app:create_app()"), servir_env,
-                         args.port, f"/q/{args.questionnaire}", answers, args)
+        servers = [Server("lean Flask + SQLite", gunicorn(args, args.port + 1, "lean_app:app"), lean_env,
+                          args.port + 1, "/q", [("q_overall", "5")])]
+        try:
+            servers.append(Server("Servir", gunicorn(args, args.port, "survey_app:create_app()"), servir_env,
+                                  args.port, f"/q/{args.questionnaire}", answers))
+            measure(*servers, args)
+        finally:
+            for server in servers:
+                server.stop()
+        lean, servir = (server.result() for server in servers)
         lean["stored"] = count(workdir / "lean.sqlite3", "SELECT count(*) FROM response")
         servir["stored"] = count(workdir / "servir.sqlite3", "SELECT count(*) FROM response")
 
     print(f"SQLite WAL, synchronous=FULL on both (set on each connection); gunicorn gthread, {args.workers} worker(s) x "
-          f"{args.threads} threads; {args.clients} clients, {args.duration:g} s each (loaded machine: rough); "
+          f"{args.threads} threads; {args.clients} clients, {args.duration:g} s each in {args.rounds} alternating rounds; "
           f"Servir's rate limiter {'on' if args.rate_limits else 'off'}")
     for result in (lean, servir):
         print(f"{result['name']:<22} {result['rate']:8.1f} cycles/s  server CPU {result['cpu_ms']:6.2f} ms/cycle  "
               f"worker RSS {result['rss_mb']:6.1f} MB  errors {result['errors']}  "
               f"stored {result['stored']}/{result['completed']} completed")
     ratio = servir["rate"] / lean["rate"]
-    print(f"ratio Servir/lean: {ratio:.3f}  (target >= 0.55)  CPU ratio: {servir['cpu_ms'] / lean['cpu_ms']:.2f}x")
+    rounds = sorted(s / b for s, b in zip(servir["rates"], lean["rates"]))
+    print(f"ratio Servir/lean: {ratio:.3f}  (target >= 0.55)  CPU ratio: {servir['cpu_ms'] / lean['cpu_ms']:.2f}x  "
+          f"(round by round: {rounds[0]:.3f} to {rounds[-1]:.3f})")
     ok = (ratio >= 0.55 and servir["errors"] == 0 and lean["errors"] == 0
           and servir["stored"] == servir["completed"] and lean["stored"] == lean["completed"]
           and servir["rss_mb"] < 120)
