@@ -34,16 +34,24 @@ from .extensions import db
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # A positional driver's parameter names in order (SQLite); None for named ones (psycopg).
-    order: tuple[str, ...] | None
+    # A positional driver's parameters in order, each with its type's bind processor (SQLite);
+    # None for a driver that takes them by name (psycopg).
+    order: tuple[tuple[str, Callable[[Any], Any] | None], ...] | None
     defaults: dict[str, Any]
     processors: dict[str, Callable[[Any], Any]]
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = {**self.defaults, **params}
+        defaults = self.defaults
+        if self.order is not None:  # one pass: a multi-row INSERT has a hundred parameters
+            values = []
+            for name, process in self.order:
+                value = params[name] if name in params else defaults[name]
+                values.append(value if process is None else process(value))
+            return values
+        named = {**defaults, **params}
         for name, process in self.processors.items():
-            values[name] = process(values[name])
-        return tuple(values[name] for name in self.order) if self.order is not None else values
+            named[name] = process(named[name])
+        return named
 
 
 # statement -> dialect name -> compiled: a handful of module-level statements, and one
@@ -69,9 +77,9 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 processors[name] = process
-        found = by_dialect[dialect.name] = _Compiled(
-            str(done), tuple(done.positiontup) if done.positiontup is not None else None,
-            dict(done.params), processors)
+        order = (tuple((name, processors.get(name)) for name in done.positiontup)
+                 if done.positiontup is not None else None)
+        found = by_dialect[dialect.name] = _Compiled(str(done), order, dict(done.params), processors)
     return found
 
 
