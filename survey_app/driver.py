@@ -42,7 +42,7 @@ class _Compiled:
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         defaults = self.defaults
-        if self.order is not None:  # one pass: a multi-row INSERT has a hundred parameters
+        if self.order is not None:  # one pass over them (a submission's answers: ~90 values)
             values = []
             for name, process in self.order:
                 value = params[name] if name in params else defaults[name]
@@ -54,11 +54,11 @@ class _Compiled:
         return named
 
 
-# statement -> dialect name -> compiled: a handful of module-level statements, and one
-# multi-row INSERT per table, columns and row count (bounded by a questionnaire's questions).
+# statement -> dialect name -> compiled: a handful of module-level statements, and one INSERT
+# per table and set of columns.
 # Weak: a statement built per call (better not) is compiled each time, never kept.
 _compiled: weakref.WeakKeyDictionary[ClauseElement, dict[str, _Compiled]] = weakref.WeakKeyDictionary()
-_multi_row: dict[tuple[str, tuple[str, ...], int, str | None], ClauseElement] = {}
+_row_inserts: dict[tuple[str, tuple[str, ...], str | None], ClauseElement] = {}
 _BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")
 
 
@@ -83,15 +83,13 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     return found
 
 
-def _rows_insert(table: Table, columns: tuple[str, ...], count: int, returning: str | None = None) -> ClauseElement:
-    key = (table.name, columns, count, returning)
-    found = _multi_row.get(key)
+def _row_insert(table: Table, columns: tuple[str, ...], returning: str | None = None) -> ClauseElement:
+    key = (table.name, columns, returning)
+    found = _row_inserts.get(key)
     if found is None:
-        statement = insert(table).values([
-            {column: bindparam(f"{column}_{index}", type_=table.c[column].type) for column in columns}
-            for index in range(count)
-        ])
-        found = _multi_row[key] = statement.returning(table.c[returning]) if returning else statement
+        statement = insert(table).values({column: bindparam(column, type_=table.c[column].type)
+                                          for column in columns})
+        found = _row_inserts[key] = statement.returning(table.c[returning]) if returning else statement
     return found
 
 
@@ -148,22 +146,25 @@ class DriverWrite:
 
     def insert_row(self, table: Table, row: Mapping[str, Any], returning: str) -> Any:
         """Insert one row; the value of its column ``returning`` (its generated key)."""
-        columns = tuple(row)
-        cursor = self.execute(_rows_insert(table, columns, 1, returning),
-                              {f"{column}_0": value for column, value in row.items()})
+        cursor = self.execute(_row_insert(table, tuple(row), returning), row)
         try:
             return cursor.fetchone()[0]
         except self._dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(error, self._raw, cursor, "RETURNING", self._dialect)
 
     def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (dicts of the same columns) in one ``INSERT … VALUES (…), (…)``:
-        one statement for the driver to run, not one per row."""
+        """Insert ``rows`` (dicts of the same columns) with the driver's ``executemany``.
+
+        Not one multi-row ``INSERT … VALUES (…), (…)``: SQLite opens a temporary file for such a
+        statement (to undo its earlier rows should a later one fail), which cost more than it
+        saved (measured with bench/citizen.py)."""
         if not rows:
             return
-        columns = tuple(rows[0])
-        params = {f"{column}_{index}": row[column] for index, row in enumerate(rows) for column in columns}
-        self.execute(_rows_insert(table, columns, len(rows)), params)
+        compiled = _compile(_row_insert(table, tuple(rows[0])), self._dialect)
+        try:
+            self._cursor.executemany(compiled.sql, [compiled.arguments(row) for row in rows])
+        except self._dialect.loaded_dbapi.Error as error:
+            _raise_as_sqlalchemy(error, self._raw, self._cursor, compiled.sql, self._dialect)
 
 
 @contextmanager
