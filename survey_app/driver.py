@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Table, bindparam, exc, insert, text
 from sqlalchemy.engine import Dialect
@@ -93,7 +93,7 @@ def _row_insert(table: Table, columns: tuple[str, ...], returning: str | None = 
     return found
 
 
-def _raise_as_sqlalchemy(error: Any, raw: Any, cursor: Any, sql: str, dialect: Dialect) -> None:
+def _raise_as_sqlalchemy(error: Any, raw: Any, cursor: Any, sql: str, dialect: Dialect) -> NoReturn:
     invalidated = bool(dialect.is_disconnect(error, raw.dbapi_connection, cursor))
     if invalidated:
         raw.invalidate(error)
@@ -122,7 +122,6 @@ def read_rows(statement: ClauseElement, params: Mapping[str, Any]) -> list[tuple
             return [tuple(row) for row in cursor.fetchall()]
         except engine.dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(error, raw, cursor, compiled.sql, engine.dialect)
-            raise  # not reached: for the type checker
         finally:
             cursor.close()
     finally:
@@ -155,9 +154,10 @@ class DriverWrite:
     def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert ``rows`` (dicts of the same columns) with the driver's ``executemany``.
 
-        Not one multi-row ``INSERT … VALUES (…), (…)``: SQLite opens a temporary file for such a
-        statement (to undo its earlier rows should a later one fail), which cost more than it
-        saved (measured with bench/citizen.py)."""
+        Not one multi-row ``INSERT … VALUES (…), (…)``: for that statement on the answers' table
+        (its triggers, its foreign keys) SQLite created, unlinked and closed a temporary file
+        each time (seen with strace), which cost more server CPU than the statements it saved
+        (bench/citizen.py, in paired rounds)."""
         if not rows:
             return
         compiled = _compile(_row_insert(table, tuple(rows[0])), self._dialect)
