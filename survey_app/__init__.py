@@ -53,6 +53,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from . import citizen_csrf
+
+    citizen_csrf.init_app(app)
+
     from . import sessions
 
     sessions.init_app(app)

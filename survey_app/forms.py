@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask import current_app
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import citizen_csrf
+from .citizen_csrf import CitizenCSRF
 from .i18n import current_language, localized, translate, wtforms_translations
 from .memo import Memo
 
@@ -331,6 +331,8 @@ class PostedValues:
 
 class SurveyForm(PostedValues, FlaskForm):
     class Meta:
+        csrf_class = CitizenCSRF  # not Flask-WTF's: survey_app/citizen_csrf.py says why
+
         def get_translations(self, form):
             return wtforms_translations()
 
@@ -489,14 +491,10 @@ class PostedPage(PostedValues):
 
     def validate(self) -> bool:
         """What the bound form's ``validate()`` says: only the CSRF token can fail (no field
-        has a validator), checked by Flask-WTF with the same settings."""
+        has a validator), checked as the form's own ``csrf_class`` checks it."""
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
             return True
-        try:
-            validate_csrf(self._formdata.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
-        except ValidationError:
-            return False
-        return True
+        return citizen_csrf.is_valid(self._formdata.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
 
     def bound(self) -> SurveyForm:
         return build_form(self.questionnaire)

@@ -17,9 +17,9 @@ from itertools import groupby
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from .. import citizen_csrf
 from ..auth import signed_in
 from ..database import is_unavailable
 from ..extensions import csrf
@@ -244,7 +244,7 @@ def _fresh_page(offer: Offer, cycle, action: str) -> str:
            config["FOLLOWUP_RETENTION_DAYS"], config.get("WTF_CSRF_ENABLED", True))
     page = _fresh_forms.get(key, lambda: _fresh_page_markup(offer, cycle, action))
     if _TOKEN in page:
-        page = page.replace(_TOKEN, generate_csrf())
+        page = page.replace(_TOKEN, citizen_csrf.token())
     return page.replace(_SUBMISSION, str(uuid.uuid4()))
 
 

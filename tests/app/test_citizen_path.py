@@ -255,7 +255,9 @@ def test_a_workers_threads_reuse_their_sqlite_connections(database_uri, tmp_path
 
 def test_a_citizens_post_and_thank_you_page_sign_no_new_session_cookie(database_uri, open_cycle):
     client = make_app(database_uri, WTF_CSRF_ENABLED=True).test_client()
-    page = client.get("/q/comptoir").get_data(as_text=True)  # starts the session: its CSRF token
+    form = client.get("/q/comptoir")  # sets the form's own cookie (survey_app/citizen_csrf.py), no session
+    assert [cookie.split("=")[0] for cookie in form.headers.getlist("Set-Cookie")] == ["servir_form"]
+    page = form.get_data(as_text=True)
     sent = client.post("/q/comptoir", data={"csrf_token": hidden(page, "csrf_token"),
                                             "submission_id": hidden(page, "submission_id"), "q_overall": "5"})
     assert sent.status_code == 302 and "Set-Cookie" not in sent.headers

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import questionnaires as qn
-from flask import request, session
-from flask_wtf.csrf import generate_csrf
+from flask import request
 
+from survey_app import citizen_csrf
 from survey_app.forms import PostedPage, build_form
 from tests.helpers import DEFINITIONS, make_app
 
@@ -46,15 +46,17 @@ def test_a_posted_page_reads_as_the_bound_form(app, definition, posted):
         assert page.bound().answers() == form.answers()
 
 
-@pytest.mark.parametrize("token", ["good", "forged", None])
+@pytest.mark.parametrize("token", ["good", "forged", "no cookie", None])
 def test_a_posted_page_holds_its_csrf_token_as_the_bound_form_does(database_uri, token):
     strict = make_app(database_uri, WTF_CSRF_ENABLED=True)
     definition = qn.parse_yaml(COMPTOIR, source="comptoir.yaml")
     with strict.test_request_context("/q/comptoir"):
-        good = generate_csrf()
-        kept = dict(session)
-    sent = {"good": good, "forged": good[:-2] + "xx", None: None}[token]
-    with strict.test_request_context("/q/comptoir", method="POST",
+        good = citizen_csrf.token()
+        issued = strict.process_response(strict.response_class())
+    sent = {"good": good, "forged": good[:-1] + ("1" if good.endswith("0") else "0"), "no cookie": good, None: None}[token]
+    cookie = issued.headers["Set-Cookie"].split(";")[0]
+    assert cookie.startswith(f"{citizen_csrf.COOKIE}=")
+    headers = {} if token == "no cookie" else {"Cookie": cookie}
+    with strict.test_request_context("/q/comptoir", method="POST", headers=headers,
                                      data={"q_overall": "4", **({"csrf_token": sent} if sent else {})}):
-        session.update(kept)
         assert PostedPage(definition, request.form).validate() == build_form(definition).validate() == (token == "good")
