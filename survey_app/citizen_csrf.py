@@ -5,10 +5,15 @@ On a citizen's form that costs two itsdangerous signatures per page (the token, 
 session cookie), two checks per post and one more on the thank-you page: measured, a sixth of
 a citizen's whole cycle (issue 16, ``bench/citizen.py``). So the questionnaire's form carries
 OWASP's *signed double-submit cookie* instead: a random value in a cookie of its own
-(``HttpOnly``, and ``SameSite``, ``Secure``, path and domain as the session cookie's) and, in
-the page, that value's HMAC under the application's secret key. A post must bring both: another
-site can read neither, and for a cookie it planted (from a sibling domain) it cannot compute
-the HMAC. Nothing is kept on the server; a citizen without a session cookie gets none.
+(``HttpOnly``, ``SameSite`` as the session cookie) and, in the page, that value's HMAC under
+the application's secret key. A post must bring both, and another site can read neither.
+Nothing is kept on the server; a citizen who only answers gets no session cookie.
+
+Over HTTPS the cookie is ``__Host-servir_form``: browsers accept that name only from this very
+host, over HTTPS, ``Secure``, for the whole site and no wider domain, so neither a sibling
+domain nor a network attacker on plain HTTP can plant or shadow it (a planted cookie would do,
+since the page signs the value its visitor sends). Over plain HTTP (development) it is
+``servir_form`` and can be planted, as Flask's session cookie could.
 
 It plugs into WTForms as the form's ``Meta.csrf_class`` (WTForms' extension point for CSRF),
 so the form's ``csrf_token`` field and ``validate()`` behave as with Flask-WTF, and
@@ -28,6 +33,7 @@ from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
 
 COOKIE = "servir_form"
+SECURE_COOKIE = "__Host-" + COOKIE
 # What the HMAC is for, so that it can stand for nothing else signed with the same key.
 _PURPOSE = b"servir: citizen form\x00"
 _VALUE = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
@@ -45,8 +51,12 @@ def _mac(key: bytes, value: str) -> str:
     return hmac.digest(key, _PURPOSE + value.encode(), "sha256").hex()
 
 
+def _secure(app: Flask) -> bool:
+    return bool(app.session_interface.get_cookie_secure(app))
+
+
 def _sent_value() -> str | None:
-    value = request.cookies.get(COOKIE)
+    value = request.cookies.get(SECURE_COOKIE if _secure(current_app) else COOKIE)
     return value if value is not None and _VALUE.fullmatch(value) else None
 
 
@@ -65,7 +75,9 @@ def is_valid(sent: Any) -> bool:
     value = _sent_value()
     if value is None or not isinstance(sent, str):
         return False
-    return any(hmac.compare_digest(_mac(key, value), sent) for key in _keys())
+    # As bytes: compare_digest refuses a str that is not ASCII (anything may be posted).
+    posted = sent.encode()
+    return any(hmac.compare_digest(_mac(key, value).encode(), posted) for key in _keys())
 
 
 class CitizenCSRF(CSRF):
@@ -83,12 +95,10 @@ def _set_cookie(response: Response) -> Response:
     value = g.get(_ISSUED)
     if value is not None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        interface = app.session_interface
-        response.set_cookie(
-            COOKIE, value, httponly=True, secure=interface.get_cookie_secure(app),
-            samesite=interface.get_cookie_samesite(app), path=interface.get_cookie_path(app),
-            domain=interface.get_cookie_domain(app),
-        )
+        secure = _secure(app)
+        # Path "/" and no Domain: what a __Host- cookie must have, and the same without it.
+        response.set_cookie(SECURE_COOKIE if secure else COOKIE, value, httponly=True, secure=secure,
+                            samesite=app.session_interface.get_cookie_samesite(app), path="/")
     return response
 
 

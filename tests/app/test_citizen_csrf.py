@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from survey_app.citizen_csrf import COOKIE
+from survey_app.citizen_csrf import COOKIE, SECURE_COOKIE
 from survey_app.extensions import db
 from survey_app.models import Response
 from survey_app.services import invitations
@@ -48,10 +48,24 @@ def test_the_form_page_sets_the_forms_cookie_and_no_session_cookie(strict):
     assert stored(strict) == 1
 
 
-def test_over_https_the_cookie_is_secure(strict):
-    client = strict.test_client()
-    client.get("/q/comptoir", base_url="https://localhost")
-    assert client.get_cookie(COOKIE, domain="localhost").secure
+def test_over_https_the_cookie_is_a_secure_host_cookie(database_uri, open_cycle):
+    """``__Host-``: a browser takes it only from this host over HTTPS, so neither a sibling
+    domain nor a network attacker on plain HTTP can plant one (behind the proxy as well)."""
+    behind_proxy = make_app(database_uri, WTF_CSRF_ENABLED=True, TRUSTED_PROXIES=1)
+    client = behind_proxy.test_client()
+    page = client.get("/q/comptoir", headers={"X-Forwarded-Proto": "https"})
+    [cookie] = page.headers.getlist("Set-Cookie")
+    assert cookie.startswith(f"{SECURE_COOKIE}=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    # Only that cookie counts over HTTPS: one of the plain name (planted over HTTP) does not.
+    value = cookie.split(";")[0].split("=", 1)[1]
+    data = answers(page.get_data(as_text=True))
+    client.delete_cookie(SECURE_COOKIE, domain="localhost")
+    client.set_cookie(COOKIE, value)
+    assert client.post("/q/comptoir", data=data, headers={"X-Forwarded-Proto": "https"}).status_code == 400
+    client.set_cookie(SECURE_COOKIE, value)
+    assert client.post("/q/comptoir", data=data, headers={"X-Forwarded-Proto": "https"}).status_code == 302
+    assert stored(behind_proxy) == 1
 
 
 def test_a_post_without_the_cookie_is_refused_and_keeps_the_answers(strict):
@@ -69,9 +83,9 @@ def test_a_post_without_the_cookie_is_refused_and_keeps_the_answers(strict):
     assert stored(strict) == 1
 
 
-def test_a_planted_cookie_does_not_make_a_token(strict):
-    """A cookie set from elsewhere (a sibling domain) with a token of another cookie fails, as
-    does a value that is not one the form issues."""
+def test_a_token_holds_only_for_the_cookie_it_was_made_for(strict):
+    """Another visitor's token, a cookie changed under a page, a value the form never issues:
+    all refused."""
     victim, attacker = strict.test_client(), strict.test_client()
     attackers_page = attacker.get("/q/comptoir").get_data(as_text=True)
     victims_page = victim.get("/q/comptoir").get_data(as_text=True)
@@ -102,4 +116,15 @@ def test_an_invitations_form_carries_the_same_protection(strict):
     page = client.get(f"/i/{code}").get_data(as_text=True)
     client.delete_cookie(COOKIE)
     assert client.post(f"/i/{code}", data=answers(page)).status_code == 400
+    assert stored(strict) == 0
+
+
+@pytest.mark.parametrize("sent", ["é", "", "0" * 64, ["a", "b"]])
+def test_a_token_of_any_shape_is_refused_without_an_error(strict, sent):
+    client = strict.test_client()
+    page = client.get("/q/comptoir").get_data(as_text=True)
+    data = answers(page)
+    data["csrf_token"] = sent
+    refused = client.post("/q/comptoir", data=data)
+    assert refused.status_code == 400 and "Accueil chaleureux</textarea>" in refused.get_data(as_text=True)
     assert stored(strict) == 0
