@@ -173,10 +173,10 @@ def driver_write() -> Iterator[DriverWrite]:
     back on error, as :func:`~survey_app.database.write_transaction` does for the session
     (the same writers' queue, ``BEGIN IMMEDIATE`` on SQLite, the file checked with the write
     lock held before the commit, a failure remembered by the health check)."""
-    session = db.session()
-    if session.in_transaction():
-        # A read of this request holds a snapshot: end it, so what follows sees this write.
-        session.commit()
+    # A read of this request holds a snapshot: end it, so what follows sees this write. (No
+    # session built to learn that there is none: the citizen's post has read nothing by it.)
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session().commit()
     engine = db.engine
     dialect = engine.dialect
     check = file_check(engine)

@@ -54,6 +54,16 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         return found
 
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """Flask's, without reading seven cookie settings to set no cookie: the session of
+        a citizen who only answers is empty and unchanged (survey_app/citizen_csrf.py)."""
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 def _clear_keeping_language() -> None:
     kept = {key: session[key] for key in KEPT if key in session}
     session.clear()
