@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -22,15 +23,27 @@ def supported() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
-def select_locale() -> str:
+# Babel's Locale of each language, built once: Flask-Babel would parse the selector's answer
+# again on every request (Locale.parse hands back a Locale it is given).
+_locales: dict[str, Locale] = {}
+
+
+def _locale(name: str) -> Locale:
+    found = _locales.get(name)
+    if found is None:
+        found = _locales[name] = Locale.parse(name)
+    return found
+
+
+def select_locale() -> Locale:
     asked = request.args.get("lang")
     if asked in supported():
         session["lang"] = asked
-        return asked
+        return _locale(asked)
     remembered = session.get("lang")
     if remembered in supported():
-        return remembered
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(remembered)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def current_language() -> str:
