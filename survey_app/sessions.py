@@ -53,7 +53,6 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             found = self._serializers[keys] = built
         return found
 
-
     def save_session(self, app: Flask, session, response) -> None:
         """Flask's, without reading seven cookie settings to set no cookie: the session of
         a citizen who only answers is empty and unchanged (survey_app/citizen_csrf.py)."""
