@@ -44,6 +44,11 @@ def json_error(status: int, message: str, errors: dict[str, str] | None = None):
 
 
 def _refused_in(location: str, pairs) -> None:
+    pairs = list(pairs)
+    # One search over every name and value first (a form's fields are many and short, and a
+    # search's setup costs more than scanning one of them); the pair is looked for on a hit.
+    if not pairs or not REFUSED.search("".join(text for pair in pairs for text in pair)):
+        return
     for key, value in pairs:
         if REFUSED.search(key) or REFUSED.search(value):
             raise Refused(400, f"The {location} holds a character that cannot be stored (NUL or "

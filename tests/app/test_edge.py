@@ -125,6 +125,16 @@ def test_nul_is_refused_in_a_form_body_and_nothing_is_stored(app, client, open_c
     assert counts(app) == (0, 0)
 
 
+@pytest.mark.parametrize("extra", [{"q_comment": "fine", "q_wait_minutes": "3", "zz": "a\x00"},
+                                   {"q_comment": "fine", "bad\x00name": "x"}])
+def test_nul_is_refused_in_any_field_of_a_form_even_the_last_or_a_name(app, client, open_cycle, extra):
+    page = client.get("/q/comptoir").get_data(as_text=True)
+    hidden = page.split('name="submission_id"')[1].split('value="')[1].split('"')[0]
+    response = client.post("/q/comptoir", data={"submission_id": hidden, "q_overall": "4", **extra})
+    assert response.status_code == 400
+    assert counts(app) == (0, 0)
+
+
 @pytest.mark.parametrize("answers, field", [({"overall": 4, "met": True, "wait_minutes": 10**300}, "answers.wait_minutes"),
                                             ({"overall": 4, "met": True, "comment": "x" * 30000}, "answers.comment"),
                                             ({"overall": {"deep": 1}, "met": True}, "answers.overall")])
