@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
+from .application import ServirFlask
 from .extensions import babel, csrf, db, login_manager, migrate
 
 try:
@@ -32,7 +33,7 @@ def migrations_directory() -> Path:
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = ServirFlask(__name__, instance_relative_config=True, instance_path=instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.DEFAULTS)
     if test_config is None:

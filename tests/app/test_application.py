@@ -1,0 +1,57 @@
+"""The Flask class Servir runs on (survey_app/application.py): the query's, the form's and the
+cookies' values answer ``get`` as Werkzeug's do, and every hook and view still runs on every
+request once Flask's answer about coroutines is kept."""
+from __future__ import annotations
+
+from flask import after_this_request, request
+
+from survey_app.application import ServirFlask, ServirRequest
+
+
+def test_the_application_runs_on_servir_s_classes(app):
+    assert isinstance(app, ServirFlask)
+    with app.test_request_context("/"):
+        assert isinstance(request._get_current_object(), ServirRequest)
+
+
+def test_query_form_and_cookie_values_answer_get_as_werkzeug_does(app):
+    with app.test_request_context("/?lang=en&n=7&n=8&bad=x&empty=", method="POST",
+                                  data={"field": "a", "other": "b"}, headers={"Cookie": "kept=1"}):
+        args, form, cookies = request.args, request.form, request.cookies
+        assert args.get("lang") == "en"
+        assert args.get("missing") is None
+        assert args.get("missing", "fr") == "fr"
+        assert args.get("n") == "7"  # the first of several
+        assert args.getlist("n") == ["7", "8"]
+        assert args.get("n", type=int) == 7
+        assert args.get("bad", 0, type=int) == 0  # a value that does not convert gives the default
+        assert args.get("missing", 5, type=int) == 5
+        assert args.get("empty") == ""
+        assert form.get("field") == "a" and form.get("switch_lang") is None
+        assert cookies.get("kept") == "1" and cookies.get("session") is None
+
+
+def test_hooks_and_callbacks_run_on_every_request(app):
+    calls: list[str] = []
+
+    @app.before_request
+    def before():
+        calls.append("before")
+
+    @app.get("/_probe")
+    def probe():
+        # A new function on every request: each must run once, on its own request.
+        number = request.args["n"]
+
+        @after_this_request
+        def after(response):
+            calls.append(f"after {number}")
+            return response
+
+        return "ok"
+
+    client = app.test_client()
+    for number in range(3):
+        assert client.get(f"/_probe?n={number}").get_data(as_text=True) == "ok"
+    assert [call for call in calls if call != "before"] == ["after 0", "after 1", "after 2"]
+    assert calls.count("before") == 3
