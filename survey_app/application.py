@@ -13,13 +13,20 @@ Together they were about 2 % of the instructions the application ran for a citiz
 Written by hand because Flask and Werkzeug offer these as the places to change such things
 (``ensure_sync`` is documented as the method to override, ``Request.parameter_storage_class``
 and ``dict_storage_class`` as the classes to swap), and no library does it.
+
+The per-request hooks and the citizen's views read the request, the application and the
+session through :func:`this_request`, :func:`this_app` and :func:`this_session`, once per
+function: every attribute read through one of Flask's proxies (``request.path``) first fails
+on the proxy, formats an ``AttributeError`` and drops it, then asks the proxy's
+``__getattr__`` — about 8,000 instructions, against 900 for the same read on the object.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, current_app, request, session
+from flask.sessions import SessionMixin
 from werkzeug.datastructures import ImmutableMultiDict
 
 from .memo import Memo
@@ -49,3 +56,18 @@ class ServirFlask(Flask):
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         return self._sync_functions.get(func, lambda: super(ServirFlask, self).ensure_sync(func))
+
+
+def this_request() -> Request:
+    """The request being handled, itself rather than ``flask.request``."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
+def this_app() -> Flask:
+    """The application handling the request, itself rather than ``flask.current_app``."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def this_session() -> SessionMixin:
+    """The request's session, itself rather than ``flask.session``."""
+    return session._get_current_object()  # type: ignore[attr-defined]

@@ -20,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -32,6 +31,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from . import passwords, sessions
+from .application import this_request, this_session
 from .credentials import hash_password, hash_token, new_token  # noqa: F401  (the public names of before)
 from .extensions import login_manager
 from .models import User
@@ -48,7 +48,7 @@ OPEN_TO_PASSWORD_CHANGE = {"auth.password", "auth.logout", "static", "i18n.switc
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+    header = this_request().headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
@@ -59,7 +59,7 @@ def signed_in() -> bool:
     """Whether a user is signed in on this browser's session. A session that holds no user id
     is anonymous without asking Flask-Login (whose session protection would mark it "not
     fresh", a cookie to sign again on each citizen's post); no remember-me cookie is issued."""
-    return "_user_id" in session and current_user.is_authenticated
+    return "_user_id" in this_session() and current_user.is_authenticated
 
 
 def user_for_token(token: str) -> User | None:
@@ -206,7 +206,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_new_password():
-        if request.endpoint in OPEN_TO_PASSWORD_CHANGE or request.endpoint is None:
+        endpoint = this_request().endpoint
+        if endpoint in OPEN_TO_PASSWORD_CHANGE or endpoint is None:
             return None
         if bearer_token() is None and signed_in() and current_user.must_change_password:
             return redirect(url_for("auth.password"))

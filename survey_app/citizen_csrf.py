@@ -27,10 +27,12 @@ import re
 import secrets
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g
 from flask_babel import gettext as _
 from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
+
+from .application import this_app, this_request
 
 COOKIE = "servir_form"
 SECURE_COOKIE = "__Host-" + COOKIE
@@ -40,9 +42,9 @@ _VALUE = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
 _ISSUED = "servir_form_cookie"  # on g: the value this response sets
 
 
-def _keys() -> list[bytes]:
+def _keys(app: Flask) -> list[bytes]:
     """The current secret key first, then the fallbacks still accepted."""
-    keys = [current_app.secret_key, *(current_app.config.get("SECRET_KEY_FALLBACKS") or ())]
+    keys = [app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ())]
     return [key if isinstance(key, bytes) else str(key).encode() for key in keys]
 
 
@@ -55,29 +57,31 @@ def _secure(app: Flask) -> bool:
     return bool(app.session_interface.get_cookie_secure(app))
 
 
-def _sent_value() -> str | None:
-    value = request.cookies.get(SECURE_COOKIE if _secure(current_app) else COOKIE)
+def _sent_value(app: Flask) -> str | None:
+    value = this_request().cookies.get(SECURE_COOKIE if _secure(app) else COOKIE)
     return value if value is not None and _VALUE.fullmatch(value) else None
 
 
 def token() -> str:
     """The token of this visitor's form page; the cookie it pairs with is set on the response
     when the visitor has none yet."""
-    value = g.get(_ISSUED) or _sent_value()
+    app = this_app()
+    value = g.get(_ISSUED) or _sent_value(app)
     if value is None:
         value = secrets.token_urlsafe(16)
         setattr(g, _ISSUED, value)
-    return _mac(_keys()[0], value)
+    return _mac(_keys(app)[0], value)
 
 
 def is_valid(sent: Any) -> bool:
     """Whether ``sent`` (the posted token) was made for this visitor's cookie."""
-    value = _sent_value()
+    app = this_app()
+    value = _sent_value(app)
     if value is None or not isinstance(sent, str):
         return False
     # As bytes: compare_digest refuses a str that is not ASCII (anything may be posted).
     posted = sent.encode()
-    return any(hmac.compare_digest(_mac(key, value).encode(), posted) for key in _keys())
+    return any(hmac.compare_digest(_mac(key, value).encode(), posted) for key in _keys(app))
 
 
 class CitizenCSRF(CSRF):
@@ -94,7 +98,7 @@ class CitizenCSRF(CSRF):
 def _set_cookie(response: Response) -> Response:
     value = g.get(_ISSUED)
     if value is not None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = this_app()
         secure = _secure(app)
         # Path "/" and no Domain: what a __Host- cookie must have, and the same without it.
         response.set_cookie(SECURE_COOKIE if secure else COOKIE, value, httponly=True, secure=secure,

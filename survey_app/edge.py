@@ -21,6 +21,7 @@ from flask import Flask, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import contract
+from .application import this_request
 
 REFUSED = re.compile("[\x00\ud800-\udfff]")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -137,19 +138,20 @@ def _parse_json() -> Any:
 
 
 def _check_request():
+    current = this_request()
     try:
-        if REFUSED.search(request.path):
+        if REFUSED.search(current.path):
             raise Refused(400, "The address holds a character that cannot be stored.",
                           {"path": "holds a refused character"})
-        _refused_in("query", request.args.items(multi=True))
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            if request.path.startswith("/api/"):
+        _refused_in("query", current.args.items(multi=True))
+        if current.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if current.path.startswith("/api/"):
                 g.servir_json = _parse_json()
-            elif request.mimetype in _FORM_TYPES:
-                _refused_in("form", request.form.items(multi=True))
-                _refused_in("form", ((key, f.filename or "") for key, f in request.files.items(multi=True)))
+            elif current.mimetype in _FORM_TYPES:
+                _refused_in("form", current.form.items(multi=True))
+                _refused_in("form", ((key, f.filename or "") for key, f in current.files.items(multi=True)))
     except Refused as refused:
-        if request.path.startswith("/api/"):
+        if current.path.startswith("/api/"):
             return json_error(refused.status, refused.message, refused.errors)
         abort(refused.status)
     return None

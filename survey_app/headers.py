@@ -9,7 +9,9 @@ cache); HTTPS responses carry HSTS (``request.is_secure`` sees through ``TRUSTED
 """
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response
+
+from .application import this_app, this_request
 from .auth import bearer_token, signed_in
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -31,7 +33,7 @@ PRIVATE_PREFIXES = ("/admin", "/staff", "/results", "/auth", "/api/v1/results", 
 
 
 def _private() -> bool:
-    if request.path.startswith(PRIVATE_PREFIXES) or bearer_token() is not None:
+    if this_request().path.startswith(PRIVATE_PREFIXES) or bearer_token() is not None:
         return True
     try:
         return signed_in()
@@ -57,8 +59,9 @@ def add_security_headers(response: Response) -> Response:
     for key, name, value in _DEFAULTS_BY_KEY:
         if key not in present:
             headers.add(name, value)
-    if request.is_secure and current_app.config["HSTS_SECONDS"]:
-        headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
+    hsts_seconds = this_app().config["HSTS_SECONDS"]
+    if hsts_seconds and this_request().is_secure:
+        headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts_seconds)}")
     if _private():
         headers["Cache-Control"] = "no-store"
     return response

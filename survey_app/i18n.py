@@ -10,17 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from .application import this_app, this_request, this_session
 from .redirects import same_site_path
 
 bp = Blueprint("i18n", __name__)
 
 
 def supported() -> tuple[str, ...]:
-    return tuple(current_app.config["LANGUAGES"])
+    return tuple(this_app().config["LANGUAGES"])
 
 
 # Babel's Locale of each language, built once: Flask-Babel would parse the selector's answer
@@ -36,14 +37,16 @@ def _locale(name: str) -> Locale:
 
 
 def select_locale() -> Locale:
-    asked = request.args.get("lang")
-    if asked in supported():
-        session["lang"] = asked
+    config, visitor = this_app().config, this_session()
+    languages = config["LANGUAGES"]
+    asked = this_request().args.get("lang")
+    if asked is not None and asked in languages:
+        visitor["lang"] = asked
         return _locale(asked)
-    remembered = session.get("lang")
-    if remembered in supported():
+    remembered = visitor.get("lang")
+    if isinstance(remembered, str) and remembered in languages:
         return _locale(remembered)
-    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _locale(config["BABEL_DEFAULT_LOCALE"])
 
 
 def current_language() -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .application import this_request
 from .extensions import db, login_manager
 from .models import User
 
@@ -39,7 +40,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or this_request().is_secure
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer, built once per set of keys: Flask builds one per request, twice

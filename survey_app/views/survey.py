@@ -14,12 +14,13 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from markupsafe import Markup
 
 from .. import citizen_csrf
+from ..application import this_app, this_request, this_session
 from ..auth import signed_in
 from ..database import is_unavailable
 from ..extensions import csrf
@@ -62,7 +63,7 @@ def _offer_or_404(questionnaire_id: str) -> Offer:
 def answer(questionnaire_id: str):
     offer = _offer_or_404(questionnaire_id)
     # A poster's link names its site; only the city's own sites are kept (services/sites.py).
-    link_site = request.args.get("site")
+    link_site = this_request().args.get("site")
     site = sites.site_from_link(link_site) if link_site is not None else None
     action = url_for(".answer", questionnaire_id=offer.id, site=link_site if site else None)
     return _form_page(offer, offer.cycle, action, Submitter("anonymous", site=site))
@@ -105,24 +106,25 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
     definition = offer.definition
     if cycle is None:
         return render_template("survey/closed.html", questionnaire=offer, definition=definition), 200
-    switch = request.form.get("switch_lang") if request.method == "POST" else None
+    current = this_request()
+    switch = current.form.get("switch_lang") if current.method == "POST" else None
     if switch in supported():
         # The header's language button posted the answers so far: the same page, in the other
         # language, nothing checked or stored.
         session["lang"] = switch
         refresh()
-    if request.method == "GET" and ticket is None and _same_for_every_citizen():
+    if current.method == "GET" and ticket is None and _same_for_every_citizen():
         return _fresh_page(offer, cycle, action)
     # A post that is sent on shows no page: its values are read without binding a form,
     # which is bound only when a page is to be shown (forms.PostedPage).
     form: SurveyForm | PostedPage = (
-        PostedPage(definition, request.form)
-        if request.method == "POST" and switch not in supported() and request.form and not request.files
+        PostedPage(definition, current.form)
+        if current.method == "POST" and switch not in supported() and current.form and not current.files
         else build_form(definition))
     notice = None
     status = 200
     step = first_step(definition)
-    if request.method == "GET":
+    if current.method == "GET":
         form = form.bound()
         form.submission_id.data = str(uuid.uuid4())
     elif switch in supported():
@@ -212,7 +214,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
         render_template(
             "survey/form.html", form=form, questionnaire=offer, definition=definition,
             cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
-            progress=progress, questions_html=_fresh_questions(form, step, progress) if request.method == "GET" else None,
+            progress=progress, questions_html=_fresh_questions(form, step, progress) if current.method == "GET" else None,
             retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
         ),
         status,
@@ -239,13 +241,13 @@ _thanks_pages: Memo[bytes] = Memo(limit=256)
 def _same_for_every_citizen() -> bool:
     """Whether the page's header and messages are those of any visitor: no one signed in
     (whose header names them) and no flashed message waiting in the session."""
-    return not signed_in() and "_flashes" not in session
+    return not signed_in() and "_flashes" not in this_session()
 
 
 def _fresh_page(offer: Offer, cycle, action: str) -> bytes:
     """The fresh form page, UTF-8 encoded, with this request's token and submission id."""
-    config = current_app.config
-    key = (offer.id, offer.version, offer.commitment, cycle, current_language(), action, request.script_root,
+    config = this_app().config
+    key = (offer.id, offer.version, offer.commitment, cycle, current_language(), action, this_request().script_root,
            config["FOLLOWUP_RETENTION_DAYS"], config.get("WTF_CSRF_ENABLED", True))
     page = _fresh_forms.get(key, lambda: _fresh_page_markup(offer, cycle, action).encode())
     if _TOKEN_BYTES in page:
@@ -290,8 +292,9 @@ def _rules(definition) -> dict:
 @bp.get("/q/<questionnaire_id>/merci")
 def thanks(questionnaire_id: str):
     offer = _offer_or_404(questionnaire_id)
-    again, follow_up = request.args.get("again") == "1", session.pop("follow_up", None)
-    due_days = current_app.config["FOLLOWUP_DUE_WORKING_DAYS"]
+    current = this_request()
+    again, follow_up = current.args.get("again") == "1", this_session().pop("follow_up", None)
+    due_days = this_app().config["FOLLOWUP_DUE_WORKING_DAYS"]
 
     def render() -> str:
         return render_template("survey/thanks.html", questionnaire=offer, definition=offer.definition,
@@ -300,5 +303,5 @@ def thanks(questionnaire_id: str):
     if not _same_for_every_citizen():
         return render()
     # The language link of the header goes back to this address: it is part of the page.
-    key = (offer.commitment, current_language(), again, follow_up, due_days, request.full_path, request.script_root)
+    key = (offer.commitment, current_language(), again, follow_up, due_days, current.full_path, current.script_root)
     return _thanks_pages.get(key, lambda: render().encode())

@@ -55,3 +55,16 @@ def test_hooks_and_callbacks_run_on_every_request(app):
         assert client.get(f"/_probe?n={number}").get_data(as_text=True) == "ok"
     assert [call for call in calls if call != "before"] == ["after 0", "after 1", "after 2"]
     assert calls.count("before") == 3
+
+
+def test_the_objects_behind_flask_s_proxies_are_those_the_proxies_stand_for(app):
+    from flask import current_app, session
+
+    from survey_app.application import this_app, this_request, this_session
+
+    with app.test_request_context("/?lang=en"):
+        assert this_app() is current_app._get_current_object() is app
+        assert this_request() is request._get_current_object()
+        assert this_request().args["lang"] == "en"
+        this_session()["lang"] = "en"
+        assert session["lang"] == "en" and session.modified
