@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import citizen_csrf
+from .application import this_app
 from .citizen_csrf import CitizenCSRF
 from .i18n import current_language, localized, translate, wtforms_translations
 from .memo import Memo
@@ -492,9 +493,10 @@ class PostedPage(PostedValues):
     def validate(self) -> bool:
         """What the bound form's ``validate()`` says: only the CSRF token can fail (no field
         has a validator), checked as the form's own ``csrf_class`` checks it."""
-        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        config = this_app().config
+        if not config.get("WTF_CSRF_ENABLED", True):
             return True
-        return citizen_csrf.is_valid(self._formdata.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
+        return citizen_csrf.is_valid(self._formdata.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
 
     def bound(self) -> SurveyForm:
         return build_form(self.questionnaire)
