@@ -16,7 +16,6 @@ from collections.abc import Callable, Hashable
 import questionnaires as qn
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField

@@ -68,3 +68,30 @@ def test_the_objects_behind_flask_s_proxies_are_those_the_proxies_stand_for(app)
         assert this_request().args["lang"] == "en"
         this_session()["lang"] = "en"
         assert session["lang"] == "en" and session.modified
+
+
+def test_a_request_carries_the_configured_size_limits_and_a_view_may_set_its_own(app):
+    app.config.update(MAX_CONTENT_LENGTH=4096, MAX_FORM_MEMORY_SIZE=1024, MAX_FORM_PARTS=10)
+
+    @app.post("/_limits")
+    def limits():
+        return f"{request.max_content_length} {request.max_form_memory_size} {request.max_form_parts}"
+
+    @app.post("/_read")
+    def read():
+        return f"{len(request.get_data())} {len(request.form)}"
+
+    @app.post("/_small")
+    def small():
+        request.max_content_length = 8
+        return str(len(request.get_data()))
+
+    client = app.test_client()
+    assert client.post("/_limits").get_data(as_text=True) == "4096 1024 10"
+    assert client.post("/_read", data="x" * 100).get_data(as_text=True) == "100 0"
+    assert client.post("/_read", data="x" * 5000).status_code == 413
+    assert client.post("/_read", data={f"f{i}": "1" for i in range(11)},
+                       content_type="multipart/form-data").status_code == 413
+    assert client.post("/_read", data={"f": "x" * 2000}, content_type="multipart/form-data").status_code == 413
+    assert client.post("/_small", data="x" * 20).status_code == 413
+    assert client.post("/_small", data="x" * 5).get_data(as_text=True) == "5"
