@@ -26,6 +26,7 @@ on the proxy, formats an ``AttributeError`` and drops it, then asks the proxy's
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,6 @@ from flask.ctx import RequestContext
 from flask.sessions import SessionMixin
 from werkzeug.datastructures import ImmutableMultiDict
 
-from .memo import Memo
 
 
 class _Values(ImmutableMultiDict):
@@ -56,18 +56,26 @@ class ServirFlask(Flask):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # Bounded: a function registered per request (after_this_request) must not pile up.
-        self._sync_functions: Memo[Callable[..., Any]] = Memo(limit=1024)
+        # Weak keys: a function made for one request (after_this_request's, a class-based
+        # view's bound method) leaves with it, and holds nothing of the request meanwhile.
+        self._sync_functions: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = (
+            weakref.WeakKeyDictionary())
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        return self._sync_functions.get(func, lambda: super(ServirFlask, self).ensure_sync(func))
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            found = self._sync_functions[func] = super().ensure_sync(func)
+            return found
+        except TypeError:  # not hashable, or no weak reference to it (a built-in): ask Flask
+            return super().ensure_sync(func)
 
     def request_context(self, environ: dict) -> RequestContext:
         context = super().request_context(environ)
-        config, request = self.config, context.request
-        request.max_content_length = config["MAX_CONTENT_LENGTH"]
-        request.max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
-        request.max_form_parts = config["MAX_FORM_PARTS"]
+        config, new_request = self.config, context.request
+        new_request.max_content_length = config["MAX_CONTENT_LENGTH"]
+        new_request.max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
+        new_request.max_form_parts = config["MAX_FORM_PARTS"]
         return context
 
 

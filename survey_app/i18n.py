@@ -37,8 +37,7 @@ def _locale(name: str) -> Locale:
 
 
 def select_locale() -> Locale:
-    config, visitor = this_app().config, this_session()
-    languages = config["LANGUAGES"]
+    languages, visitor = supported(), this_session()
     asked = this_request().args.get("lang")
     if asked is not None and asked in languages:
         visitor["lang"] = asked
@@ -46,7 +45,7 @@ def select_locale() -> Locale:
     remembered = visitor.get("lang")
     if isinstance(remembered, str) and remembered in languages:
         return _locale(remembered)
-    return _locale(config["BABEL_DEFAULT_LOCALE"])
+    return _locale(this_app().config["BABEL_DEFAULT_LOCALE"])
 
 
 def current_language() -> str:

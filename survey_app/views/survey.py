@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, session, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from markupsafe import Markup
@@ -111,7 +111,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
     if switch in supported():
         # The header's language button posted the answers so far: the same page, in the other
         # language, nothing checked or stored.
-        session["lang"] = switch
+        this_session()["lang"] = switch
         refresh()
     if current.method == "GET" and ticket is None and _same_for_every_citizen():
         return _fresh_page(offer, cycle, action)
@@ -181,13 +181,13 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
                     "survey/form.html", form=form, questionnaire=offer, definition=definition,
                     cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
                     progress=len(definition.questions) > PROGRESS_AFTER,
-                    retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
+                    retention_days=this_app().config["FOLLOWUP_RETENTION_DAYS"],
                 )
-                return unavailable_response(current_app, page)
+                return unavailable_response(this_app(), page)
             if outcome.stored or outcome.status == 409:
                 # Said once on the thank-you page, kept out of its address (and the history).
                 if outcome.follow_up is not None:
-                    session["follow_up"] = "opened" if outcome.follow_up else "not_needed"
+                    this_session()["follow_up"] = "opened" if outcome.follow_up else "not_needed"
                 # Post/redirect/get: a refresh of the thank-you page cannot resend the form.
                 return redirect(url_for(".thanks", questionnaire_id=offer.id,
                                         again=1 if outcome.status == 409 else None))
@@ -215,7 +215,7 @@ def _form_page(offer: Offer, cycle, action: str, submitter: Submitter,
             "survey/form.html", form=form, questionnaire=offer, definition=definition,
             cycle=cycle, notice=notice, action=action, step=step, rules=_rules(definition),
             progress=progress, questions_html=_fresh_questions(form, step, progress) if current.method == "GET" else None,
-            retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
+            retention_days=this_app().config["FOLLOWUP_RETENTION_DAYS"],
         ),
         status,
     )
@@ -267,7 +267,7 @@ def _fresh_page_markup(offer: Offer, cycle, action: str) -> str:
         "survey/form.html", form=form, questionnaire=offer, definition=definition,
         cycle=cycle, notice=None, action=action, step=step, rules=_rules(definition),
         progress=progress, questions_html=_fresh_questions(form, step, progress),
-        retention_days=current_app.config["FOLLOWUP_RETENTION_DAYS"],
+        retention_days=this_app().config["FOLLOWUP_RETENTION_DAYS"],
     )
     assert page.count(form.submission_id.data) == 1, "a stand-in must stand for one value"
     page = page.replace(form.submission_id.data, _SUBMISSION)

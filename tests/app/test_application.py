@@ -95,3 +95,31 @@ def test_a_request_carries_the_configured_size_limits_and_a_view_may_set_its_own
     assert client.post("/_read", data={"f": "x" * 2000}, content_type="multipart/form-data").status_code == 413
     assert client.post("/_small", data="x" * 20).status_code == 413
     assert client.post("/_small", data="x" * 5).get_data(as_text=True) == "5"
+
+
+def test_a_class_based_view_and_a_callable_object_as_hook_run_on_every_request(app):
+    from flask.views import View
+
+    class Counted(View):
+        served = 0
+
+        def dispatch_request(self):
+            Counted.served += 1
+            return str(Counted.served)
+
+    class Stamp:  # a callable object that cannot be weakly referenced (it has __slots__)
+        __slots__ = ("calls",)
+
+        def __init__(self):
+            self.calls = 0
+
+        def __call__(self, response):
+            self.calls += 1
+            return response
+
+    stamp = Stamp()
+    app.add_url_rule("/_counted", view_func=Counted.as_view("counted"))
+    app.after_request(stamp)
+    client = app.test_client()
+    assert [client.get("/_counted").get_data(as_text=True) for _ in range(3)] == ["1", "2", "3"]
+    assert stamp.calls == 3
