@@ -36,7 +36,6 @@ from flask.sessions import SessionMixin
 from werkzeug.datastructures import ImmutableMultiDict
 
 
-
 class _Values(ImmutableMultiDict):
     """The query's, the form's and the cookies' values: a missing key costs no exception."""
 
